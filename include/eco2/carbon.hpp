@@ -1,0 +1,33 @@
+#pragma once
+/// \file carbon.hpp
+/// Carbon intensity of the electricity used: the interface the tracker asks, and the simplest providers.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace eco2 {
+
+/// World average carbon intensity used when nothing else is known, gCO2/kWh (eco2AI's 436.5 kg/MWh).
+inline constexpr double WORLD_AVERAGE_G_PER_KWH = 436.5;
+
+/// Carbon intensity source. The tracker multiplies the energy of each sample interval by at(t) of that
+/// interval, so a provider may vary over time. Implementations must be thread-safe for concurrent reads.
+class IntensityProvider {
+public:
+    virtual ~IntensityProvider() = default;
+    /// Carbon intensity in gCO2/kWh at time t. Never NaN, never negative.
+    virtual double at(std::chrono::system_clock::time_point t) const noexcept = 0;
+    /// Region name for the record's region/country column ("FR", "world", ...).
+    virtual std::string region() const = 0;
+    /// How this intensity was chosen, for the record's location_source column.
+    virtual std::string source() const = 0;
+};
+
+/// A constant intensity. Throws eco2::Error(invalid_argument) if g_per_kwh is negative or not finite.
+std::shared_ptr<const IntensityProvider> fixed_intensity(double g_per_kwh, std::string region, std::string source);
+
+/// The world average with a source string that says so.
+std::shared_ptr<const IntensityProvider> world_average_intensity();
+
+}  // namespace eco2

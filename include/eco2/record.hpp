@@ -1,0 +1,64 @@
+#pragma once
+/// \file record.hpp
+/// The result of a tracked run: what stop() returns and what one CSV row holds.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eco2/sensor.hpp"
+
+namespace eco2 {
+
+/// Energy of one component over the run, with where it came from.
+struct ComponentEnergy {
+    double joules = 0.0;     ///< energy in J (IT energy, before PUE)
+    std::string source;      ///< e.g. "rapl(package-0+package-1)", "tdp-model(100 W default)", "none"
+    bool estimated = false;  ///< true when modelled rather than read from a hardware counter
+    double kwh() const noexcept { return joules / 3.6e6; }
+};
+
+/// Run status kept in the record.
+enum class RunStatus {
+    running,      ///< only in snapshots
+    interrupted,  ///< checkpoint row: the tracker did not reach stop() (killed, crashed) if it is still so
+    completed,    ///< stop() was reached
+    budget_stopped,  ///< stopped because an energy / CO2 budget was crossed
+};
+std::string_view to_string(RunStatus s) noexcept;
+
+/// Everything eco2 knows about one run. Energies in J, durations in s, intensity in gCO2/kWh.
+struct Result {
+    std::string id;  ///< UUID v4 of the run
+    std::string project_name;
+    std::string experiment_description;
+    std::string epoch = "N/A";  ///< eco2AI's epoch column ("N/A" outside training mode)
+    std::chrono::system_clock::time_point start_time{};
+    double duration_s = 0.0;
+    ComponentEnergy cpu, gpu, ram;
+    double pue = 1.0;
+    double intensity_g_per_kwh = 0.0;  ///< mean carbon intensity applied
+    std::string region;                ///< eco2AI's region/country column
+    std::string location_source;       ///< how the intensity was chosen ("flag --intensity", "default: world average")
+    std::optional<double> cost;        ///< electricity cost, when a tariff is known
+    std::string cpu_name, gpu_name, os, host;
+    Scope scope = Scope::process;
+    RunStatus status = RunStatus::running;
+    std::optional<int> exit_code;  ///< of the wrapped command (eco2 run), when known
+    std::uint64_t samples = 0;         ///< number of sampler ticks
+    std::uint64_t read_failures = 0;   ///< sensor reads that failed during the run
+    std::vector<std::string> warnings; ///< problems met during the run (one line each)
+
+    /// IT energy of all components, J.
+    double it_joules() const noexcept { return cpu.joules + gpu.joules + ram.joules; }
+    /// Facility energy = IT energy x PUE, kWh (eco2AI's power_consumption(kWh)).
+    double energy_kwh() const noexcept { return it_joules() * pue / 3.6e6; }
+    /// Emissions, kg CO2.
+    double co2_kg = 0.0;
+    /// True when any component energy is modelled rather than measured.
+    bool estimated() const noexcept { return cpu.estimated || gpu.estimated || ram.estimated; }
+};
+
+}  // namespace eco2

@@ -1,0 +1,81 @@
+#pragma once
+/// \file tracker.hpp
+/// eco2::Tracker: measure the energy and CO2 of a process tree (or the machine) between start() and stop().
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eco2/carbon.hpp"
+#include "eco2/record.hpp"
+#include "eco2/sensor.hpp"
+
+namespace eco2 {
+
+/// Where eco2 reads the system from. Defaults come from ECO2_PROC_ROOT, ECO2_SYS_ROOT and
+/// ECO2_NVML_LIBRARY, else the real system.
+struct SystemPaths {
+    std::filesystem::path proc_root;  ///< empty: $ECO2_PROC_ROOT or /proc
+    std::filesystem::path sys_root;   ///< empty: $ECO2_SYS_ROOT or /sys
+    std::string nvml_library;         ///< empty: $ECO2_NVML_LIBRARY or libnvidia-ml.so.1
+};
+
+/// How a Tracker measures and records. Validated by the Tracker constructor (eco2::Error on bad values).
+struct TrackerConfig {
+    std::string project_name = "default";
+    std::string experiment_description = "default";
+    /// CSV of records; one row per run. Empty: write no record.
+    std::filesystem::path output = "emission.csv";
+    /// Keep the per-sample time series beside the CSV (<output>.series/<run id>.csv).
+    bool write_series = true;
+    double period_s = 1.0;       ///< sampling period, 0.01 .. 3600 s
+    double checkpoint_s = 10.0;  ///< how often the record row is rewritten during the run, >= period_s
+    Scope scope = Scope::process;
+    double pue = 1.0;  ///< power usage effectiveness, >= 1
+    /// Carbon intensity; null: the world average, with a warning in the record.
+    std::shared_ptr<const IntensityProvider> intensity;
+    /// Root of the tracked process tree; 0 = the calling process.
+    pid_t root_pid = 0;
+    SystemPaths paths;
+};
+
+/// Measures one run. Not copyable; movable. start()/stop()/snapshot() may be called from any thread, but not
+/// concurrently with each other on the same Tracker. Several Trackers may run at once (each has its own thread).
+class Tracker {
+public:
+    explicit Tracker(TrackerConfig config);
+    ~Tracker();  ///< stops (and records) a running tracker; never throws
+    Tracker(Tracker&&) noexcept;
+    Tracker& operator=(Tracker&&) noexcept;
+
+    /// Probes the sensors, writes the first record row (interrupted until stop) and starts the sampler thread.
+    /// Throws eco2::Error if already running or the output cannot be written (nothing is started then).
+    void start();
+    /// Takes a last sample, stops the thread, writes the final row and returns the result.
+    /// Throws eco2::Error(invalid_state) when not running.
+    Result stop();
+    /// Like stop() for a wrapped command: records its exit code and final status.
+    Result stop(std::optional<int> exit_code, RunStatus status);
+    /// The figures so far, without stopping. Throws eco2::Error(invalid_state) when not running.
+    Result snapshot() const;
+    bool running() const noexcept;
+    /// What each back end reported at start() (empty before).
+    std::vector<ProbeReport> sensors() const;
+    const TrackerConfig& config() const noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// Probes every back end as a Tracker with this configuration would, without starting anything.
+std::vector<ProbeReport> probe_sensors(const TrackerConfig& config);
+
+/// Library version, "MAJOR.MINOR.PATCH".
+std::string_view version() noexcept;
+
+}  // namespace eco2

@@ -1,0 +1,87 @@
+#pragma once
+// The one interface every measurement back end implements. Discovery (probe, in each back end's factory)
+// is separate from sampling (read, called many times): channels are fixed once a sensor is built.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "eco2/sensor.hpp"
+
+namespace eco2::detail {
+
+/// What a channel's value means.
+enum class ChannelKind {
+    energy_counter,  ///< cumulative energy in J, monotone except for a wrap at Channel::wrap_j
+    power,           ///< instantaneous power in W; integrated over time (trapezoid)
+};
+
+/// How a channel's energy is attributed to the tracked process tree.
+enum class Attribution {
+    direct,        ///< already the tree's (or the machine's, in machine scope) energy
+    cpu_share,     ///< machine-wide energy: multiply each interval by tree CPU time / busy CPU time
+    process_list,  ///< device energy that counts only while a tracked process uses the device
+                   ///< (decided by Sensor::slow_update; see Accumulator)
+};
+
+struct Channel {
+    std::string id;  ///< "<backend>.<domain>.<index>", e.g. "rapl.package.0", "nvml.gpu.1"
+    Component component = Component::cpu;
+    ChannelKind kind = ChannelKind::energy_counter;
+    double wrap_j = 0.0;  ///< counter range in J (0: never wraps)
+    Attribution attribution = Attribution::direct;
+};
+
+/// What the process-tree sampler saw at one instant; handed to every sensor read.
+struct TreeSample {
+    double t = 0.0;                  ///< steady-clock time, s
+    double tree_cpu_s = 0.0;         ///< cumulative CPU time of the tracked tree, s (monotone)
+    double machine_busy_s = 0.0;     ///< cumulative busy CPU time of all CPUs, s
+    double tree_rss_bytes = 0.0;     ///< resident memory of the live tree
+    double machine_used_bytes = 0.0; ///< MemTotal - MemAvailable
+    std::vector<pid_t> pids;         ///< live tracked processes
+};
+
+/// Counts read failures of a sensor; keeps the first message. Thread-safe.
+class FailureLog {
+public:
+    void record(const std::string& message) noexcept;
+    std::uint64_t count() const noexcept { return m_count.load(std::memory_order_relaxed); }
+    std::string first() const;
+
+private:
+    std::atomic<std::uint64_t> m_count{0};
+    mutable std::mutex m_mutex;
+    std::string m_first;
+};
+
+class Sensor {
+public:
+    virtual ~Sensor() = default;
+    /// Back-end name ("rapl", "nvml", ...).
+    virtual std::string_view backend() const noexcept = 0;
+    /// The channels this sensor provides, fixed after construction.
+    virtual const std::vector<Channel>& channels() const noexcept = 0;
+    /// Reads every channel into values[0..channels().size()): J for counters, W for power; NaN when the read
+    /// failed (counted in failures()). Called from the sampler thread only. Must not throw.
+    virtual void read(const TreeSample& tree, double* values) noexcept = 0;
+    /// Low-rate work (NVML process lists). For each process_list channel, sets used[i] to whether a tracked
+    /// process used that device since the previous slow_update. Called from the sampler thread only.
+    virtual void slow_update(const TreeSample& tree, bool* used) noexcept { (void)tree; (void)used; }
+    /// Where the component's energy comes from, for the record (e.g. "rapl(package-0,package-1)").
+    virtual std::string source() const = 0;
+    /// Whether the figures are modelled rather than read from hardware counters.
+    virtual bool estimated() const noexcept = 0;
+    /// Device / CPU names for the record (CPU_name, GPU_name columns); empty when not applicable.
+    virtual std::string device_names() const { return {}; }
+    const FailureLog& failures() const noexcept { return m_failures; }
+
+protected:
+    FailureLog m_failures;
+};
+
+}  // namespace eco2::detail

@@ -1,0 +1,35 @@
+#pragma once
+// The one place that knows where procfs and sysfs live. Everything else builds paths from an FsRoot, so
+// tests (and containers monitoring a host) can point eco2 at another tree.
+
+#include <filesystem>
+#include <string>
+
+namespace eco2 {
+struct SystemPaths;
+}
+
+namespace eco2::sys {
+
+struct FsRoot {
+    std::filesystem::path proc;  ///< procfs root ("/proc" on a live system)
+    std::filesystem::path sys;   ///< sysfs root ("/sys" on a live system)
+
+    /// Explicit paths win; then ECO2_PROC_ROOT / ECO2_SYS_ROOT; then the live system.
+    static FsRoot resolve(const SystemPaths& paths);
+    /// The live system, ignoring the environment.
+    static FsRoot live();
+
+    std::filesystem::path powercap() const { return sys / "class" / "powercap"; }
+    std::filesystem::path cpu_online() const { return sys / "devices" / "system" / "cpu" / "online"; }
+    std::filesystem::path cgroup2() const { return sys / "fs" / "cgroup"; }
+    std::filesystem::path proc_stat() const { return proc / "stat"; }
+    std::filesystem::path meminfo() const { return proc / "meminfo"; }
+    std::filesystem::path cpuinfo() const { return proc / "cpuinfo"; }
+    std::filesystem::path pid_dir(int pid) const { return proc / std::to_string(pid); }
+};
+
+/// Path of the NVML library to dlopen: explicit, else ECO2_NVML_LIBRARY, else "libnvidia-ml.so.1".
+std::string resolve_nvml_library(const std::string& explicit_path);
+
+}  // namespace eco2::sys

@@ -1,0 +1,180 @@
+#include "sys/proc_parse.hpp"
+
+#include <charconv>
+#include <set>
+
+namespace eco2::sys {
+namespace {
+
+// Splits off the next space-separated token.
+std::string_view next_token(std::string_view& s) noexcept {
+    std::size_t i = 0;
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    std::size_t j = i;
+    while (j < s.size() && s[j] != ' ' && s[j] != '\t' && s[j] != '\n') ++j;
+    std::string_view tok = s.substr(i, j - i);
+    s.remove_prefix(j);
+    return tok;
+}
+
+template <typename T>
+bool to_num(std::string_view tok, T& out) noexcept {
+    if (tok.empty()) return false;
+    auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), out);
+    return ec == std::errc{} && p == tok.data() + tok.size();
+}
+
+std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+std::optional<PidStat> parse_pid_stat(std::string_view text) noexcept {
+    PidStat st;
+    std::string_view head = text;
+    if (!to_num(next_token(head), st.pid)) return std::nullopt;
+    // comm is "(...)" and may hold spaces or ')': the fields resume after the last ')'.
+    std::size_t close = text.rfind(')');
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string_view rest = text.substr(close + 1);
+    // Fields numbered as in proc(5): 3 state, 4 ppid, 14 utime, 15 stime, 16 cutime, 17 cstime,
+    // 22 starttime, 24 rss.
+    std::string_view tok = next_token(rest);
+    if (tok.size() != 1) return std::nullopt;
+    st.state = tok[0];
+    for (int field = 4; field <= 24; ++field) {
+        tok = next_token(rest);
+        if (tok.empty()) return std::nullopt;
+        bool ok = true;
+        long long signed_value = 0;
+        switch (field) {
+            case 4: ok = to_num(tok, st.ppid); break;
+            case 14: ok = to_num(tok, st.utime); break;
+            case 15: ok = to_num(tok, st.stime); break;
+            case 16: ok = to_num(tok, signed_value); st.cutime = signed_value > 0 ? signed_value : 0; break;
+            case 17: ok = to_num(tok, signed_value); st.cstime = signed_value > 0 ? signed_value : 0; break;
+            case 22: ok = to_num(tok, st.starttime); break;
+            case 24: ok = to_num(tok, signed_value); st.rss_pages = signed_value > 0 ? signed_value : 0; break;
+            default: break;
+        }
+        if (!ok) return std::nullopt;
+    }
+    return st;
+}
+
+std::optional<CpuTimes> parse_proc_stat(std::string_view text) noexcept {
+    std::string_view line = text.substr(0, text.find('\n'));
+    if (next_token(line) != "cpu") return std::nullopt;
+    std::uint64_t v[8] = {};
+    for (int i = 0; i < 8; ++i) {
+        std::string_view tok = next_token(line);
+        if (tok.empty()) {
+            if (i < 4) return std::nullopt;  // very old kernels have 4 fields
+            break;
+        }
+        if (!to_num(tok, v[i])) return std::nullopt;
+    }
+    // user nice system idle iowait irq softirq steal
+    CpuTimes t;
+    t.busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    t.idle = v[3] + v[4];
+    return t;
+}
+
+std::optional<MemInfo> parse_meminfo(std::string_view text) noexcept {
+    MemInfo m;
+    bool have_total = false, have_avail = false;
+    while (!text.empty()) {
+        std::size_t eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string_view key = line.substr(0, colon);
+        std::string_view rest = line.substr(colon + 1);
+        std::uint64_t kib = 0;
+        if (key == "MemTotal" && to_num(next_token(rest), kib)) {
+            m.total = kib * 1024;
+            have_total = true;
+        } else if (key == "MemAvailable" && to_num(next_token(rest), kib)) {
+            m.available = kib * 1024;
+            have_avail = true;
+        }
+    }
+    if (!have_total || !have_avail) return std::nullopt;
+    return m;
+}
+
+CpuInfo parse_cpuinfo(std::string_view text) {
+    CpuInfo info;
+    std::set<std::string> physical_ids;
+    while (!text.empty()) {
+        std::size_t eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string_view key = trim(line.substr(0, colon));
+        std::string_view value = trim(line.substr(colon + 1));
+        if (key == "processor") {
+            ++info.logical;
+        } else if ((key == "model name" || key == "Model" || key == "cpu model") && info.model_name.empty()) {
+            info.model_name = std::string(value);
+        } else if (key == "physical id") {
+            physical_ids.emplace(value);
+        }
+    }
+    info.sockets = physical_ids.empty() ? 1 : static_cast<int>(physical_ids.size());
+    return info;
+}
+
+std::optional<int> parse_cpu_list_count(std::string_view text) noexcept {
+    text = trim(text.substr(0, text.find('\n')));
+    if (text.empty()) return std::nullopt;
+    int count = 0;
+    while (!text.empty()) {
+        std::size_t comma = text.find(',');
+        std::string_view part = text.substr(0, comma);
+        text.remove_prefix(comma == std::string_view::npos ? text.size() : comma + 1);
+        std::size_t dash = part.find('-');
+        int a = 0, b = 0;
+        if (dash == std::string_view::npos) {
+            if (!to_num(part, a)) return std::nullopt;
+            b = a;
+        } else if (!to_num(part.substr(0, dash), a) || !to_num(part.substr(dash + 1), b) || b < a) {
+            return std::nullopt;
+        }
+        count += b - a + 1;
+    }
+    return count;
+}
+
+std::optional<std::string> parse_cgroup_v2_path(std::string_view text) {
+    while (!text.empty()) {
+        std::size_t eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        if (line.substr(0, 3) == "0::") return std::string(line.substr(3));
+    }
+    return std::nullopt;
+}
+
+std::optional<std::uint64_t> parse_cpu_stat_usage_usec(std::string_view text) noexcept {
+    while (!text.empty()) {
+        std::size_t eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        std::string_view key = next_token(line);
+        if (key == "usage_usec") {
+            std::uint64_t v = 0;
+            if (to_num(next_token(line), v)) return v;
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace eco2::sys

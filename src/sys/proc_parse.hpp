@@ -1,0 +1,58 @@
+#pragma once
+// Pure parsers for procfs/sysfs text. No I/O: each takes the file content.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace eco2::sys {
+
+/// Fields of /proc/<pid>/stat that eco2 uses (times in clock ticks, rss in pages).
+struct PidStat {
+    int pid = 0;
+    char state = '?';
+    int ppid = 0;
+    std::uint64_t utime = 0, stime = 0;    // the process itself (all threads)
+    std::uint64_t cutime = 0, cstime = 0;  // its children that it has waited for
+    std::uint64_t starttime = 0;           // ticks after boot; tells pid reuse apart
+    std::uint64_t rss_pages = 0;
+    std::uint64_t total_ticks() const noexcept { return utime + stime + cutime + cstime; }
+};
+/// Parses one /proc/<pid>/stat line; the command name may contain spaces and parentheses.
+std::optional<PidStat> parse_pid_stat(std::string_view text) noexcept;
+
+/// The aggregate "cpu" line of /proc/stat, in clock ticks.
+struct CpuTimes {
+    std::uint64_t busy = 0;   // user+nice+system+irq+softirq+steal (guest is inside user)
+    std::uint64_t idle = 0;   // idle+iowait
+    std::uint64_t total() const noexcept { return busy + idle; }
+};
+std::optional<CpuTimes> parse_proc_stat(std::string_view text) noexcept;
+
+/// /proc/meminfo, bytes.
+struct MemInfo {
+    std::uint64_t total = 0;
+    std::uint64_t available = 0;
+    std::uint64_t used() const noexcept { return total > available ? total - available : 0; }
+};
+std::optional<MemInfo> parse_meminfo(std::string_view text) noexcept;
+
+/// /proc/cpuinfo summary.
+struct CpuInfo {
+    std::string model_name;  // first "model name" (x86) or "Model"/"cpu model" elsewhere; empty if none
+    int logical = 0;         // "processor" entries
+    int sockets = 0;         // distinct "physical id" values; 1 when the file has none
+};
+CpuInfo parse_cpuinfo(std::string_view text);
+
+/// Number of CPUs in a kernel cpu list such as "0-3,8,10-11"; nullopt when malformed.
+std::optional<int> parse_cpu_list_count(std::string_view text) noexcept;
+
+/// The cgroup v2 path from /proc/<pid>/cgroup ("0::/path"); nullopt when the process is not in a v2 hierarchy.
+std::optional<std::string> parse_cgroup_v2_path(std::string_view text);
+
+/// usage_usec from a cgroup v2 cpu.stat.
+std::optional<std::uint64_t> parse_cpu_stat_usage_usec(std::string_view text) noexcept;
+
+}  // namespace eco2::sys

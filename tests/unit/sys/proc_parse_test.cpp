@@ -1,0 +1,68 @@
+#include "sys/proc_parse.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace eco2::sys;
+
+TEST(ProcParse, PidStatWithSpacesAndParensInComm) {
+    auto st = parse_pid_stat(
+        "4242 (my (odd) prog) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 50 30 20 20 0 3 0 123456 "
+        "1000000 789 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n");
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->pid, 4242);
+    EXPECT_EQ(st->state, 'S');
+    EXPECT_EQ(st->ppid, 17);
+    EXPECT_EQ(st->utime, 250u);
+    EXPECT_EQ(st->stime, 50u);
+    EXPECT_EQ(st->cutime, 30u);
+    EXPECT_EQ(st->cstime, 20u);
+    EXPECT_EQ(st->total_ticks(), 350u);
+    EXPECT_EQ(st->starttime, 123456u);
+    EXPECT_EQ(st->rss_pages, 789u);
+}
+
+TEST(ProcParse, PidStatRejectsTruncated) {
+    EXPECT_FALSE(parse_pid_stat("12 (x) S 1 2 3"));
+    EXPECT_FALSE(parse_pid_stat("garbage"));
+    EXPECT_FALSE(parse_pid_stat(""));
+}
+
+TEST(ProcParse, ProcStatBusyExcludesIdleAndIowait) {
+    auto t = parse_proc_stat("cpu  100 5 50 1000 20 3 2 1 7 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->busy, 100u + 5 + 50 + 3 + 2 + 1);
+    EXPECT_EQ(t->idle, 1020u);
+    EXPECT_FALSE(parse_proc_stat("cpu0 1 2 3 4\n"));
+}
+
+TEST(ProcParse, MemInfoInBytes) {
+    auto m = parse_meminfo("MemTotal:       16384 kB\nMemFree:  100 kB\nMemAvailable:    4096 kB\n");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->total, 16384u * 1024);
+    EXPECT_EQ(m->used(), (16384u - 4096u) * 1024);
+    EXPECT_FALSE(parse_meminfo("MemTotal: 1 kB\n"));
+}
+
+TEST(ProcParse, CpuInfoCountsSocketsAndProcessors) {
+    auto info = parse_cpuinfo(
+        "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz\nphysical id\t: 0\n\n"
+        "processor\t: 1\nmodel name\t: Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz\nphysical id\t: 1\n\n"
+        "processor\t: 2\nmodel name\t: Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz\nphysical id\t: 1\n");
+    EXPECT_EQ(info.model_name, "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz");
+    EXPECT_EQ(info.logical, 3);
+    EXPECT_EQ(info.sockets, 2);
+    EXPECT_EQ(parse_cpuinfo("processor : 0\n").sockets, 1);
+}
+
+TEST(ProcParse, CpuListCount) {
+    EXPECT_EQ(parse_cpu_list_count("0-3,8,10-11\n"), 7);
+    EXPECT_EQ(parse_cpu_list_count("0\n"), 1);
+    EXPECT_FALSE(parse_cpu_list_count("3-1"));
+    EXPECT_FALSE(parse_cpu_list_count(""));
+}
+
+TEST(ProcParse, CgroupV2) {
+    EXPECT_EQ(parse_cgroup_v2_path("4:memory:/x\n0::/user.slice/job\n"), "/user.slice/job");
+    EXPECT_FALSE(parse_cgroup_v2_path("4:memory:/x\n"));
+    EXPECT_EQ(parse_cpu_stat_usage_usec("usage_usec 123456\nuser_usec 1\n"), 123456u);
+}
