@@ -40,6 +40,9 @@ struct TrackerConfig {
     std::shared_ptr<const IntensityProvider> intensity;
     /// Root of the tracked process tree; 0 = the calling process.
     pid_t root_pid = 0;
+    /// Count the root's CPU time from the root's own start, not from start(): for a process launched just
+    /// before start() (what `eco2 run` does), so that nothing it did before the first sample is missed.
+    bool count_from_root_start = false;
     SystemPaths paths;
 };
 

@@ -1,0 +1,40 @@
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "eco2/tracker.hpp"
+
+namespace eco2::cli {
+
+int cmd_sensors(const SensorsOptions& options) {
+    TrackerConfig config;
+    config.scope = options.scope;
+    config.output.clear();
+    std::vector<ProbeReport> reports = probe_sensors(config);
+    if (options.format == "json") {
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& r : reports) {
+            j.push_back({{"backend", r.backend},
+                         {"status", std::string(to_string(r.status))},
+                         {"used", r.used},
+                         {"reason", r.reason},
+                         {"fix", r.fix},
+                         {"channels", r.channels}});
+        }
+        std::puts(nlohmann::json{{"scope", std::string(to_string(options.scope))}, {"sensors", j}}.dump(2).c_str());
+        return 0;
+    }
+    std::string out;
+    for (const auto& r : reports) {
+        out += fmt::format("{:<10} {:<18} {}\n", r.backend, to_string(r.status), r.used ? "used" : "not used");
+        if (!r.reason.empty()) out += fmt::format("           reason: {}\n", r.reason);
+        if (!r.fix.empty()) out += fmt::format("           fix:    {}\n", r.fix);
+        if (!r.channels.empty()) out += fmt::format("           channels: {}\n", fmt::join(r.channels, ", "));
+    }
+    std::fputs(out.c_str(), stdout);
+    return 0;
+}
+
+}  // namespace eco2::cli

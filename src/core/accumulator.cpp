@@ -1,0 +1,88 @@
+#include "core/accumulator.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace eco2::detail {
+
+Accumulator::Accumulator(std::vector<Channel> channels)
+    : m_channels(std::move(channels)), m_state(m_channels.size()) {}
+
+double Accumulator::counter_delta(double previous, double current, double wrap_j) noexcept {
+    if (current >= previous) return current - previous;
+    if (wrap_j > 0.0 && previous <= wrap_j) return current + wrap_j - previous;
+    return std::nan("");
+}
+
+void Accumulator::begin(const TreeSample& tree, const double* values) noexcept {
+    for (std::size_t i = 0; i < m_channels.size(); ++i) {
+        m_state[i].valid = !std::isnan(values[i]);
+        m_state[i].last = m_state[i].valid ? values[i] : 0.0;
+        m_state[i].pending = 0.0;
+    }
+    m_last_t = tree.t;
+    m_last_tree_cpu = tree.tree_cpu_s;
+    m_last_busy = tree.machine_busy_s;
+}
+
+ComponentJoules Accumulator::update(const TreeSample& tree, const double* values) noexcept {
+    ComponentJoules added{};
+    const double dt = std::max(0.0, tree.t - m_last_t);
+    // Share of the machine's busy CPU time that the tree used in this interval (for machine-wide counters).
+    const double d_tree = std::max(0.0, tree.tree_cpu_s - m_last_tree_cpu);
+    const double d_busy = tree.machine_busy_s - m_last_busy;
+    double share = 0.0;
+    if (d_busy > 0.0) share = std::clamp(d_tree / d_busy, 0.0, 1.0);
+    else if (d_tree > 0.0) share = 1.0;
+
+    for (std::size_t i = 0; i < m_channels.size(); ++i) {
+        const Channel& ch = m_channels[i];
+        State& st = m_state[i];
+        const double v = values[i];
+        if (std::isnan(v)) {
+            // A failed read: for a counter, keep the last good value so the energy is counted when reads
+            // resume; for power, the interval is lost (counted as a read failure by the sensor).
+            if (ch.kind == ChannelKind::power) st.valid = false;
+            continue;
+        }
+        double joules = 0.0;
+        if (ch.kind == ChannelKind::energy_counter) {
+            if (st.valid) {
+                joules = counter_delta(st.last, v, ch.wrap_j);
+                if (std::isnan(joules)) {
+                    ++m_resets;
+                    joules = 0.0;
+                }
+            }
+        } else if (st.valid) {
+            joules = 0.5 * (st.last + v) * dt;
+        }
+        st.last = v;
+        st.valid = true;
+        if (ch.attribution == Attribution::cpu_share) joules *= share;
+        if (ch.attribution == Attribution::process_list) {
+            st.pending += joules;
+            continue;
+        }
+        added[index_of(ch.component)] += joules;
+    }
+    for (std::size_t c = 0; c < added.size(); ++c) m_totals[c] += added[c];
+    m_last_t = tree.t;
+    m_last_tree_cpu = tree.tree_cpu_s;
+    m_last_busy = tree.machine_busy_s;
+    return added;
+}
+
+ComponentJoules Accumulator::settle(const bool* used) noexcept {
+    ComponentJoules added{};
+    for (std::size_t i = 0; i < m_channels.size(); ++i) {
+        if (m_channels[i].attribution != Attribution::process_list) continue;
+        if (used[i]) added[index_of(m_channels[i].component)] += m_state[i].pending;
+        else m_dropped += m_state[i].pending;
+        m_state[i].pending = 0.0;
+    }
+    for (std::size_t c = 0; c < added.size(); ++c) m_totals[c] += added[c];
+    return added;
+}
+
+}  // namespace eco2::detail

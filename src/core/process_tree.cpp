@@ -1,0 +1,242 @@
+#include "core/process_tree.hpp"
+
+#include "sys/file_reader.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace eco2::detail {
+namespace {
+
+constexpr std::size_t STAT_BUFFER = 2048;
+
+// One identity per /proc entry: a reused pid gets a new procfs inode.
+std::uint64_t entry_key(pid_t pid, ino_t ino) noexcept {
+    return static_cast<std::uint64_t>(pid) * 0x9E3779B97F4A7C15ull ^ static_cast<std::uint64_t>(ino);
+}
+
+bool parse_pid_name(const char* name, pid_t& pid) noexcept {
+    if (*name < '1' || *name > '9') return false;
+    long v = 0;
+    for (const char* p = name; *p != '\0'; ++p) {
+        if (*p < '0' || *p > '9') return false;
+        v = v * 10 + (*p - '0');
+        if (v > 0x7fffffff) return false;
+    }
+    pid = static_cast<pid_t>(v);
+    return true;
+}
+
+// Reads up to size-1 bytes from the start of a file (fd kept open by the caller, or -1 to open path).
+ssize_t read_head(int fd, char* buf, std::size_t size) noexcept {
+    ssize_t n;
+    do {
+        n = ::pread(fd, buf, size - 1, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0) buf[n] = '\0';
+    return n;
+}
+
+}  // namespace
+
+ProcessTree::ProcessTree(sys::FsRoot root, Options options) : m_root(std::move(root)), m_options(options) {
+    if (m_options.root == 0) m_options.root = ::getpid();
+    long hz = ::sysconf(_SC_CLK_TCK);
+    if (hz > 0) m_hz = static_cast<double>(hz);
+    long page = ::sysconf(_SC_PAGESIZE);
+    if (page > 0) m_page_bytes = static_cast<double>(page);
+    m_tracked.emplace(m_options.root, Tracked{});
+    m_seen = 1;
+}
+
+ProcessTree::~ProcessTree() {
+    for (auto& [pid, entry] : m_tracked)
+        if (entry.fd >= 0) ::close(entry.fd);
+    if (m_stat_fd >= 0) ::close(m_stat_fd);
+    if (m_meminfo_fd >= 0) ::close(m_meminfo_fd);
+}
+
+ProbeReport ProcessTree::probe() const {
+    ProbeReport r;
+    r.backend = "procfs";
+    r.channels = {"procfs.tree.cpu", "procfs.tree.rss"};
+    auto st = sys::default_reader().read(m_root.proc_stat());
+    if (!st.ok()) {
+        r.status = ProbeStatus::absent;
+        r.reason = m_root.proc_stat().string() + " is not readable (" + std::strerror(st.error) + ")";
+        r.fix = "mount procfs, or point ECO2_PROC_ROOT at it";
+        return r;
+    }
+    auto pid = sys::default_reader().read(m_root.pid_dir(m_options.root) / "stat");
+    if (!pid.ok() || !sys::parse_pid_stat(pid.text)) {
+        r.status = ProbeStatus::failed;
+        r.reason = "process " + std::to_string(m_options.root) + " is not readable in " + m_root.proc.string();
+        r.fix = "check the pid, and that eco2 sees the same pid namespace as the process";
+        return r;
+    }
+    r.status = ProbeStatus::available;
+    r.reason = "CPU time from clock ticks of the process tree (utime+stime+cutime+cstime), " +
+               std::to_string(static_cast<int>(m_hz)) + " ticks/s";
+    r.used = true;
+    return r;
+}
+
+bool ProcessTree::read_stat(pid_t pid, Tracked& entry, sys::PidStat& st, bool keep_open) noexcept {
+    char buf[STAT_BUFFER];
+    bool keep = false;
+    int fd = entry.fd;
+    if (fd < 0) {
+        char path[64];
+        std::snprintf(path, sizeof path, "/%d/stat", static_cast<int>(pid));
+        std::string full = m_root.proc.string();
+        full += path;
+        fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return false;
+        keep = keep_open && m_open_files < m_options.max_open_files;
+    }
+    ssize_t n = read_head(fd, buf, sizeof buf);
+    if (keep) {
+        entry.fd = fd;
+        ++m_open_files;
+    } else if (entry.fd < 0) {
+        ::close(fd);
+    }
+    if (n <= 0) return false;  // ESRCH: the process is gone (the fd stays bound to the dead task)
+    auto parsed = sys::parse_pid_stat(std::string_view(buf, static_cast<std::size_t>(n)));
+    if (!parsed) return false;
+    // A path-based read may land on a new process that reused the pid.
+    if (entry.starttime != 0 && parsed->starttime != entry.starttime) return false;
+    st = *parsed;
+    return true;
+}
+
+void ProcessTree::discover() noexcept {
+    DIR* dir = ::opendir(m_root.proc.c_str());
+    if (dir == nullptr) {
+        m_failures.record("cannot list " + m_root.proc.string() + ": " + std::strerror(errno));
+        return;
+    }
+    struct Candidate {
+        pid_t pid;
+        std::uint64_t key;
+        sys::PidStat st;
+    };
+    std::vector<Candidate> candidates;
+    m_foreign_next.clear();
+    while (dirent* de = ::readdir(dir)) {
+        pid_t pid = 0;
+        if (!parse_pid_name(de->d_name, pid)) continue;
+        if (m_tracked.count(pid) != 0) continue;
+        std::uint64_t key = entry_key(pid, de->d_ino);
+        if (m_foreign.count(key) != 0) {
+            m_foreign_next.insert(key);
+            continue;
+        }
+        Tracked probe_entry;
+        sys::PidStat st;
+        if (read_stat(pid, probe_entry, st, false)) candidates.push_back({pid, key, st});
+    }
+    ::closedir(dir);
+    // Parents may be listed after their children: grow the tree until nothing more joins.
+    bool grew = true;
+    while (grew) {
+        grew = false;
+        for (auto& c : candidates) {
+            if (c.pid == 0 || m_tracked.count(c.st.ppid) == 0) continue;
+            Tracked entry;
+            entry.starttime = c.st.starttime;
+            entry.ppid = c.st.ppid;
+            // A process discovered after the first sample was born after tracking began (the first scan
+            // is complete), so all of its time belongs to the run.
+            entry.last_ticks = c.st.total_ticks();
+            entry.rss_pages = c.st.rss_pages;
+            m_tracked.emplace(c.pid, entry);
+            ++m_seen;
+            c.pid = 0;
+            grew = true;
+        }
+    }
+    for (const auto& c : candidates)
+        if (c.pid != 0) m_foreign_next.insert(c.key);
+    m_foreign.swap(m_foreign_next);
+}
+
+void ProcessTree::read_machine(TreeSample& out) noexcept {
+    char buf[4096];
+    auto head = [&](int& fd, const std::filesystem::path& path) -> std::string_view {
+        if (fd < 0) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return {};
+        ssize_t n = read_head(fd, buf, sizeof buf);
+        return n > 0 ? std::string_view(buf, static_cast<std::size_t>(n)) : std::string_view{};
+    };
+    // Only the first lines are needed, so a prefix read keeps the cost flat on many-CPU machines.
+    std::string_view stat = head(m_stat_fd, m_root.proc_stat());
+    auto cpu = sys::parse_proc_stat(stat);
+    if (cpu) {
+        out.machine_busy_s = static_cast<double>(cpu->busy) / m_hz;
+    } else {
+        m_failures.record("cannot read the cpu line of " + m_root.proc_stat().string());
+    }
+    std::string_view mem = head(m_meminfo_fd, m_root.meminfo());
+    auto info = sys::parse_meminfo(mem);
+    if (info) {
+        out.machine_used_bytes = static_cast<double>(info->used());
+    } else {
+        m_failures.record("cannot read MemTotal/MemAvailable in " + m_root.meminfo().string());
+    }
+}
+
+void ProcessTree::sample(double t, bool discover_new, TreeSample& out) noexcept {
+    out.t = t;
+    if (discover_new || !m_started) discover();
+    out.pids.clear();
+    m_vanished.clear();
+    std::uint64_t rss_pages = 0;
+    for (auto& [pid, entry] : m_tracked) {
+        sys::PidStat st;
+        if (read_stat(pid, entry, st, true)) {
+            if (entry.starttime == 0) entry.starttime = st.starttime;
+            entry.last_ticks = st.total_ticks();
+            entry.ppid = st.ppid;
+            // A zombie has freed its memory but was using it until it exited: hold the last value.
+            if (st.state != 'Z') entry.rss_pages = st.rss_pages;
+            rss_pages += entry.rss_pages;
+            out.pids.push_back(pid);
+        } else {
+            m_vanished.push_back(pid);
+        }
+    }
+    // A vanished process whose parent is still tracked was reaped by it: its time is now in the parent's
+    // cutime/cstime. Otherwise nobody we see absorbed it, so keep its last seen time.
+    for (pid_t pid : m_vanished) {
+        auto it = m_tracked.find(pid);
+        pid_t ppid = it->second.ppid;
+        bool absorbed = false;
+        if (auto parent = m_tracked.find(ppid); parent != m_tracked.end())
+            absorbed = std::find(m_vanished.begin(), m_vanished.end(), ppid) == m_vanished.end();
+        if (!absorbed) m_base_ticks += it->second.last_ticks;
+        if (it->second.fd >= 0) {
+            ::close(it->second.fd);
+            --m_open_files;
+        }
+        m_tracked.erase(it);
+    }
+    std::uint64_t ticks = m_base_ticks;
+    for (const auto& [pid, entry] : m_tracked) ticks += entry.last_ticks;
+    if (!m_started) {
+        m_started = true;
+        m_start_ticks = m_options.count_from_root_start ? 0 : ticks;
+    }
+    double cpu_s = static_cast<double>(ticks > m_start_ticks ? ticks - m_start_ticks : 0) / m_hz;
+    m_max_cpu_s = std::max(m_max_cpu_s, cpu_s);
+    out.tree_cpu_s = m_max_cpu_s;
+    out.tree_rss_bytes = static_cast<double>(rss_pages) * m_page_bytes;
+    read_machine(out);
+}
+
+}  // namespace eco2::detail

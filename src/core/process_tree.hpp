@@ -1,0 +1,87 @@
+#pragma once
+// Accounting of a process tree's CPU time and resident memory from procfs.
+//
+// Tree CPU time = sum over the live tracked processes of utime+stime+cutime+cstime. When a tracked child
+// exits and its (tracked) parent reaps it, the child's whole time moves into the parent's cutime/cstime in
+// the same instant, so children that live and die between two samples are counted in full. A process
+// whose parent is not tracked any more (reparented orphan) keeps its last seen time when it vanishes.
+// The result is made monotone, so a transient dip never produces negative energy.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "sensors/sensor.hpp"
+#include "sys/fs_root.hpp"
+#include "sys/proc_parse.hpp"
+
+namespace eco2::detail {
+
+class ProcessTree {
+public:
+    struct Options {
+        pid_t root = 0;
+        /// Count the root's CPU time from its start (a process eco2 has just launched) rather than from
+        /// the first sample (a process that was already running, e.g. the caller of Tracker::start()).
+        bool count_from_root_start = false;
+        /// How many stat files are kept open between samples (the rest are opened per read).
+        std::size_t max_open_files = 256;
+    };
+
+    ProcessTree(sys::FsRoot root, Options options);
+    ~ProcessTree();
+    ProcessTree(const ProcessTree&) = delete;
+    ProcessTree& operator=(const ProcessTree&) = delete;
+
+    /// Probe: is procfs readable, and does the root process exist?
+    ProbeReport probe() const;
+
+    /// Samples the tree (and /proc/stat, /proc/meminfo) at steady time t. discover=false skips the /proc
+    /// directory scan for new processes (their time is still counted once discovered). Never throws;
+    /// read failures are logged in failures().
+    void sample(double t, bool discover, TreeSample& out) noexcept;
+
+    /// Clock ticks per second used to convert times.
+    double ticks_per_second() const noexcept { return m_hz; }
+    const FailureLog& failures() const noexcept { return m_failures; }
+    /// Processes ever tracked (the root included).
+    std::uint64_t processes_seen() const noexcept { return m_seen; }
+
+private:
+    struct Tracked {
+        std::uint64_t starttime = 0;
+        std::uint64_t last_ticks = 0;  // utime+stime+cutime+cstime at the last successful read
+        std::uint64_t rss_pages = 0;
+        pid_t ppid = 0;
+        int fd = -1;
+    };
+    bool read_stat(pid_t pid, Tracked& entry, sys::PidStat& st, bool keep_open) noexcept;
+    void discover() noexcept;
+    void read_machine(TreeSample& out) noexcept;
+
+    sys::FsRoot m_root;
+    Options m_options;
+    double m_hz = 100.0;
+    double m_page_bytes = 4096.0;
+    std::unordered_map<pid_t, Tracked> m_tracked;
+    // Processes known not to be ours, keyed by pid and the inode of their /proc entry (a reused pid gets a
+    // new inode), so the directory scan does not re-read their stat.
+    std::unordered_set<std::uint64_t> m_foreign, m_foreign_next;
+    int m_stat_fd = -1, m_meminfo_fd = -1;
+    std::uint64_t m_base_ticks = 0;   // ticks of vanished processes nobody tracked absorbed, plus baseline
+    std::uint64_t m_start_ticks = 0;  // subtracted: the tree's time before tracking began
+    bool m_started = false;
+    double m_max_cpu_s = 0.0;
+    std::uint64_t m_seen = 0;
+    std::size_t m_open_files = 0;
+    std::string m_buffer;
+    std::vector<pid_t> m_vanished;
+    FailureLog m_failures;
+};
+
+}  // namespace eco2::detail

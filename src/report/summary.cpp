@@ -1,0 +1,28 @@
+#include "report/summary.hpp"
+
+#include <fmt/format.h>
+
+namespace eco2::detail {
+
+std::string format_summary(const Result& r, const std::string& record, const std::string& series) {
+    std::string out = fmt::format("eco2: {} in {:.3f} s", r.status == RunStatus::completed ? "done" : to_string(r.status),
+                                  r.duration_s);
+    if (r.exit_code) out += fmt::format(", exit code {}", *r.exit_code);
+    out += '\n';
+    out += fmt::format("  energy  {:.6g} kWh{}{} -> {:.6g} kg CO2{}\n", r.energy_kwh(),
+                       r.pue != 1.0 ? fmt::format(" (IT energy x PUE {:g})", r.pue) : "",
+                       r.estimated() ? " (partly estimated)" : "", r.co2_kg, r.estimated() ? " (estimated)" : "");
+    out += fmt::format("  carbon  {:.6g} gCO2/kWh, {} ({})\n", r.intensity_g_per_kwh, r.region, r.location_source);
+    auto line = [&](const char* name, const ComponentEnergy& e) {
+        out += fmt::format("  {:<6}  {:.6g} kWh{}  {}\n", name, e.kwh(), e.estimated ? " (estimated)" : "", e.source);
+    };
+    line("cpu", r.cpu);
+    line("gpu", r.gpu);
+    line("ram", r.ram);
+    if (!record.empty()) out += fmt::format("  record  {} (run {})\n", record, r.id);
+    if (!series.empty()) out += fmt::format("  series  {}\n", series);
+    for (const auto& w : r.warnings) out += fmt::format("eco2: warning: {}\n", w);
+    return out;
+}
+
+}  // namespace eco2::detail

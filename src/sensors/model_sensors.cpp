@@ -1,0 +1,92 @@
+#include "sensors/model_sensors.hpp"
+
+#include <fmt/format.h>
+
+#include "sensors/cpu_tdp_table.hpp"
+#include "sys/proc_parse.hpp"
+
+namespace eco2::detail {
+namespace {
+
+class CpuModelSensor final : public Sensor {
+public:
+    CpuModelSensor(const CpuDescription& cpu, Scope scope) : m_cpu(cpu), m_scope(scope) {
+        m_channels.push_back({"cpu_model.cpu.0", Component::cpu, ChannelKind::energy_counter, 0.0, Attribution::direct});
+    }
+    std::string_view backend() const noexcept override { return "cpu-model"; }
+    const std::vector<Channel>& channels() const noexcept override { return m_channels; }
+    void read(const TreeSample& tree, double* values) noexcept override {
+        double cpu_s = m_scope == Scope::process ? tree.tree_cpu_s : tree.machine_busy_s;
+        values[0] = m_cpu.tdp_w * cpu_s / m_cpu.online_cpus;
+    }
+    std::string source() const override {
+        return fmt::format("tdp-model({:g} W, {}; {} CPU time / {} CPUs; estimated)", m_cpu.tdp_w, m_cpu.tdp_source,
+                           m_scope == Scope::process ? "tree" : "machine busy", m_cpu.online_cpus);
+    }
+    bool estimated() const noexcept override { return true; }
+    std::string device_names() const override { return m_cpu.name; }
+
+private:
+    CpuDescription m_cpu;
+    Scope m_scope;
+    std::vector<Channel> m_channels;
+};
+
+class RamModelSensor final : public Sensor {
+public:
+    explicit RamModelSensor(Scope scope) : m_scope(scope) {
+        m_channels.push_back({"ram_model.ram.0", Component::ram, ChannelKind::power, 0.0, Attribution::direct});
+    }
+    std::string_view backend() const noexcept override { return "ram-model"; }
+    const std::vector<Channel>& channels() const noexcept override { return m_channels; }
+    void read(const TreeSample& tree, double* values) noexcept override {
+        double bytes = m_scope == Scope::process ? tree.tree_rss_bytes : tree.machine_used_bytes;
+        values[0] = RAM_W_PER_GIB * bytes / (1024.0 * 1024.0 * 1024.0);
+    }
+    std::string source() const override {
+        return fmt::format("ram-model({} W/GiB of {}; estimated)", RAM_W_PER_GIB,
+                           m_scope == Scope::process ? "tree resident memory" : "machine used memory");
+    }
+    bool estimated() const noexcept override { return true; }
+
+private:
+    Scope m_scope;
+    std::vector<Channel> m_channels;
+};
+
+}  // namespace
+
+CpuDescription describe_cpu(const sys::FsRoot& fs, const sys::FileReader& reader,
+                            const std::optional<PowercapTdp>& powercap) {
+    CpuDescription d;
+    auto info_text = reader.read(fs.cpuinfo());
+    sys::CpuInfo info;
+    if (info_text.ok()) info = sys::parse_cpuinfo(info_text.text);
+    d.name = info.model_name.empty() ? "unknown" : info.model_name;
+    d.sockets = info.sockets > 0 ? info.sockets : 1;
+    auto online = sys::read_line(reader, fs.cpu_online());
+    std::optional<int> n = online ? sys::parse_cpu_list_count(*online) : std::nullopt;
+    d.online_cpus = n && *n > 0 ? *n : (info.logical > 0 ? info.logical : 1);
+    if (powercap && powercap->watts > 0) {
+        d.tdp_w = powercap->watts;
+        d.tdp_source = powercap->source;
+        d.tdp_known = true;
+    } else if (auto entry = match_cpu_tdp(d.name)) {
+        d.tdp_w = entry->tdp_w * d.sockets;
+        d.tdp_source = fmt::format("built-in table: {} {:g} W x {} socket{} ({})", entry->model, entry->tdp_w,
+                                   d.sockets, d.sockets == 1 ? "" : "s", entry->source);
+        d.tdp_known = true;
+    } else {
+        d.tdp_w = DEFAULT_TDP_W;
+        d.tdp_source = fmt::format("default {:g} W, CPU '{}' not known", DEFAULT_TDP_W, d.name);
+    }
+    return d;
+}
+
+std::unique_ptr<Sensor> make_cpu_model_sensor(const CpuDescription& cpu, Scope scope) {
+    return std::make_unique<CpuModelSensor>(cpu, scope);
+}
+
+std::unique_ptr<Sensor> make_ram_model_sensor(Scope scope) { return std::make_unique<RamModelSensor>(scope); }
+
+}  // namespace eco2::detail

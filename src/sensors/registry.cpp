@@ -1,0 +1,70 @@
+#include "sensors/registry.hpp"
+
+#include <fmt/format.h>
+
+#include "sensors/model_sensors.hpp"
+#include "sensors/rapl_sensor.hpp"
+
+namespace eco2::detail {
+
+SensorSet build_sensors(const sys::FsRoot& fs, const sys::FileReader& reader, Scope scope,
+                        const NvmlOptions& nvml) {
+    SensorSet set;
+    RaplProbe rapl = probe_rapl(fs, reader, scope);
+    CpuDescription cpu = describe_cpu(fs, reader, rapl.tdp);
+    set.cpu_name = cpu.name;
+
+    // CPU
+    ProbeReport model;
+    model.backend = "cpu-model";
+    model.status = ProbeStatus::available;
+    model.channels = {"cpu_model.cpu.0"};
+    model.reason = fmt::format("TDP {:g} W from {}; {} online CPUs (estimated)", cpu.tdp_w, cpu.tdp_source,
+                               cpu.online_cpus);
+    if (!cpu.tdp_known) model.fix = "the CPU is not in eco2's table: figures use eco2AI's 100 W default";
+    if (rapl.package) {
+        rapl.report.used = true;
+        set.cpu = rapl.package.get();
+        set.sensors.push_back(std::move(rapl.package));
+        model.reason += "; not used: RAPL measures the CPU";
+    } else {
+        model.used = true;
+        set.sensors.push_back(make_cpu_model_sensor(cpu, scope));
+        set.cpu = set.sensors.back().get();
+    }
+    set.reports.push_back(rapl.report);
+    set.reports.push_back(model);
+
+    // RAM
+    ProbeReport ram;
+    ram.backend = "ram-model";
+    ram.status = ProbeStatus::available;
+    ram.channels = {"ram_model.ram.0"};
+    ram.reason = fmt::format("{} W/GiB of {} (estimated)", RAM_W_PER_GIB,
+                             scope == Scope::process ? "the tree's resident memory" : "the machine's used memory");
+    if (rapl.dram && scope == Scope::machine) {
+        set.ram = rapl.dram.get();
+        set.sensors.push_back(std::move(rapl.dram));
+        ram.reason += "; not used: RAPL measures DRAM";
+    } else {
+        ram.used = true;
+        if (rapl.dram) ram.reason += "; RAPL dram is machine-wide, used with --scope machine";
+        set.sensors.push_back(make_ram_model_sensor(scope));
+        set.ram = set.sensors.back().get();
+    }
+    set.reports.push_back(ram);
+
+    // GPU
+    ProbeReport gpu;
+    auto nvml_sensor = make_nvml_sensor(nvml, gpu);
+    if (gpu.backend.empty()) gpu.backend = "nvml";
+    if (nvml_sensor) {
+        gpu.used = true;
+        set.gpu = nvml_sensor.get();
+        set.sensors.push_back(std::move(nvml_sensor));
+    }
+    set.reports.push_back(gpu);
+    return set;
+}
+
+}  // namespace eco2::detail

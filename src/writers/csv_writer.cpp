@@ -1,0 +1,99 @@
+#include "writers/csv_writer.hpp"
+
+#include <ctime>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace eco2::detail {
+namespace {
+
+std::string kwh(double joules) { return fmt::format("{:.10g}", joules / 3.6e6); }
+
+}  // namespace
+
+const std::vector<std::string_view>& CsvWriter::columns() {
+    static const std::vector<std::string_view> names{
+        // eco2AI's columns, same names and order
+        "id", "project_name", "experiment_description", "epoch", "start_time", "duration(s)",
+        "power_consumption(kWh)", "CO2_emissions(kg)", "CPU_name", "GPU_name", "OS", "region/country", "cost",
+        // eco2's
+        "cpu_energy(kWh)", "gpu_energy(kWh)", "ram_energy(kWh)", "intensity(gCO2/kWh)", "pue", "cpu_source",
+        "gpu_source", "ram_source", "location_source", "scope", "host", "estimated", "status", "exit_code",
+        "read_failures", "samples"};
+    return names;
+}
+
+std::string CsvWriter::header() {
+    std::string h;
+    for (auto c : columns()) {
+        if (!h.empty()) h += ',';
+        h += c;
+    }
+    return h;
+}
+
+void CsvWriter::field(std::ostream& out, std::string_view v) {
+    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+        out << v;
+        return;
+    }
+    out << '"';
+    for (char c : v) {
+        if (c == '"') out << '"';
+        out << c;
+    }
+    out << '"';
+}
+
+void CsvWriter::row(std::ostream& out, const Result& r) {
+    auto f = [&](std::string_view v, bool last = false) {
+        field(out, v);
+        if (!last) out << ',';
+    };
+    f(r.id);
+    f(r.project_name);
+    f(r.experiment_description);
+    f(r.epoch);
+    f(format_local_time(r.start_time));
+    f(fmt::format("{:.3f}", r.duration_s));
+    f(fmt::format("{:.10g}", r.energy_kwh()));
+    f(fmt::format("{:.10g}", r.co2_kg));
+    f(r.cpu_name);
+    f(r.gpu_name);
+    f(r.os);
+    f(r.region);
+    f(r.cost ? fmt::format("{:.10g}", *r.cost) : std::string());
+    f(kwh(r.cpu.joules));
+    f(kwh(r.gpu.joules));
+    f(kwh(r.ram.joules));
+    f(fmt::format("{:.6g}", r.intensity_g_per_kwh));
+    f(fmt::format("{:g}", r.pue));
+    f(r.cpu.source);
+    f(r.gpu.source);
+    f(r.ram.source);
+    f(r.location_source);
+    f(to_string(r.scope));
+    f(r.host);
+    f(r.estimated() ? "true" : "false");
+    f(to_string(r.status));
+    f(r.exit_code ? std::to_string(*r.exit_code) : std::string());
+    f(std::to_string(r.read_failures));
+    f(std::to_string(r.samples), true);
+}
+
+std::string CsvWriter::row(const Result& r) {
+    std::ostringstream s;
+    row(s, r);
+    return s.str();
+}
+
+std::string format_local_time(std::chrono::system_clock::time_point t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    ::localtime_r(&tt, &tm);
+    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+}  // namespace eco2::detail

@@ -1,0 +1,31 @@
+#pragma once
+// The record format: one CSV row per run. The first 13 columns are eco2AI's, same names and order, so
+// eco2AI users' notebooks keep working; eco2's own columns follow. Numbers never depend on the locale.
+
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eco2/record.hpp"
+
+namespace eco2::detail {
+
+class CsvWriter {
+public:
+    /// Column names, in order.
+    static const std::vector<std::string_view>& columns();
+    /// The header line, without newline.
+    static std::string header();
+    /// Writes one row for r, without newline. The last column is always a number, so trailing padding
+    /// (see RecordFile) keeps its type for CSV readers.
+    static void row(std::ostream& out, const Result& r);
+    static std::string row(const Result& r);
+    /// Appends a field quoted as RFC 4180 requires (only when it holds a comma, quote or line break).
+    static void field(std::ostream& out, std::string_view value);
+};
+
+/// "YYYY-MM-DD HH:MM:SS" in local time (eco2AI's start_time form).
+std::string format_local_time(std::chrono::system_clock::time_point t);
+
+}  // namespace eco2::detail
