@@ -16,6 +16,7 @@
 #include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
 #include "report/summary.hpp"
+#include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
 #include "writers/series_writer.hpp"
 
@@ -57,7 +58,7 @@ int cmd_run(const RunOptions& options) {
     TrackerConfig config = make_config(options);
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }
-    if (!config.output.empty()) detail::RecordFile::check_writable(config.output);
+    if (!config.output.empty()) detail::RecordFile::check_writable(config.output, detail::CsvWriter::header());
 
     sigset_t handled;
     sigemptyset(&handled);

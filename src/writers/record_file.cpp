@@ -38,6 +38,13 @@ void write_all(int fd, const char* data, std::size_t size, off_t offset, const s
     }
 }
 
+[[noreturn]] void throw_other_header(const std::filesystem::path& path) {
+    throw Error(Errc::io_error, path.string() +
+                                    " exists but its header is not this version of eco2's record columns (another "
+                                    "tool's CSV, or an older eco2): choose another --output, or move the file away; "
+                                    "nothing was written to it");
+}
+
 }  // namespace
 
 class RecordFile::Lock {
@@ -73,17 +80,22 @@ RecordFile::~RecordFile() {
     if (m_fd >= 0) ::close(m_fd);
 }
 
-void RecordFile::check_writable(const std::filesystem::path& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd >= 0) {  // did not exist: leave nothing behind
-        ::close(fd);
-        ::unlink(path.c_str());
+void RecordFile::check_writable(const std::filesystem::path& path, const std::string& header) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        // Not there yet: the directory must let us create it. (Creating and removing a probe file here would
+        // race with another tracker creating the same file.)
+        std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+        if (::access(dir.c_str(), W_OK | X_OK) != 0) fail(path, "create", errno);
         return;
     }
-    if (errno != EEXIST) fail(path, "create", errno);
-    fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) fail(path, "write to", errno);
+    std::string first(header.size() + 1, '\0');
+    ssize_t n = ::pread(fd, first.data(), first.size(), 0);
+    int err = errno;
     ::close(fd);
+    if (n < 0) fail(path, "read", err);
+    if (n > 0 && first != header + "\n") throw_other_header(path);
 }
 
 void RecordFile::ensure_header_locked() {
@@ -98,12 +110,7 @@ void RecordFile::ensure_header_locked() {
     ssize_t n = ::pread(m_fd, first.data(), first.size(), 0);
     if (n < 0) fail(m_path, "read", errno);
     first.resize(static_cast<std::size_t>(n));
-    if (first != m_header + "\n") {
-        throw Error(Errc::io_error, m_path.string() +
-                                        " exists but its header is not this version of eco2's record columns "
-                                        "(another tool's CSV, or an older eco2): choose another --output, or move "
-                                        "the file away; nothing was written to it");
-    }
+    if (first != m_header + "\n") throw_other_header(m_path);
 }
 
 std::uint64_t RecordFile::append_locked(std::string_view row, std::size_t reserve) {

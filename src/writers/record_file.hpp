@@ -34,9 +34,9 @@ public:
 
     const std::filesystem::path& path() const noexcept { return m_path; }
 
-    /// Checks that `path` can be created or appended to, without leaving a new empty file behind.
-    /// Throws eco2::Error(io_error) with the fix.
-    static void check_writable(const std::filesystem::path& path);
+    /// Checks that `path` can be created, or appended to with this header, without leaving a new empty file
+    /// behind. Throws eco2::Error(io_error) with the fix.
+    static void check_writable(const std::filesystem::path& path, const std::string& header);
 
 private:
     class Lock;

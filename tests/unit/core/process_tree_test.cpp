@@ -1,0 +1,157 @@
+#include "core/process_tree.hpp"
+
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "../test_util.hpp"
+
+using namespace eco2;
+using namespace eco2::detail;
+using eco2::test::TempDir;
+using eco2::test::write_file;
+
+extern char** environ;
+
+namespace {
+
+// A /proc/<pid>/stat line with the fields ProcessTree reads (times in ticks).
+std::string stat_line(int pid, int ppid, int utime, int stime, int cutime, int cstime, int starttime = 1000,
+                      char state = 'S', int rss = 100) {
+    return std::to_string(pid) + " (job) " + state + " " + std::to_string(ppid) +
+           " 1 1 0 -1 0 0 0 0 0 " + std::to_string(utime) + " " + std::to_string(stime) + " " +
+           std::to_string(cutime) + " " + std::to_string(cstime) + " 20 0 1 0 " + std::to_string(starttime) +
+           " 1000000 " + std::to_string(rss) + " 0 0 0\n";
+}
+
+struct FakeProc {
+    TempDir dir;
+    FakeProc() {
+        write_file(dir / "proc/stat", "cpu  1000 0 0 9000 0 0 0 0 0 0\n");
+        write_file(dir / "proc/meminfo", "MemTotal: 1000 kB\nMemAvailable: 400 kB\n");
+    }
+    void set(int pid, const std::string& line) { write_file(dir / ("proc/" + std::to_string(pid) + "/stat"), line); }
+    // A reaped process: its stat reads empty (like ESRCH on a live system) and then its directory goes.
+    void remove(int pid) {
+        set(pid, "");
+        std::filesystem::remove_all(dir / ("proc/" + std::to_string(pid)));
+    }
+    ProcessTree tree(int root) {
+        return ProcessTree(sys::FsRoot{dir / "proc", dir / "sys"}, ProcessTree::Options{root, false, 256});
+    }
+};
+
+double ticks(double n, const ProcessTree& t) { return n / t.ticks_per_second(); }
+
+}  // namespace
+
+TEST(ProcessTree, SumsTheTreeAndIgnoresOthers) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 10, 5, 0, 0));
+    p.set(101, stat_line(101, 100, 3, 1, 0, 0));
+    p.set(102, stat_line(102, 101, 2, 2, 0, 0));
+    p.set(200, stat_line(200, 1, 500, 500, 0, 0));  // not ours
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    EXPECT_EQ(s.tree_cpu_s, 0);  // counting starts at the first sample
+    std::vector<pid_t> pids = s.pids;
+    std::sort(pids.begin(), pids.end());
+    EXPECT_EQ(pids, (std::vector<pid_t>{100, 101, 102}));
+    p.set(100, stat_line(100, 1, 20, 5, 0, 0));
+    p.set(102, stat_line(102, 101, 12, 2, 0, 0));
+    p.set(200, stat_line(200, 1, 900, 900, 0, 0));
+    tree.sample(1, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(20, tree));
+    EXPECT_DOUBLE_EQ(s.machine_used_bytes, 600.0 * 1024);
+    EXPECT_EQ(s.tree_rss_bytes, 3 * 100 * ::sysconf(_SC_PAGESIZE));
+}
+
+TEST(ProcessTree, ChildReapedBetweenSamplesIsCountedInFullThroughItsParent) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 10, 0, 0, 0));
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    // A child is born, burns 7 ticks, seen once at 3 ticks...
+    p.set(101, stat_line(101, 100, 3, 0, 0, 0));
+    tree.sample(1, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(3, tree));
+    // ...then exits with 7 and is reaped: its whole time moves to the parent's cutime.
+    p.remove(101);
+    p.set(100, stat_line(100, 1, 10, 0, 7, 0));
+    tree.sample(2, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(7, tree));
+    // A child never seen by a sample at all still arrives through cutime.
+    p.set(100, stat_line(100, 1, 10, 0, 12, 3));
+    tree.sample(3, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(15, tree));
+}
+
+TEST(ProcessTree, OrphanThatVanishesKeepsItsLastSeenTime) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 0, 0, 0, 0));
+    p.set(101, stat_line(101, 100, 0, 0, 0, 0));
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    p.set(101, stat_line(101, 1, 40, 0, 0, 0));  // reparented to init after its parent... stays tracked
+    tree.sample(1, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(40, tree));
+    p.remove(101);  // reaped by init: nobody in the tree absorbs it
+    tree.sample(2, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(40, tree));
+}
+
+TEST(ProcessTree, CountFromRootStartIncludesTimeBeforeTheFirstSample) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 8, 2, 0, 0));
+    ProcessTree tree(sys::FsRoot{p.dir / "proc", p.dir / "sys"}, ProcessTree::Options{100, true, 256});
+    TreeSample s;
+    tree.sample(0, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(10, tree));
+}
+
+TEST(ProcessTree, ProbeNamesAMissingProcess) {
+    FakeProc p;
+    ProcessTree tree = p.tree(4242);
+    ProbeReport r = tree.probe();
+    EXPECT_EQ(r.status, ProbeStatus::failed);
+    EXPECT_NE(r.reason.find("4242"), std::string::npos);
+}
+
+// Real processes: many short-lived CPU-burning grandchildren, each living less than one sample period,
+// accounted for against the kernel's own rusage of the reaped tree.
+TEST(ProcessTree, ShortLivedChildrenMatchGetrusage) {
+    const char* script =
+        "i=0; while [ $i -lt 12 ]; do sh -c 'x=0; while [ $x -lt 15000 ]; do x=$((x+1)); done'; i=$((i+1)); done";
+    std::vector<char*> argv{const_cast<char*>("sh"), const_cast<char*>("-c"), const_cast<char*>(script), nullptr};
+    pid_t child = 0;
+    ASSERT_EQ(::posix_spawnp(&child, "sh", nullptr, nullptr, argv.data(), environ), 0);
+    ProcessTree tree(sys::FsRoot::live(), ProcessTree::Options{child, true, 256});
+    TreeSample s;
+    tree.sample(0, true, s);
+    siginfo_t info{};
+    for (int i = 1;; ++i) {
+        info = {};
+        ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOHANG | WNOWAIT), 0);
+        if (info.si_pid == child) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));  // longer than each grandchild lives
+        tree.sample(i * 0.2, true, s);
+    }
+    tree.sample(100, true, s);  // the zombie's final counters
+    struct rusage ru{};
+    int status = 0;
+    ASSERT_EQ(::wait4(child, &status, 0, &ru), child);
+    double rusage_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                      static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+    ASSERT_GT(rusage_s, 0.1) << "the workload did not burn enough CPU to compare";
+    // Ticks are truncated per process; allow a few ticks plus 2 %.
+    EXPECT_NEAR(s.tree_cpu_s, rusage_s, 0.05 + 0.02 * rusage_s);
+    EXPECT_GE(tree.processes_seen(), 1u);
+}

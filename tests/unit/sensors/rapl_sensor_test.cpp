@@ -1,0 +1,112 @@
+#include "sensors/rapl_sensor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "../test_util.hpp"
+#include "core/accumulator.hpp"
+
+using namespace eco2;
+using namespace eco2::detail;
+using eco2::test::TempDir;
+using eco2::test::write_file;
+
+namespace {
+
+sys::FsRoot roots(const std::filesystem::path& base) { return sys::FsRoot{base / "proc", base / "sys"}; }
+
+// Simulates the root-only energy_uj of kernels patched for CVE-2020-8694 (chmod does not stop root).
+class DenyEnergyReader final : public sys::FileReader {
+public:
+    sys::ReadResult read(const std::filesystem::path& p) const noexcept override {
+        if (p.filename() == "energy_uj") {
+            sys::ReadResult r;
+            r.status = sys::ReadStatus::permission_denied;
+            r.error = EACCES;
+            return r;
+        }
+        return sys::FileReader::read(p);
+    }
+};
+
+}  // namespace
+
+TEST(Rapl, TwoSocketsWithDramSkipsNestedAndPlatformZones) {
+    RaplProbe p = probe_rapl(roots(eco2::test::fixture("rapl_2socket_dram")), sys::default_reader(), Scope::machine);
+    ASSERT_EQ(p.report.status, ProbeStatus::available) << p.report.reason;
+    EXPECT_EQ(p.report.channels,
+              (std::vector<std::string>{"rapl.package.0", "rapl.package.1", "rapl.dram.0", "rapl.dram.1"}));
+    ASSERT_TRUE(p.package);
+    ASSERT_TRUE(p.dram);
+    double v[2];
+    p.package->read(TreeSample{}, v);
+    EXPECT_DOUBLE_EQ(v[0], 262143.0);  // µJ -> J
+    EXPECT_DOUBLE_EQ(v[1], 1.0);
+    EXPECT_DOUBLE_EQ(p.package->channels()[0].wrap_j, 262143.328850);
+    EXPECT_EQ(p.package->channels()[0].attribution, Attribution::direct);
+    p.dram->read(TreeSample{}, v);
+    EXPECT_DOUBLE_EQ(v[0], 5.0);
+    EXPECT_DOUBLE_EQ(v[1], 7.0);
+    ASSERT_TRUE(p.tdp);
+    EXPECT_DOUBLE_EQ(p.tdp->watts, 300.0);
+    EXPECT_EQ(p.tdp->packages, 2);
+}
+
+TEST(Rapl, ProcessScopeAttributesByCpuShare) {
+    RaplProbe p = probe_rapl(roots(eco2::test::fixture("rapl_2socket_dram")), sys::default_reader(), Scope::process);
+    ASSERT_TRUE(p.package);
+    EXPECT_EQ(p.package->channels()[0].attribution, Attribution::cpu_share);
+    EXPECT_NE(p.package->source().find("process share"), std::string::npos);
+}
+
+TEST(Rapl, PermissionDeniedSaysHowToFixAndKeepsTheTdp) {
+    DenyEnergyReader deny;
+    RaplProbe p = probe_rapl(roots(eco2::test::fixture("rapl_2socket_dram")), deny, Scope::process);
+    EXPECT_EQ(p.report.status, ProbeStatus::permission_denied);
+    EXPECT_FALSE(p.package);
+    EXPECT_NE(p.report.fix.find("chmod"), std::string::npos);
+    EXPECT_NE(p.report.fix.find("root"), std::string::npos);
+    ASSERT_TRUE(p.tdp);  // constraint_0_max_power_uw is world-readable
+    EXPECT_DOUBLE_EQ(p.tdp->watts, 300.0);
+}
+
+TEST(Rapl, NoPowercapIsAbsent) {
+    RaplProbe p = probe_rapl(roots(eco2::test::fixture("no_rapl")), sys::default_reader(), Scope::process);
+    EXPECT_EQ(p.report.status, ProbeStatus::absent);
+    EXPECT_FALSE(p.package);
+    EXPECT_FALSE(p.tdp);
+    EXPECT_FALSE(p.report.fix.empty());
+}
+
+TEST(Rapl, WrapAroundDuringARunGivesTheTrueDelta) {
+    TempDir dir("rapl_2socket_dram");
+    RaplProbe p = probe_rapl(roots(dir.path()), sys::default_reader(), Scope::machine);
+    ASSERT_TRUE(p.package);
+    Accumulator acc(p.package->channels());
+    double v[2];
+    TreeSample t;
+    p.package->read(t, v);
+    acc.begin(t, v);
+    // package-0 starts 328850 µJ below its range and wraps to 1,000,000 µJ; package-1 gains 2 J.
+    write_file(dir / "sys/class/powercap/intel-rapl:0/energy_uj", "1000000\n");
+    write_file(dir / "sys/class/powercap/intel-rapl:1/energy_uj", "3000000\n");
+    t.t = 1;
+    p.package->read(t, v);
+    acc.update(t, v);
+    EXPECT_NEAR(acc.totals()[index_of(Component::cpu)], 0.328850 + 1.0 + 2.0, 1e-9);
+}
+
+TEST(Rapl, ReadFailureMidRunIsNaNAndCounted) {
+    TempDir dir("rapl_2socket_dram");
+    RaplProbe p = probe_rapl(roots(dir.path()), sys::default_reader(), Scope::machine);
+    ASSERT_TRUE(p.package);
+    std::filesystem::remove(dir / "sys/class/powercap/intel-rapl:1/energy_uj");
+    double v[2];
+    p.package->read(TreeSample{}, v);
+    EXPECT_FALSE(std::isnan(v[0]));
+    EXPECT_TRUE(std::isnan(v[1]));
+    EXPECT_EQ(p.package->failures().count(), 1u);
+    EXPECT_NE(p.package->failures().first().find("intel-rapl:1"), std::string::npos);
+}
