@@ -89,7 +89,9 @@ NvmlOptions nvml_options(const TrackerConfig& c) {
     NvmlOptions nvml;
     nvml.library = sys::resolve_nvml_library(c.paths.nvml_library);
     nvml.scope = c.scope;
-    if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES")) nvml.cuda_visible_devices = std::string(v);
+    // CUDA_VISIBLE_DEVICES describes the job's GPUs; the machine scope counts every GPU of the machine.
+    if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES"); v != nullptr && c.scope == Scope::process)
+        nvml.cuda_visible_devices = std::string(v);
     return nvml;
 }
 
