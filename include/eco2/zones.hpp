@@ -4,7 +4,8 @@
 /// Electricity Maps yearly averages for ~350 zones (countries and sub-national grids), Ember averages for
 /// countries and aggregates that Electricity Maps lacks (WORLD, EU, ...), and country-level marginal
 /// intensities. Regions are named by zone key, ISO 3166-1 code or English name, or ISO 3166-2 code.
-/// All intensities are gCO2(eq)/kWh. Nothing here reads a file at run time except load_user_intensity_table().
+/// All intensities are gCO2(eq)/kWh. Nothing here reads a file at run time except
+/// load_user_intensity_table().
 
 #include <filesystem>
 #include <memory>
@@ -29,10 +30,11 @@ std::string_view to_string(IntensityKind kind) noexcept;
 /// One intensity value that a zone has.
 struct ZoneValue {
     IntensityKind kind = IntensityKind::average;
-    std::optional<int> year;   ///< calendar year; empty when the data gives none (Ember) or a user value for any year
-    double g_per_kwh = 0.0;    ///< gCO2eq/kWh, finite and >= 0
-    std::string source;        ///< dataset and year, e.g. "Electricity Maps yearly average 2024 (@tgwf/co2 0.19.0)"
-    bool from_user = false;    ///< set by ZoneDatabase::with_user_table
+    std::optional<int>
+        year;  ///< calendar year; empty when the data gives none (Ember) or a user value for any year
+    double g_per_kwh = 0.0;  ///< gCO2eq/kWh, finite and >= 0
+    std::string source;  ///< dataset and year, e.g. "Electricity Maps yearly average 2024 (@tgwf/co2 0.19.0)"
+    bool from_user = false;  ///< set by ZoneDatabase::with_user_table
 };
 
 /// A zone of the database: an Electricity Maps zone, a country only Ember covers, or an Ember aggregate.
@@ -57,27 +59,27 @@ struct ZoneMatch {
 
 /// The intensity chosen for a region, year and kind.
 struct ZoneIntensity {
-    std::string zone;           ///< zone key
-    std::string zone_name;      ///< ZoneInfo::name
+    std::string zone;       ///< zone key
+    std::string zone_name;  ///< ZoneInfo::name
     IntensityKind kind = IntensityKind::average;
-    std::optional<int> year;    ///< year of the value; empty when the value has none
-    double g_per_kwh = 0.0;     ///< gCO2eq/kWh
-    std::string source;         ///< dataset and year, plus how the region text was resolved when not by zone key
+    std::optional<int> year;  ///< year of the value; empty when the value has none
+    double g_per_kwh = 0.0;   ///< gCO2eq/kWh
+    std::string source;  ///< dataset and year, plus how the region text was resolved when not by zone key
 };
 
 /// One row of a user intensity table.
 struct UserIntensityRow {
-    std::string zone;          ///< region text as written (resolved by ZoneDatabase::with_user_table)
-    double g_per_kwh = 0.0;    ///< gCO2eq/kWh, finite and >= 0
-    std::optional<int> year;   ///< empty: the value applies to every year
-    std::string origin;        ///< "file:line", for messages
+    std::string zone;         ///< region text as written (resolved by ZoneDatabase::with_user_table)
+    double g_per_kwh = 0.0;   ///< gCO2eq/kWh, finite and >= 0
+    std::optional<int> year;  ///< empty: the value applies to every year
+    std::string origin;       ///< "file:line", for messages
 };
 
 /// Parses a user intensity table: CSV lines `zone,gCO2/kWh[,year]`, optional header line starting with
 /// "zone", blank lines and lines starting with '#' ignored, fields may be double-quoted. Numbers are parsed
 /// with std::from_chars (a '.' decimal point whatever the locale). origin names the text in messages.
 /// Throws eco2::Error(invalid_argument) naming origin:line for a malformed row, a negative or non-finite
-/// intensity, a year outside 1900..2200 or a (zone, year) given twice. Zones are not resolved here.
+/// intensity or a year outside 1900..2200. Zones are resolved later, by ZoneDatabase::with_user_table.
 std::vector<UserIntensityRow> parse_user_intensity_table(std::string_view text, std::string_view origin);
 
 /// Reads and parses a user intensity table file (see parse_user_intensity_table).
@@ -86,14 +88,15 @@ std::vector<UserIntensityRow> load_user_intensity_table(const std::filesystem::p
 
 /// An immutable zone database. Copies share the data; all const members are safe to call concurrently.
 class ZoneDatabase {
-public:
+  public:
     /// The database compiled into eco2, built on first use (thread-safe). Throws Error(internal) only if the
     /// compiled-in data is inconsistent (a bug).
     static const ZoneDatabase& builtin();
 
     /// A copy of this database in which the user's average values replace the database's: a row with a year
     /// replaces or adds that year, a row without one applies to every year. Every row's zone must resolve
-    /// (see resolve()); throws Error(not_found) naming the row's origin and the closest matches otherwise.
+    /// (see resolve()); throws Error(not_found) naming the row's origin and the closest matches otherwise,
+    /// and Error(invalid_argument) naming both origins when two rows give the same zone and year.
     ZoneDatabase with_user_table(const std::vector<UserIntensityRow>& rows) const;
 
     /// Finds the zone a region text names: zone key (FR, US-CAL-CISO, AU-NSW), ISO 3166-1 alpha-2, alpha-3 or
@@ -128,7 +131,7 @@ public:
     /// An empty text gives all zones. Sorted by key.
     std::vector<const ZoneInfo*> search(std::string_view text) const;
 
-private:
+  private:
     struct Impl;
     explicit ZoneDatabase(std::shared_ptr<const Impl> impl);
     std::shared_ptr<const Impl> m_impl;
