@@ -40,6 +40,10 @@ public:
 
     /// Probe: is procfs readable, and does the root process exist?
     ProbeReport probe() const;
+    /// Whether the tree has a cgroup v2 of its own (every process in it belongs to the tree), whose
+    /// cpu.stat then gives the tree's CPU time in µs, exited descendants included. Call after a sample.
+    /// Available: sample() uses it from the next sample on.
+    ProbeReport probe_cgroup() noexcept;
 
     /// Samples the tree (and /proc/stat, /proc/meminfo) at steady time t. discover=false skips the /proc
     /// directory scan for new processes (their time is still counted once discovered). Never throws;
@@ -79,6 +83,10 @@ private:
     double m_max_cpu_s = 0.0;
     std::uint64_t m_seen = 0;
     std::size_t m_open_files = 0;
+    // Own cgroup v2 (see probe_cgroup): cpu.stat kept open; CPU seconds = usage - start + offset.
+    int m_cgroup_fd = -1;
+    double m_cgroup_start_s = 0.0, m_cgroup_offset_s = 0.0;
+    bool read_cgroup_usage(double& seconds) noexcept;
     std::string m_buffer;
     std::vector<pid_t> m_vanished;
     FailureLog m_failures;

@@ -252,6 +252,7 @@ struct Tracker::Impl {
         weighted_intensity = 0;
         write_failures = 0;
         tree->sample(0.0, true, sample);
+        sensors.reports.insert(sensors.reports.begin() + 1, tree->probe_cgroup());
         read_all();
         acc->begin(sample, values.data());
         for (const auto& s : sensors.sensors) s->slow_update(sample, used.get());  // first process lists
@@ -411,6 +412,9 @@ std::vector<ProbeReport> probe_sensors(const TrackerConfig& config) {
     topt.root = config.root_pid;
     ProcessTree tree(fs, topt);
     SensorSet set = build_sensors(fs, sys::default_reader(), config.scope, nvml_options(config));
+    TreeSample sample;
+    tree.sample(0.0, true, sample);
+    set.reports.insert(set.reports.begin(), tree.probe_cgroup());
     set.reports.insert(set.reports.begin(), tree.probe());
     return set.reports;
 }

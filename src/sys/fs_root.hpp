@@ -27,6 +27,9 @@ struct FsRoot {
     std::filesystem::path meminfo() const { return proc / "meminfo"; }
     std::filesystem::path cpuinfo() const { return proc / "cpuinfo"; }
     std::filesystem::path pid_dir(int pid) const { return proc / std::to_string(pid); }
+    std::filesystem::path self_mountinfo() const { return proc / "self" / "mountinfo"; }
+    /// Maps a mount point of the live system ("/sys/fs/cgroup") into this root; empty if outside sysfs.
+    std::filesystem::path map_sys_mount(std::string_view live_mount_point) const;
 };
 
 /// Path of the NVML library to dlopen: explicit, else ECO2_NVML_LIBRARY, else "libnvidia-ml.so.1".

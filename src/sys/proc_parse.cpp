@@ -162,6 +162,25 @@ std::optional<std::string> parse_cgroup_v2_path(std::string_view text) {
     return std::nullopt;
 }
 
+std::optional<std::string> parse_cgroup2_mount(std::string_view text) {
+    // "36 25 0:31 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw": field 5 is the mount point, the file
+    // system type follows the " - " separator.
+    while (!text.empty()) {
+        std::size_t eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        std::size_t sep = line.find(" - ");
+        if (sep == std::string_view::npos) continue;
+        std::string_view after = line.substr(sep + 3);
+        if (next_token(after) != "cgroup2") continue;
+        std::string_view fields = line.substr(0, sep);
+        std::string_view mount;
+        for (int i = 0; i < 5; ++i) mount = next_token(fields);
+        if (!mount.empty()) return std::string(mount);
+    }
+    return std::nullopt;
+}
+
 std::optional<std::uint64_t> parse_cpu_stat_usage_usec(std::string_view text) noexcept {
     while (!text.empty()) {
         std::size_t eol = text.find('\n');

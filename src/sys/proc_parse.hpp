@@ -52,6 +52,9 @@ std::optional<int> parse_cpu_list_count(std::string_view text) noexcept;
 /// The cgroup v2 path from /proc/<pid>/cgroup ("0::/path"); nullopt when the process is not in a v2 hierarchy.
 std::optional<std::string> parse_cgroup_v2_path(std::string_view text);
 
+/// Mount point of the cgroup v2 hierarchy from a /proc/<pid>/mountinfo; nullopt when none is mounted.
+std::optional<std::string> parse_cgroup2_mount(std::string_view mountinfo);
+
 /// usage_usec from a cgroup v2 cpu.stat.
 std::optional<std::uint64_t> parse_cpu_stat_usage_usec(std::string_view text) noexcept;
 

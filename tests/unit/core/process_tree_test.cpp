@@ -155,3 +155,45 @@ TEST(ProcessTree, ShortLivedChildrenMatchGetrusage) {
     EXPECT_NEAR(s.tree_cpu_s, rusage_s, 0.05 + 0.02 * rusage_s);
     EXPECT_GE(tree.processes_seen(), 1u);
 }
+
+namespace {
+void own_cgroup(FakeProc& p, const std::string& procs) {
+    write_file(p.dir / "proc/self/mountinfo",
+               "25 1 0:23 / /sys rw - sysfs sysfs rw\n36 25 0:31 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n");
+    write_file(p.dir / "proc/100/cgroup", "0::/job.scope\n");
+    write_file(p.dir / "sys/fs/cgroup/job.scope/cgroup.procs", procs);
+    write_file(p.dir / "sys/fs/cgroup/job.scope/cpu.stat", "usage_usec 5000000\nuser_usec 4000000\n");
+}
+}  // namespace
+
+TEST(ProcessTree, OwnCgroupGivesMicrosecondCpuTime) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 10, 0, 0, 0));
+    p.set(101, stat_line(101, 100, 5, 0, 0, 0));
+    own_cgroup(p, "100\n101\n");
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    ProbeReport r = tree.probe_cgroup();
+    ASSERT_EQ(r.status, ProbeStatus::available) << r.reason;
+    EXPECT_TRUE(r.used);
+    write_file(p.dir / "sys/fs/cgroup/job.scope/cpu.stat", "usage_usec 7512345\n");
+    p.set(100, stat_line(100, 1, 11, 0, 0, 0));  // ticks say 0.01 s; the cgroup knows better
+    tree.sample(1, true, s);
+    EXPECT_NEAR(s.tree_cpu_s, 2.512345, 1e-9);
+}
+
+TEST(ProcessTree, SharedCgroupFallsBackToTicksAndSaysWhy) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 10, 0, 0, 0));
+    own_cgroup(p, "100\n4242\n");
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    ProbeReport r = tree.probe_cgroup();
+    EXPECT_EQ(r.status, ProbeStatus::unsupported);
+    EXPECT_NE(r.reason.find("4242"), std::string::npos);
+    EXPECT_FALSE(r.fix.empty());
+    write_file(p.dir / "proc/100/cgroup", "0::/\n");
+    EXPECT_EQ(tree.probe_cgroup().status, ProbeStatus::unsupported);
+}

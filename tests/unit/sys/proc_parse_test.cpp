@@ -1,4 +1,5 @@
 #include "sys/proc_parse.hpp"
+#include "sys/fs_root.hpp"
 
 #include <gtest/gtest.h>
 
@@ -65,4 +66,15 @@ TEST(ProcParse, CgroupV2) {
     EXPECT_EQ(parse_cgroup_v2_path("4:memory:/x\n0::/user.slice/job\n"), "/user.slice/job");
     EXPECT_FALSE(parse_cgroup_v2_path("4:memory:/x\n"));
     EXPECT_EQ(parse_cpu_stat_usage_usec("usage_usec 123456\nuser_usec 1\n"), 123456u);
+}
+
+TEST(ProcParse, Cgroup2MountAndSysfsMapping) {
+    EXPECT_EQ(parse_cgroup2_mount("22 1 0:21 / /proc rw - proc proc rw\n"
+                                  "40 30 0:35 / /sys/fs/cgroup/unified rw,nosuid shared:9 - cgroup2 cgroup2 rw\n"),
+              "/sys/fs/cgroup/unified");
+    EXPECT_FALSE(parse_cgroup2_mount("22 1 0:21 / /proc rw - proc proc rw\n"));
+    eco2::sys::FsRoot root{"/x/proc", "/x/sys"};
+    EXPECT_EQ(root.map_sys_mount("/sys/fs/cgroup"), std::filesystem::path("/x/sys/fs/cgroup"));
+    EXPECT_TRUE(root.map_sys_mount("/system").empty());
+    EXPECT_TRUE(root.map_sys_mount("/mnt/cgroup").empty());
 }
