@@ -88,7 +88,7 @@ std::vector<UserIntensityRow> load_user_intensity_table(const std::filesystem::p
 
 /// An immutable zone database. Copies share the data; all const members are safe to call concurrently.
 class ZoneDatabase {
-  public:
+public:
     /// The database compiled into eco2, built on first use (thread-safe). Throws Error(internal) only if the
     /// compiled-in data is inconsistent (a bug).
     static const ZoneDatabase& builtin();
@@ -131,7 +131,7 @@ class ZoneDatabase {
     /// An empty text gives all zones. Sorted by key.
     std::vector<const ZoneInfo*> search(std::string_view text) const;
 
-  private:
+private:
     struct Impl;
     explicit ZoneDatabase(std::shared_ptr<const Impl> impl);
     std::shared_ptr<const Impl> m_impl;

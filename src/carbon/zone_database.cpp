@@ -87,7 +87,7 @@ std::string join_or(const std::vector<std::string>& items) {
 
 // The rows of one compiled-in CSV file, checked against the columns this code reads.
 class DataTable {
-  public:
+public:
     DataTable(const std::vector<carbon::EmbeddedFile>& files, std::string_view name,
               std::vector<std::string_view> columns)
         : m_name(name) {
@@ -126,7 +126,7 @@ class DataTable {
             fmt::format("compiled-in data/{} {}: regenerate with tools/regen_zone_data", m_name, what));
     }
 
-  private:
+private:
     std::string m_name;
     std::vector<carbon::CsvRecord> m_rows;
 };
