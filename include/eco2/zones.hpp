@@ -30,8 +30,8 @@ std::string_view to_string(IntensityKind kind) noexcept;
 /// One intensity value that a zone has.
 struct ZoneValue {
     IntensityKind kind = IntensityKind::average;
-    std::optional<int>
-        year;  ///< calendar year; empty when the data gives none (Ember) or a user value for any year
+    /// Calendar year; empty when the data gives none (Ember) or for a user value that applies to every year.
+    std::optional<int> year;
     double g_per_kwh = 0.0;  ///< gCO2eq/kWh, finite and >= 0
     std::string source;  ///< dataset and year, e.g. "Electricity Maps yearly average 2024 (@tgwf/co2 0.19.0)"
     bool from_user = false;  ///< set by ZoneDatabase::with_user_table
