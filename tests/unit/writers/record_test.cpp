@@ -163,9 +163,9 @@ TEST(RecordFile, ConcurrentWritersNeverTearOrInterleaveRows) {
             int rc = 0;
             try {
                 RecordFile f(path, "writer,step,payload");
-                f.append_reserved(std::to_string(w) + ",0," + std::string(50, 'a' + w), 120);
+                f.append_reserved(std::to_string(w) + ",0," + std::string(50, static_cast<char>('a' + w)), 120);
                 for (int i = 1; i <= CHECKPOINTS; ++i)
-                    f.rewrite(std::to_string(w) + "," + std::to_string(i) + "," + std::string(50 + i % 40, 'a' + w),
+                    f.rewrite(std::to_string(w) + "," + std::to_string(i) + "," + std::string(50 + i % 40, static_cast<char>('a' + w)),
                               i == CHECKPOINTS);
             } catch (...) {
                 rc = 1;
@@ -190,7 +190,7 @@ TEST(RecordFile, ConcurrentWritersNeverTearOrInterleaveRows) {
         ASSERT_EQ(f.size(), 3u) << line;
         int w = std::stoi(f[0]);
         EXPECT_EQ(f[1], std::to_string(CHECKPOINTS));
-        EXPECT_EQ(f[2], std::string(50 + CHECKPOINTS % 40, 'a' + w));
+        EXPECT_EQ(f[2], std::string(50 + CHECKPOINTS % 40, static_cast<char>('a' + w)));
         writers.insert(w);
     }
     EXPECT_EQ(writers.size(), static_cast<std::size_t>(WRITERS));
