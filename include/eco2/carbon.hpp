@@ -24,6 +24,18 @@ public:
     virtual std::string source() const = 0;
 };
 
+/// Price of electricity, for the record's cost column (eco2AI's electricity_pricing). The tracker multiplies
+/// the facility energy (IT energy x PUE) of each sample interval by at(t) of that interval.
+/// Implementations must be thread-safe for concurrent reads.
+class PriceProvider {
+public:
+    virtual ~PriceProvider() = default;
+    /// Price per kWh at time t, in currency(). Never NaN, never negative.
+    virtual double at(std::chrono::system_clock::time_point t) const noexcept = 0;
+    /// Currency code or symbol ("EUR", "USD", "RUB"...).
+    virtual std::string currency() const = 0;
+};
+
 /// A constant intensity. Throws eco2::Error(invalid_argument) if g_per_kwh is negative or not finite.
 std::shared_ptr<const IntensityProvider> fixed_intensity(double g_per_kwh, std::string region, std::string source);
 

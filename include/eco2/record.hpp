@@ -43,6 +43,7 @@ struct Result {
     std::string region;                ///< eco2AI's region/country column
     std::string location_source;       ///< how the intensity was chosen ("flag --intensity", "default: world average")
     std::optional<double> cost;        ///< electricity cost, when a tariff is known
+    std::string currency;              ///< of cost
     std::string cpu_name, gpu_name, os, host;
     Scope scope = Scope::process;
     RunStatus status = RunStatus::running;

@@ -38,6 +38,8 @@ struct TrackerConfig {
     double pue = 1.0;  ///< power usage effectiveness, >= 1
     /// Carbon intensity; null: the world average, with a warning in the record.
     std::shared_ptr<const IntensityProvider> intensity;
+    /// Electricity price; null: no cost is computed (the cost column stays empty).
+    std::shared_ptr<const PriceProvider> price;
     /// Root of the tracked process tree; 0 = the calling process.
     pid_t root_pid = 0;
     /// Count the root's CPU time from the root's own start, not from start(): for a process launched just

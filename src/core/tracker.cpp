@@ -155,7 +155,9 @@ struct Tracker::Impl {
             ComponentJoules settled = acc->settle(used.get());
             for (std::size_t c = 0; c < added.size(); ++c) added[c] += settled[c];
         }
-        const double g_per_kwh = intensity->at(std::chrono::system_clock::now());
+        const auto wall = std::chrono::system_clock::now();
+        const double g_per_kwh = intensity->at(wall);
+        const double price_per_kwh = cfg.price ? cfg.price->at(wall) : 0.0;
         const double joules = added[0] + added[1] + added[2];
         {
             std::lock_guard lock(mutex);
@@ -164,6 +166,7 @@ struct Tracker::Impl {
             result.gpu.joules = totals[index_of(Component::gpu)];
             result.ram.joules = totals[index_of(Component::ram)];
             result.co2_kg += joules * cfg.pue / 3.6e6 * g_per_kwh / 1000.0;
+            if (cfg.price) *result.cost += joules * cfg.pue / 3.6e6 * price_per_kwh;
             weighted_intensity += joules * g_per_kwh;
             const double it = result.it_joules();
             result.intensity_g_per_kwh = it > 0 ? weighted_intensity / it : g_per_kwh;
@@ -271,6 +274,10 @@ struct Tracker::Impl {
         r.region = intensity->region();
         r.location_source = intensity->source();
         r.intensity_g_per_kwh = intensity->at(r.start_time);
+        if (cfg.price) {
+            r.cost = 0.0;
+            r.currency = cfg.price->currency();
+        }
         auto describe = [&](Sensor* s, ComponentEnergy& e, std::string_view backend) {
             if (s) {
                 e.source = s->source();

@@ -13,6 +13,7 @@ std::string format_summary(const Result& r, const std::string& record, const std
                        r.pue != 1.0 ? fmt::format(" (IT energy x PUE {:g})", r.pue) : "",
                        r.estimated() ? " (partly estimated)" : "", r.co2_kg, r.estimated() ? " (estimated)" : "");
     out += fmt::format("  carbon  {:.6g} gCO2/kWh, {} ({})\n", r.intensity_g_per_kwh, r.region, r.location_source);
+    if (r.cost) out += fmt::format("  cost    {:.6g} {}\n", *r.cost, r.currency);
     auto line = [&](const char* name, const ComponentEnergy& e) {
         out += fmt::format("  {:<6}  {:.6g} kWh{}  {}\n", name, e.kwh(), e.estimated ? " (estimated)" : "", e.source);
     };

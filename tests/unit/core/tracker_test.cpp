@@ -190,3 +190,29 @@ TEST(Tracker, ProbeSensorsListsEveryBackEnd) {
     for (const auto& r : reports) names.push_back(r.backend);
     EXPECT_EQ(names, (std::vector<std::string>{"procfs", "cgroup", "rapl", "cpu-model", "ram-model", "nvml"}));
 }
+
+namespace {
+class FlatPrice final : public PriceProvider {
+public:
+    double at(std::chrono::system_clock::time_point) const noexcept override { return 0.25; }
+    std::string currency() const override { return "EUR"; }
+};
+}  // namespace
+
+TEST(Tracker, CostIsFacilityEnergyTimesPrice) {
+    TempDir dir;
+    TrackerConfig c = config_in(dir);
+    c.pue = 1.2;
+    c.price = std::make_shared<FlatPrice>();
+    Tracker t(c);
+    t.start();
+    burn_cpu(std::chrono::milliseconds(100));
+    Result r = t.stop();
+    ASSERT_TRUE(r.cost);
+    EXPECT_EQ(r.currency, "EUR");
+    EXPECT_GT(*r.cost, 0.0);
+    EXPECT_NEAR(*r.cost, r.energy_kwh() * 0.25, 1e-15);
+    Tracker no_price(config_in(dir));
+    no_price.start();
+    EXPECT_FALSE(no_price.stop().cost);
+}
