@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "eco2/sensor.hpp"
@@ -29,6 +30,32 @@ enum class RunStatus {
 };
 std::string_view to_string(RunStatus s) noexcept;
 
+/// One parameter of an epoch mark (eco2AI's new_epoch dict): a number or a text.
+struct Param {
+    std::string key;
+    std::variant<double, std::string> value;
+};
+/// Epoch parameters in the order given (eco2AI prints them in that order).
+using EpochParams = std::vector<Param>;
+
+/// Work done, reported by the user for the efficiency indicators. Items and FLOPs add up; the error rate
+/// is the latest reported.
+struct Work {
+    std::optional<double> items;       ///< samples, tokens, images... processed
+    std::optional<double> error_rate;  ///< 0..1 (1 - accuracy)
+    std::optional<double> flops;       ///< floating-point operations done
+};
+
+/// Extrapolation of a training declared to last total_epochs, made after `after_epochs` measured ones.
+struct Prediction {
+    int after_epochs = 0;
+    int total_epochs = 0;
+    double duration_s = 0.0;
+    double energy_kwh = 0.0;  ///< facility energy (x PUE)
+    double co2_kg = 0.0;
+    std::optional<double> cost;
+};
+
 /// Everything eco2 knows about one run. Energies in J, durations in s, intensity in gCO2/kWh.
 struct Result {
     std::string id;  ///< UUID v4 of the run
@@ -51,6 +78,14 @@ struct Result {
     std::uint64_t samples = 0;         ///< number of sampler ticks
     std::uint64_t read_failures = 0;   ///< sensor reads that failed during the run
     std::vector<std::string> warnings; ///< problems met during the run (one line each)
+    /// Training mode: 1-based epoch number of this row (0 outside training mode), its parameters as a JSON
+    /// object (machine-readable twin of the epoch column), and whether it is the part after the last mark.
+    int epoch_number = 0;
+    std::string epoch_params_json;
+    bool partial_epoch = false;
+    Work work;                          ///< reported work for this row (efficiency indicators)
+    double efficiency_alpha = 1.0;      ///< exponent of the error in the energy-precision ratio
+    std::optional<Prediction> prediction;  ///< once made, carried by every later row
 
     /// IT energy of all components, J.
     double it_joules() const noexcept { return cpu.joules + gpu.joules + ram.joules; }
@@ -60,6 +95,18 @@ struct Result {
     double co2_kg = 0.0;
     /// True when any component energy is modelled rather than measured.
     bool estimated() const noexcept { return cpu.estimated || gpu.estimated || ram.estimated; }
+    /// Energy per item (EPI), J per item: facility energy / items.
+    std::optional<double> energy_per_item_j() const noexcept {
+        if (!work.items || *work.items <= 0) return std::nullopt;
+        return it_joules() * pue / *work.items;
+    }
+    /// Energy-precision ratio M = error^alpha x EPI (lower is better).
+    std::optional<double> energy_precision_ratio() const noexcept;
+    /// FLOP per joule of facility energy.
+    std::optional<double> flop_per_joule() const noexcept {
+        if (!work.flops || it_joules() <= 0) return std::nullopt;
+        return *work.flops / (it_joules() * pue);
+    }
 };
 
 }  // namespace eco2

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,20 @@ struct SystemPaths {
     std::filesystem::path proc_root;  ///< empty: $ECO2_PROC_ROOT or /proc
     std::filesystem::path sys_root;   ///< empty: $ECO2_SYS_ROOT or /sys
     std::string nvml_library;         ///< empty: $ECO2_NVML_LIBRARY or libnvidia-ml.so.1
+};
+
+/// Something the tracker tells its user while running (the library never prints).
+struct TrackerEvent {
+    enum class Kind {
+        prediction,       ///< a training's total was predicted (once)
+        budget_warning,   ///< the prediction crosses a budget
+        budget_exceeded,  ///< the measurement (or, with stop_on_budget, the prediction) crosses a budget
+    };
+    Kind kind = Kind::prediction;
+    std::string message;  ///< one line, ready to show
+    std::optional<Prediction> prediction;
+    /// true when the tracker wants the work stopped (stop_on_budget)
+    bool stop_requested = false;
 };
 
 /// How a Tracker measures and records. Validated by the Tracker constructor (eco2::Error on bad values).
@@ -46,6 +61,20 @@ struct TrackerConfig {
     /// before start() (what `eco2 run` does), so that nothing it did before the first sample is missed.
     bool count_from_root_start = false;
     SystemPaths paths;
+
+    // Training (see Tracker::start_training and new_epoch).
+    int expected_epochs = 0;  ///< declared length of the training in epochs; 0: unknown (no prediction)
+    int predict_after = 1;    ///< epochs measured before the prediction is made, >= 1
+    std::optional<double> budget_kwh;  ///< facility energy budget
+    std::optional<double> budget_kg;   ///< CO2 budget
+    /// When a budget is crossed (by the prediction or the measurement): new_epoch() records the epoch, stops
+    /// the tracker with status budget_stopped and throws eco2::Error(budget_exceeded); events say
+    /// stop_requested (eco2 run then stops the command).
+    bool stop_on_budget = false;
+    double efficiency_alpha = 1.0;  ///< exponent of the error rate in the energy-precision ratio
+    /// Receives events; called from the sampler thread or from the thread calling new_epoch(). Must not call
+    /// back into the Tracker. Exceptions it throws are swallowed.
+    std::function<void(const TrackerEvent&)> on_event;
 };
 
 /// Measures one run. Not copyable; movable. start()/stop()/snapshot() may be called from any thread, but not
@@ -65,6 +94,18 @@ public:
     Result stop();
     /// Like stop() for a wrapped command: records its exit code and final status.
     Result stop(std::optional<int> exit_code, RunStatus status);
+    /// Training mode: start() whose rows are epochs. Each new_epoch() closes one row.
+    void start_training();
+    /// Closes the current epoch (one row: exactly the energy since the previous mark, all components) with
+    /// its parameters (eco2AI's form in the epoch column, JSON in epoch_params) and starts the next. Works in
+    /// a plain start() too: the run's row becomes epoch 1. Returns the closed epoch's row. Throws
+    /// eco2::Error(invalid_state) when not running, Error(budget_exceeded) after recording the epoch when
+    /// stop_on_budget and a budget is crossed (the tracker is then stopped).
+    Result new_epoch(const EpochParams& params = {});
+    /// Records the part after the last mark as a partial epoch and stops. Returns the whole run's totals.
+    Result stop_training();
+    /// Adds work done in the current epoch (items and FLOPs add up; the error rate is replaced).
+    void report_work(const Work& work);
     /// The figures so far, without stopping. Throws eco2::Error(invalid_state) when not running.
     Result snapshot() const;
     bool running() const noexcept;

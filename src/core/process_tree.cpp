@@ -3,11 +3,13 @@
 #include "sys/file_reader.hpp"
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <cstring>
 
 namespace eco2::detail {
@@ -46,6 +48,9 @@ ssize_t read_head(int fd, char* buf, std::size_t size) noexcept {
 
 ProcessTree::ProcessTree(sys::FsRoot root, Options options) : m_root(std::move(root)), m_options(options) {
     if (m_options.root == 0) m_options.root = ::getpid();
+    // Tracking ourselves on the live system: the kernel gives our own CPU time (and that of the children we
+    // reaped) in ns and µs, not 10 ms ticks.
+    m_self = m_options.root == ::getpid() && m_root.proc == sys::FsRoot::live().proc;
     long hz = ::sysconf(_SC_CLK_TCK);
     if (hz > 0) m_hz = static_cast<double>(hz);
     long page = ::sysconf(_SC_PAGESIZE);
@@ -155,6 +160,16 @@ ProbeReport ProcessTree::probe_cgroup() noexcept {
         r.reason = "out of memory";
     }
     return r;
+}
+
+double ProcessTree::self_cpu_seconds() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    rusage children{};
+    ::getrusage(RUSAGE_CHILDREN, &children);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9 +
+           static_cast<double>(children.ru_utime.tv_sec + children.ru_stime.tv_sec) +
+           static_cast<double>(children.ru_utime.tv_usec + children.ru_stime.tv_usec) * 1e-6;
 }
 
 bool ProcessTree::read_cgroup_usage(double& seconds) noexcept {
@@ -308,12 +323,18 @@ void ProcessTree::sample(double t, bool discover_new, TreeSample& out) noexcept 
         m_tracked.erase(it);
     }
     std::uint64_t ticks = m_base_ticks;
-    for (const auto& [pid, entry] : m_tracked) ticks += entry.last_ticks;
+    double root_s = 0.0;
+    for (const auto& [pid, entry] : m_tracked) {
+        if (pid == m_options.root && m_self) continue;
+        ticks += entry.last_ticks;
+    }
+    if (m_self) root_s = self_cpu_seconds();
+    const double now_s = static_cast<double>(ticks) / m_hz + root_s;
     if (!m_started) {
         m_started = true;
-        m_start_ticks = m_options.count_from_root_start ? 0 : ticks;
+        m_start_s = m_options.count_from_root_start ? 0.0 : now_s;
     }
-    double cpu_s = static_cast<double>(ticks > m_start_ticks ? ticks - m_start_ticks : 0) / m_hz;
+    double cpu_s = std::max(0.0, now_s - m_start_s);
     if (m_cgroup_fd >= 0) {
         double usage = 0.0;
         if (read_cgroup_usage(usage)) cpu_s = m_cgroup_offset_s + (usage - m_cgroup_start_s);

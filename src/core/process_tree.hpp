@@ -78,7 +78,9 @@ private:
     std::unordered_set<std::uint64_t> m_foreign, m_foreign_next;
     int m_stat_fd = -1, m_meminfo_fd = -1;
     std::uint64_t m_base_ticks = 0;   // ticks of vanished processes nobody tracked absorbed, plus baseline
-    std::uint64_t m_start_ticks = 0;  // subtracted: the tree's time before tracking began
+    double m_start_s = 0.0;           // subtracted: the tree's time before tracking began
+    bool m_self = false;              // the root is this process on the live system (precise clocks)
+    static double self_cpu_seconds() noexcept;
     bool m_started = false;
     double m_max_cpu_s = 0.0;
     std::uint64_t m_seen = 0;

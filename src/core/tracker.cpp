@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <variant>
 #include <condition_variable>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/accumulator.hpp"
 #include "core/process_tree.hpp"
@@ -83,6 +85,12 @@ void validate(const TrackerConfig& c) {
     if (!std::isfinite(c.pue) || c.pue < 1.0 || c.pue > 10.0)
         bad(fmt::format("PUE must be between 1 and 10 (1 = no facility overhead), got {}", c.pue));
     if (c.root_pid < 0) bad(fmt::format("root pid must be positive, got {}", c.root_pid));
+    if (c.expected_epochs < 0) bad(fmt::format("expected epochs must be >= 0, got {}", c.expected_epochs));
+    if (c.predict_after < 1) bad(fmt::format("predict after must be >= 1 epoch, got {}", c.predict_after));
+    if (c.budget_kwh && !(*c.budget_kwh > 0)) bad("energy budget must be > 0 kWh");
+    if (c.budget_kg && !(*c.budget_kg > 0)) bad("CO2 budget must be > 0 kg");
+    if (!std::isfinite(c.efficiency_alpha) || c.efficiency_alpha < 0)
+        bad(fmt::format("efficiency alpha must be a number >= 0, got {}", c.efficiency_alpha));
 }
 
 NvmlOptions nvml_options(const TrackerConfig& c) {
@@ -95,6 +103,31 @@ NvmlOptions nvml_options(const TrackerConfig& c) {
     return nvml;
 }
 
+// Totals at one instant: what a row subtracts to get its own share.
+struct Totals {
+    double cpu_j = 0, gpu_j = 0, ram_j = 0, co2_kg = 0, cost = 0, weighted_intensity = 0, t = 0;
+    std::uint64_t samples = 0;
+    std::chrono::system_clock::time_point wall{};
+};
+
+std::string format_param_value(const std::variant<double, std::string>& v) {
+    if (const double* d = std::get_if<double>(&v)) return fmt::format("{}", *d);
+    return std::get<std::string>(v);
+}
+
+std::string format_duration(double s) {
+    if (s < 60) return fmt::format("{:.1f} s", s);
+    long total = std::lround(s);
+    if (total < 3600) return fmt::format("{}m {:02}s", total / 60, total % 60);
+    return fmt::format("{}h {:02}m", total / 3600, (total % 3600) / 60);
+}
+
+void add_work(Work& into, const Work& w) {
+    if (w.items) into.items = into.items.value_or(0) + *w.items;
+    if (w.flops) into.flops = into.flops.value_or(0) + *w.flops;
+    if (w.error_rate) into.error_rate = w.error_rate;
+}
+
 }  // namespace
 
 struct Tracker::Impl {
@@ -102,7 +135,8 @@ struct Tracker::Impl {
     sys::FsRoot fs;
     std::shared_ptr<const IntensityProvider> intensity;
 
-    // Sampler-thread state (touched by start() and stop() only while the thread is not running).
+    // Sampler state: used by one tick at a time (tick_mutex), from the sampler thread or a mark.
+    std::mutex tick_mutex;
     std::unique_ptr<ProcessTree> tree;
     SensorSet sensors;
     std::vector<std::size_t> offsets;
@@ -114,16 +148,23 @@ struct Tracker::Impl {
     TreeSample sample;
     steady::time_point t0;
     double last_checkpoint = 0, last_slow = 0, last_discovery = 0;
-    double weighted_intensity = 0;  // sum of J x gCO2/kWh, for the mean applied
     std::uint64_t write_failures = 0;
     std::string first_write_failure;
 
-    // Shared with snapshot().
+    // Shared with snapshot() and marks (mutex).
     mutable std::mutex mutex;
     std::condition_variable cv;
     bool stop_requested = false;
     bool running = false;
-    Result result;
+    Result result;        // the whole run so far
+    Totals totals;        // the whole run so far, in row terms
+    Totals row_base;      // totals when the current row began
+    bool training = false;
+    int epochs_closed = 0;
+    Work row_work, run_work;
+    std::vector<Totals> epoch_lengths;  // duration/energy/CO2/cost of each closed epoch (for the prediction)
+    std::optional<Prediction> prediction;
+    bool budget_warned = false, budget_exceeded = false;
     std::vector<ProbeReport> reports;
     std::thread thread;
 
@@ -139,7 +180,7 @@ struct Tracker::Impl {
             sensors.sensors[i]->read(sample, values.data() + offsets[i]);
     }
 
-    // One sampler tick: tree, sensors, energy, CO2, series, checkpoint. Never throws.
+    // One sampler tick: tree, sensors, energy, CO2, series, checkpoint. Caller holds tick_mutex. Never throws.
     void tick(bool final) noexcept {
         double t = now();
         bool discover = final || cfg.period_s >= DISCOVERY_INTERVAL_S || t - last_discovery >= DISCOVERY_INTERVAL_S;
@@ -159,31 +200,56 @@ struct Tracker::Impl {
         const double g_per_kwh = intensity->at(wall);
         const double price_per_kwh = cfg.price ? cfg.price->at(wall) : 0.0;
         const double joules = added[0] + added[1] + added[2];
+        double co2_now = 0;
         {
             std::lock_guard lock(mutex);
-            const auto& totals = acc->totals();
-            result.cpu.joules = totals[index_of(Component::cpu)];
-            result.gpu.joules = totals[index_of(Component::gpu)];
-            result.ram.joules = totals[index_of(Component::ram)];
-            result.co2_kg += joules * cfg.pue / 3.6e6 * g_per_kwh / 1000.0;
-            if (cfg.price) *result.cost += joules * cfg.pue / 3.6e6 * price_per_kwh;
-            weighted_intensity += joules * g_per_kwh;
-            const double it = result.it_joules();
-            result.intensity_g_per_kwh = it > 0 ? weighted_intensity / it : g_per_kwh;
-            result.duration_s = t;
-            ++result.samples;
+            const auto& sums = acc->totals();
+            totals.cpu_j = sums[index_of(Component::cpu)];
+            totals.gpu_j = sums[index_of(Component::gpu)];
+            totals.ram_j = sums[index_of(Component::ram)];
+            totals.co2_kg += joules * cfg.pue / 3.6e6 * g_per_kwh / 1000.0;
+            totals.cost += joules * cfg.pue / 3.6e6 * price_per_kwh;
+            totals.weighted_intensity += joules * g_per_kwh;
+            totals.t = t;
+            totals.wall = wall;
+            ++totals.samples;
+            apply(result, totals, Totals{}, g_per_kwh);
             result.read_failures = failure_count();
+            co2_now = totals.co2_kg;
         }
-        if (series) series->append(t, added, acc->totals(), result_co2(), g_per_kwh, sample);
+        if (series) series->append(t, added, acc->totals(), co2_now, g_per_kwh, sample);
+        if (!final) check_budget(/*at_mark=*/false);
         if (!final && record && t - last_checkpoint >= cfg.checkpoint_s) {
             last_checkpoint = t;
             checkpoint(false);
         }
     }
 
-    double result_co2() {
-        std::lock_guard lock(mutex);
-        return result.co2_kg;
+    // Fills r's figures with (now - base). Caller holds mutex.
+    void apply(Result& r, const Totals& now_totals, const Totals& base, double current_g_per_kwh) const {
+        r.cpu.joules = now_totals.cpu_j - base.cpu_j;
+        r.gpu.joules = now_totals.gpu_j - base.gpu_j;
+        r.ram.joules = now_totals.ram_j - base.ram_j;
+        r.co2_kg = now_totals.co2_kg - base.co2_kg;
+        if (cfg.price) r.cost = now_totals.cost - base.cost;
+        const double it = r.it_joules();
+        r.intensity_g_per_kwh =
+            it > 0 ? (now_totals.weighted_intensity - base.weighted_intensity) / it : current_g_per_kwh;
+        r.duration_s = now_totals.t - base.t;
+        r.samples = now_totals.samples - base.samples;
+    }
+
+    // The current row (the run, or the epoch in progress). Caller holds mutex.
+    Result current_row(RunStatus status) const {
+        Result r = result;
+        apply(r, totals, row_base, result.intensity_g_per_kwh);
+        r.start_time = row_base.wall;
+        r.status = status;
+        r.work = row_work;
+        r.prediction = prediction;
+        r.epoch_number = (training || epochs_closed > 0) ? epochs_closed + 1 : 0;
+        r.epoch = r.epoch_number > 0 ? fmt::format("epoch: {}", r.epoch_number) : "N/A";
+        return r;
     }
 
     std::uint64_t failure_count() const noexcept {
@@ -192,18 +258,167 @@ struct Tracker::Impl {
         return n;
     }
 
-    void checkpoint(bool final) noexcept {
+    void write_row(const Result& row, bool final) noexcept {
         try {
-            std::string row;
-            {
-                std::lock_guard lock(mutex);
-                row = CsvWriter::row(result);
-            }
-            if (!record->rewrite(row, final)) throw Error(Errc::internal, "record row outgrew its reservation");
+            if (!record->rewrite(CsvWriter::row(row), final))
+                throw Error(Errc::internal, "record row outgrew its reservation");
             if (series) series->flush();
         } catch (const std::exception& e) {
             if (write_failures++ == 0) first_write_failure = e.what();
         }
+    }
+
+    void checkpoint(bool final) noexcept {
+        Result row;
+        {
+            std::lock_guard lock(mutex);
+            row = current_row(final ? result.status : RunStatus::interrupted);
+        }
+        write_row(row, final);
+    }
+
+    void emit(TrackerEvent::Kind kind, std::string message, bool stop) noexcept {
+        if (!cfg.on_event) return;
+        try {
+            TrackerEvent e;
+            e.kind = kind;
+            e.message = std::move(message);
+            e.prediction = prediction;
+            e.stop_requested = stop;
+            cfg.on_event(e);
+        } catch (...) {  // a user callback must not break the sampler
+        }
+    }
+
+    // Budgets: the prediction crossing one warns (and stops with stop_on_budget); the measurement crossing
+    // one is exceeded. Each event is sent once.
+    void check_budget(bool at_mark) noexcept {
+        if (!cfg.budget_kwh && !cfg.budget_kg) return;
+        double kwh = 0, kg = 0;
+        std::optional<Prediction> p;
+        {
+            std::lock_guard lock(mutex);
+            kwh = (totals.cpu_j + totals.gpu_j + totals.ram_j) * cfg.pue / 3.6e6;
+            kg = totals.co2_kg;
+            p = prediction;
+        }
+        auto over = [&](double e, double c) {
+            return (cfg.budget_kwh && e > *cfg.budget_kwh) || (cfg.budget_kg && c > *cfg.budget_kg);
+        };
+        auto budget_text = [&] {
+            std::string b;
+            if (cfg.budget_kwh) b += fmt::format("{:g} kWh", *cfg.budget_kwh);
+            if (cfg.budget_kg) b += fmt::format("{}{:g} kg CO2", b.empty() ? "" : " / ", *cfg.budget_kg);
+            return b;
+        };
+        if (!budget_exceeded && over(kwh, kg)) {
+            budget_exceeded = true;
+            emit(TrackerEvent::Kind::budget_exceeded,
+                 fmt::format("budget {} exceeded: {:.6g} kWh, {:.6g} kg CO2 measured{}", budget_text(), kwh, kg,
+                             cfg.stop_on_budget ? "; stopping" : ""),
+                 cfg.stop_on_budget);
+        } else if (!budget_warned && !budget_exceeded && p && over(p->energy_kwh, p->co2_kg)) {
+            budget_warned = true;
+            if (cfg.stop_on_budget) budget_exceeded = true;
+            emit(cfg.stop_on_budget ? TrackerEvent::Kind::budget_exceeded : TrackerEvent::Kind::budget_warning,
+                 fmt::format("predicted {:.6g} kWh, {:.6g} kg CO2 for {} epochs: over the budget {}{}", p->energy_kwh,
+                             p->co2_kg, p->total_epochs, budget_text(), cfg.stop_on_budget ? "; stopping" : ""),
+                 cfg.stop_on_budget);
+        }
+        (void)at_mark;
+    }
+
+    void make_prediction() {
+        const int k = epochs_closed;
+        if (cfg.expected_epochs <= 0 || prediction || k < cfg.predict_after || k >= cfg.expected_epochs) return;
+        Totals mean;
+        for (const auto& e : epoch_lengths) {
+            mean.t += e.t / k;
+            mean.cpu_j += (e.cpu_j + e.gpu_j + e.ram_j) / k;
+            mean.co2_kg += e.co2_kg / k;
+            mean.cost += e.cost / k;
+        }
+        const int left = cfg.expected_epochs - k;
+        Prediction p;
+        p.after_epochs = k;
+        p.total_epochs = cfg.expected_epochs;
+        {
+            std::lock_guard lock(mutex);
+            p.duration_s = totals.t + left * mean.t;
+            p.energy_kwh = ((totals.cpu_j + totals.gpu_j + totals.ram_j) + left * mean.cpu_j) * cfg.pue / 3.6e6;
+            p.co2_kg = totals.co2_kg + left * mean.co2_kg;
+            if (cfg.price) p.cost = totals.cost + left * mean.cost;
+            prediction = p;
+        }
+        emit(TrackerEvent::Kind::prediction,
+             fmt::format("prediction after {} of {} epochs: {}, {:.6g} kWh, {:.6g} kg CO2{}", k, p.total_epochs,
+                         format_duration(p.duration_s), p.energy_kwh, p.co2_kg,
+                         p.cost ? fmt::format(", {:.6g} {}", *p.cost, result.currency) : std::string()),
+             false);
+    }
+
+    Result new_epoch(const EpochParams& params) {
+        Result row;
+        {
+            std::lock_guard tick_lock(tick_mutex);
+            if (!running) throw Error(Errc::invalid_state, "tracker is not running: call start_training() first");
+            tick(true);  // a fresh sample: the epoch ends exactly here
+            nlohmann::ordered_json j;
+            std::string label;
+            {
+                std::lock_guard lock(mutex);
+                training = true;  // a mark in a plain run: its row becomes epoch 1
+                row = current_row(RunStatus::completed);
+                j["epoch"] = row.epoch_number;
+                for (const auto& p : params) {
+                    if (p.key == "epoch") continue;  // the row's own number wins
+                    if (const double* d = std::get_if<double>(&p.value)) j[p.key] = *d;
+                    else j[p.key] = std::get<std::string>(p.value);
+                    row.epoch += fmt::format(", {}: {}", p.key, format_param_value(p.value));
+                }
+                row.epoch_params_json = j.dump();
+                Totals length = totals;
+                length.t -= row_base.t;
+                length.cpu_j -= row_base.cpu_j;
+                length.gpu_j -= row_base.gpu_j;
+                length.ram_j -= row_base.ram_j;
+                length.co2_kg -= row_base.co2_kg;
+                length.cost -= row_base.cost;
+                epoch_lengths.push_back(length);
+                ++epochs_closed;
+                row_base = totals;
+                row_work = Work{};
+                result.epoch_number = epochs_closed;
+            }
+            if (record) {
+                write_row(row, true);
+                Result next;
+                {
+                    std::lock_guard lock(mutex);
+                    next = current_row(RunStatus::interrupted);
+                }
+                try {
+                    std::string text = CsvWriter::row(next);
+                    record->append_reserved(text, text.size() + NUMERIC_FIELDS * NUMERIC_FIELD_ROOM);
+                } catch (const std::exception& e) {
+                    if (write_failures++ == 0) first_write_failure = e.what();
+                }
+            }
+            make_prediction();
+            check_budget(true);
+        }
+        if (budget_exceeded && cfg.stop_on_budget) {
+            stop(std::nullopt, RunStatus::budget_stopped);
+            throw Error(Errc::budget_exceeded, "energy/CO2 budget crossed: the tracker stopped after epoch " +
+                                                   std::to_string(row.epoch_number));
+        }
+        return row;
+    }
+
+    void report_work(const Work& w) {
+        std::lock_guard lock(mutex);
+        add_work(row_work, w);
+        add_work(run_work, w);
     }
 
     void loop() {
@@ -216,7 +431,10 @@ struct Tracker::Impl {
         while (!stop_requested) {
             if (cv.wait_until(lock, next, [&] { return stop_requested; })) break;
             lock.unlock();
-            tick(false);
+            {
+                std::lock_guard tick_lock(tick_mutex);
+                tick(false);
+            }
             lock.lock();
             step = std::min(period, step * 2);
             next += step;
@@ -225,7 +443,7 @@ struct Tracker::Impl {
         }
     }
 
-    void start() {
+    void start(bool as_training) {
         if (running) throw Error(Errc::invalid_state, "tracker already started: call stop() first");
         fs = sys::FsRoot::resolve(cfg.paths);
         if (!cfg.output.empty()) record = std::make_unique<RecordFile>(cfg.output, CsvWriter::header());
@@ -252,7 +470,6 @@ struct Tracker::Impl {
         // Baseline.
         t0 = steady::now();
         last_checkpoint = last_slow = last_discovery = 0;
-        weighted_intensity = 0;
         write_failures = 0;
         tree->sample(0.0, true, sample);
         sensors.reports.insert(sensors.reports.begin() + 1, tree->probe_cgroup());
@@ -274,6 +491,7 @@ struct Tracker::Impl {
         r.region = intensity->region();
         r.location_source = intensity->source();
         r.intensity_g_per_kwh = intensity->at(r.start_time);
+        r.efficiency_alpha = cfg.efficiency_alpha;
         if (cfg.price) {
             r.cost = 0.0;
             r.currency = cfg.price->currency();
@@ -291,22 +509,38 @@ struct Tracker::Impl {
         describe(sensors.cpu, r.cpu, "rapl");
         describe(sensors.gpu, r.gpu, "nvml");
         describe(sensors.ram, r.ram, "ram-model");
-        r.status = RunStatus::interrupted;  // what a reader sees if the tracker never reaches stop()
-
+        r.status = RunStatus::running;
+        {
+            std::lock_guard lock(mutex);
+            result = std::move(r);
+            totals = Totals{};
+            totals.wall = result.start_time;
+            row_base = totals;
+            training = as_training;
+            epochs_closed = 0;
+            row_work = run_work = Work{};
+            epoch_lengths.clear();
+            prediction.reset();
+            budget_warned = budget_exceeded = false;
+        }
         if (record) {
-            std::string row = CsvWriter::row(r);
+            Result first;
+            {
+                std::lock_guard lock(mutex);
+                first = current_row(RunStatus::interrupted);  // what a reader sees if we never reach stop()
+            }
+            std::string row = CsvWriter::row(first);
             record->append_reserved(row, row.size() + NUMERIC_FIELDS * NUMERIC_FIELD_ROOM);
         }
         if (record && cfg.write_series) {
             try {
-                series = std::make_unique<SeriesWriter>(SeriesWriter::path_for(cfg.output, r.id));
+                series = std::make_unique<SeriesWriter>(SeriesWriter::path_for(cfg.output, result.id));
             } catch (const std::exception& e) {
-                r.warnings.push_back(std::string("time series not written: ") + e.what());
+                result.warnings.push_back(std::string("time series not written: ") + e.what());
             }
         }
         {
             std::lock_guard lock(mutex);
-            result = std::move(r);
             reports = sensors.reports;
             stop_requested = false;
             running = true;
@@ -322,18 +556,29 @@ struct Tracker::Impl {
         }
         cv.notify_all();
         if (thread.joinable()) thread.join();
-        tick(true);
-        Result r;
+        Result total, last_row;
         {
+            std::lock_guard tick_lock(tick_mutex);
+            tick(true);
             std::lock_guard lock(mutex);
             result.status = status;
             result.exit_code = exit_code;
             collect_warnings(result);
-            r = result;
+            last_row = current_row(status);
+            last_row.exit_code = exit_code;
+            if (epochs_closed > 0 || training) {
+                last_row.partial_epoch = true;
+                last_row.epoch += " (partial)";
+                last_row.epoch_params_json = fmt::format("{{\"epoch\":{},\"partial\":true}}", last_row.epoch_number);
+            }
+            total = result;
+            total.work = run_work;
+            total.prediction = prediction;
+            total.epoch = last_row.epoch_number > 0 ? fmt::format("{} epochs", epochs_closed) : "N/A";
         }
         if (record) {
-            checkpoint(true);
-            if (write_failures > 0) r.warnings.push_back("record: " + first_write_failure);
+            write_row(last_row, true);
+            if (write_failures > 0) total.warnings.push_back("record: " + first_write_failure);
         }
         if (series) {
             series->close();
@@ -342,7 +587,7 @@ struct Tracker::Impl {
         record.reset();
         std::lock_guard lock(mutex);
         running = false;
-        return r;
+        return total;
     }
 
     void collect_warnings(Result& r) const {
@@ -362,6 +607,12 @@ struct Tracker::Impl {
                                              WORLD_AVERAGE_G_PER_KWH));
     }
 };
+
+std::optional<double> Result::energy_precision_ratio() const noexcept {
+    auto epi = energy_per_item_j();
+    if (!epi || !work.error_rate) return std::nullopt;
+    return std::pow(*work.error_rate, efficiency_alpha) * *epi;
+}
 
 Tracker::Tracker(TrackerConfig config) : m_impl(std::make_unique<Impl>(std::move(config))) {}
 
@@ -388,7 +639,11 @@ Tracker& Tracker::operator=(Tracker&& other) noexcept {
     return *this;
 }
 
-void Tracker::start() { m_impl->start(); }
+void Tracker::start() { m_impl->start(false); }
+void Tracker::start_training() { m_impl->start(true); }
+Result Tracker::new_epoch(const EpochParams& params) { return m_impl->new_epoch(params); }
+Result Tracker::stop_training() { return m_impl->stop(std::nullopt, RunStatus::completed); }
+void Tracker::report_work(const Work& work) { m_impl->report_work(work); }
 Result Tracker::stop() { return m_impl->stop(std::nullopt, RunStatus::completed); }
 Result Tracker::stop(std::optional<int> exit_code, RunStatus status) { return m_impl->stop(exit_code, status); }
 
@@ -397,6 +652,8 @@ Result Tracker::snapshot() const {
     if (!m_impl->running) throw Error(Errc::invalid_state, "tracker is not running: call start() first");
     Result r = m_impl->result;
     r.status = RunStatus::running;
+    r.work = m_impl->run_work;
+    r.prediction = m_impl->prediction;
     return r;
 }
 

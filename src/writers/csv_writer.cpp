@@ -19,7 +19,9 @@ const std::vector<std::string_view>& CsvWriter::columns() {
         "power_consumption(kWh)", "CO2_emissions(kg)", "CPU_name", "GPU_name", "OS", "region/country", "cost",
         // eco2's
         "cpu_energy(kWh)", "gpu_energy(kWh)", "ram_energy(kWh)", "intensity(gCO2/kWh)", "pue", "cpu_source",
-        "gpu_source", "ram_source", "location_source", "scope", "host", "estimated", "status", "exit_code",
+        "gpu_source", "ram_source", "location_source", "scope", "host", "estimated", "epoch_params", "items",
+        "energy_per_item(J)", "error_rate", "energy_precision_ratio", "flops", "flop_per_joule",
+        "predicted_duration(s)", "predicted_energy(kWh)", "predicted_co2(kg)", "status", "exit_code",
         "read_failures", "samples"};
     return names;
 }
@@ -76,6 +78,17 @@ void CsvWriter::row(std::ostream& out, const Result& r) {
     f(to_string(r.scope));
     f(r.host);
     f(r.estimated() ? "true" : "false");
+    auto opt = [](const std::optional<double>& v) { return v ? fmt::format("{:.10g}", *v) : std::string(); };
+    f(r.epoch_params_json);
+    f(opt(r.work.items));
+    f(opt(r.energy_per_item_j()));
+    f(opt(r.work.error_rate));
+    f(opt(r.energy_precision_ratio()));
+    f(opt(r.work.flops));
+    f(opt(r.flop_per_joule()));
+    f(r.prediction ? fmt::format("{:.3f}", r.prediction->duration_s) : std::string());
+    f(r.prediction ? fmt::format("{:.10g}", r.prediction->energy_kwh) : std::string());
+    f(r.prediction ? fmt::format("{:.10g}", r.prediction->co2_kg) : std::string());
     f(to_string(r.status));
     f(r.exit_code ? std::to_string(*r.exit_code) : std::string());
     f(std::to_string(r.read_failures));

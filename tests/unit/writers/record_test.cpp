@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <locale>
 #include <set>
 #include <sstream>
@@ -83,9 +84,37 @@ TEST(CsvWriter, RowQuotesAndComputesTotals) {
     EXPECT_EQ(fields[14], "2");
     EXPECT_EQ(fields[15], "0.1");
     EXPECT_EQ(fields[24], "true");  // estimated: RAM is modelled
-    EXPECT_EQ(fields[25], "completed");
-    EXPECT_EQ(fields[26], "3");
+    auto col = [&](std::string_view name) {
+        const auto& cols = CsvWriter::columns();
+        return fields[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), name) - cols.begin())];
+    };
+    EXPECT_EQ(col("status"), "completed");
+    EXPECT_EQ(col("exit_code"), "3");
+    EXPECT_EQ(col("items"), "");  // no work reported
+    EXPECT_EQ(col("predicted_energy(kWh)"), "");
     EXPECT_EQ(fields.back(), "42");
+}
+
+TEST(CsvWriter, EfficiencyIndicatorsAndPrediction) {
+    Result r = sample_result();  // 3.1 kWh IT energy x PUE 1.5 = 16.74 MJ
+    r.work.items = 1000;
+    r.work.error_rate = 0.1;
+    r.work.flops = 3.348e12;
+    r.efficiency_alpha = 2;
+    r.prediction = Prediction{1, 10, 3600, 46.5, 12.5, std::nullopt};
+    r.epoch_params_json = R"({"epoch":1,"loss":0.5})";
+    auto fields = split_csv(CsvWriter::row(r));
+    auto col = [&](std::string_view name) {
+        const auto& cols = CsvWriter::columns();
+        return fields[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), name) - cols.begin())];
+    };
+    EXPECT_EQ(col("energy_per_item(J)"), "16740");
+    EXPECT_EQ(col("energy_precision_ratio"), "167.4");  // 0.1^2 x 16740
+    EXPECT_EQ(col("flop_per_joule"), "200000");
+    EXPECT_EQ(col("epoch_params"), R"({"epoch":1,"loss":0.5})");
+    EXPECT_EQ(col("predicted_duration(s)"), "3600.000");
+    EXPECT_EQ(col("predicted_energy(kWh)"), "46.5");
+    EXPECT_EQ(col("predicted_co2(kg)"), "12.5");
 }
 
 TEST(CsvWriter, NumbersIgnoreACommaDecimalLocale) {
