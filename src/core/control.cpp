@@ -1,0 +1,182 @@
+#include "core/control.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "eco2/error.hpp"
+
+namespace eco2::detail {
+namespace {
+
+std::variant<double, std::string> value_of(std::string_view text) {
+    double d = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (ec == std::errc{} && p == text.data() + text.size() && !text.empty()) return d;
+    return std::string(text);
+}
+
+[[noreturn]] void bad(const std::string& what, std::string_view line) {
+    throw Error(Errc::invalid_argument,
+                fmt::format("bad control line '{}': {} (expected e.g. 'epoch loss=0.31' or 'work items=512')",
+                            line.substr(0, 80), what));
+}
+
+void set_work_field(Work& w, std::string_view key, double v, std::string_view line) {
+    if (key == "items") w.items = v;
+    else if (key == "error_rate") w.error_rate = v;
+    else if (key == "flops") w.flops = v;
+    else bad("unknown work field '" + std::string(key) + "' (items, error_rate, flops)", line);
+}
+
+Mark parse_json(std::string_view line) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) bad("not a JSON object", line);
+    std::string kind = j.value("mark", "");
+    if (kind == "epoch") {
+        EpochMark m;
+        if (j.contains("params")) {
+            if (!j["params"].is_object()) bad("params must be an object", line);
+            for (auto& [k, v] : j["params"].items()) {
+                if (v.is_number()) m.params.push_back({k, v.get<double>()});
+                else if (v.is_string()) m.params.push_back({k, v.get<std::string>()});
+                else m.params.push_back({k, v.dump()});
+            }
+        }
+        return m;
+    }
+    if (kind == "work") {
+        WorkMark m;
+        for (auto& [k, v] : j.items()) {
+            if (k == "mark") continue;
+            if (!v.is_number()) bad("work field '" + k + "' must be a number", line);
+            set_work_field(m.work, k, v.get<double>(), line);
+        }
+        return m;
+    }
+    bad("unknown mark '" + kind + "' (epoch or work)", line);
+}
+
+}  // namespace
+
+Mark parse_mark(std::string_view line) {
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    if (line.size() > CONTROL_LINE_MAX) bad("longer than 4096 bytes", line);
+    if (!line.empty() && line.front() == '{') return parse_json(line);
+    std::vector<std::string_view> words;
+    for (std::size_t i = 0; i < line.size();) {
+        std::size_t j = line.find(' ', i);
+        if (j == std::string_view::npos) j = line.size();
+        if (j > i) words.push_back(line.substr(i, j - i));
+        i = j + 1;
+    }
+    if (words.empty()) bad("empty", line);
+    if (words[0] != "epoch" && words[0] != "work") bad("unknown mark '" + std::string(words[0]) + "'", line);
+    EpochMark epoch;
+    WorkMark work;
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        std::size_t eq = words[i].find('=');
+        if (eq == std::string_view::npos || eq == 0) bad("'" + std::string(words[i]) + "' is not key=value", line);
+        std::string_view key = words[i].substr(0, eq), text = words[i].substr(eq + 1);
+        auto value = value_of(text);
+        if (words[0] == "epoch") {
+            epoch.params.push_back({std::string(key), value});
+        } else {
+            const double* d = std::get_if<double>(&value);
+            if (d == nullptr) bad("work field '" + std::string(key) + "' must be a number", line);
+            set_work_field(work.work, key, *d, line);
+        }
+    }
+    if (words[0] == "epoch") return epoch;
+    return work;
+}
+
+std::string format_mark_line(std::string_view kind, const EpochParams& params) {
+    std::string line(kind);
+    for (const auto& p : params) {
+        line += ' ';
+        line += p.key;
+        line += '=';
+        if (const double* d = std::get_if<double>(&p.value)) line += fmt::format("{}", *d);
+        else line += std::get<std::string>(p.value);
+    }
+    line += '\n';
+    return line;
+}
+
+ControlFifo::ControlFifo() {
+    std::string templ = (std::filesystem::temp_directory_path() / "eco2-control-XXXXXX").string();
+    if (::mkdtemp(templ.data()) == nullptr)
+        throw Error(Errc::io_error, std::string("cannot create the control directory: ") + std::strerror(errno));
+    m_dir = templ;
+    m_path = m_dir / "control";
+    if (::mkfifo(m_path.c_str(), 0600) != 0) {
+        int err = errno;
+        ::rmdir(m_dir.c_str());
+        throw Error(Errc::io_error, std::string("cannot create the control FIFO: ") + std::strerror(err));
+    }
+    m_read_fd = ::open(m_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    // Our own writer keeps the FIFO from reporting end-of-file between two writers.
+    m_keep_fd = m_read_fd >= 0 ? ::open(m_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+    if (m_read_fd < 0 || m_keep_fd < 0) {
+        int err = errno;
+        cleanup();
+        throw Error(Errc::io_error, std::string("cannot open the control FIFO: ") + std::strerror(err));
+    }
+}
+
+ControlFifo::~ControlFifo() { cleanup(); }
+
+void ControlFifo::cleanup() noexcept {
+    if (m_keep_fd >= 0) ::close(m_keep_fd);
+    if (m_read_fd >= 0) ::close(m_read_fd);
+    m_keep_fd = m_read_fd = -1;
+    if (!m_path.empty()) ::unlink(m_path.c_str());
+    if (!m_dir.empty()) ::rmdir(m_dir.c_str());
+    m_path.clear();
+    m_dir.clear();
+}
+
+bool ControlFifo::drain(const std::function<void(std::string_view)>& on_line) {
+    char buf[8192];
+    bool any = false;
+    for (;;) {
+        ssize_t n = ::read(m_read_fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        any = true;
+        m_pending.append(buf, static_cast<std::size_t>(n));
+    }
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = m_pending.find('\n', start)) != std::string::npos; start = nl + 1)
+        on_line(std::string_view(m_pending).substr(start, nl - start));
+    m_pending.erase(0, start);
+    if (m_pending.size() > CONTROL_LINE_MAX) m_pending.clear();  // a runaway line without newline
+    return any;
+}
+
+void write_control_line(const std::filesystem::path& path, std::string_view line) {
+    if (line.size() > CONTROL_LINE_MAX)
+        throw Error(Errc::invalid_argument, "control line longer than 4096 bytes: shorten the parameters");
+    int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        throw Error(Errc::io_error,
+                    fmt::format("cannot open the control channel {}: {} (is this running under `eco2 run`?)",
+                                path.string(), std::strerror(errno)));
+    }
+    ssize_t n = ::write(fd, line.data(), line.size());
+    int err = errno;
+    ::close(fd);
+    if (n != static_cast<ssize_t>(line.size()))
+        throw Error(Errc::io_error, fmt::format("cannot write to the control channel: {}", std::strerror(err)));
+}
+
+}  // namespace eco2::detail
