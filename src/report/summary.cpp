@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "report/equivalents.hpp"
+
 namespace eco2::detail {
 
 std::string format_summary(const Result& r, const std::string& record, const std::string& series) {
@@ -14,6 +16,7 @@ std::string format_summary(const Result& r, const std::string& record, const std
                        r.estimated() ? " (partly estimated)" : "", r.co2_kg, r.estimated() ? " (estimated)" : "");
     out += fmt::format("  carbon  {:.6g} gCO2/kWh, {} ({})\n", r.intensity_g_per_kwh, r.region, r.location_source);
     if (r.cost) out += fmt::format("  cost    {:.6g} {}\n", *r.cost, r.currency);
+    out += fmt::format("  equals  {}\n", format_equivalents(r.co2_kg));
     auto line = [&](const char* name, const ComponentEnergy& e) {
         out += fmt::format("  {:<6}  {:.6g} kWh{}  {}\n", name, e.kwh(), e.estimated ? " (estimated)" : "", e.source);
     };

@@ -1,0 +1,108 @@
+#include "carbon/accelerators.hpp"
+
+#include <algorithm>
+
+namespace eco2::carbon {
+namespace {
+
+// Maximum board power (NVIDIA "Max thermal design power (TDP)" / "Total graphics power"; AMD "Peak/typical
+// board power"), from each product's datasheet or specification page.
+constexpr Accelerator TABLE[] = {
+    {"a100-sxm", "NVIDIA A100 SXM4 (40/80 GB)", "a100|a100sxm4|a100sxm440gb|a100sxm480gb", 400,
+     "NVIDIA A100 Tensor Core GPU datasheet (nvidia.com, 2021): max TDP 400 W (SXM)"},
+    {"a100-pcie", "NVIDIA A100 PCIe (80 GB)", "a100pcie80gb|a10080gbpcie", 300,
+     "NVIDIA A100 Tensor Core GPU datasheet (nvidia.com, 2021): max TDP 300 W (A100 80GB PCIe)"},
+    {"a100-pcie-40gb", "NVIDIA A100 PCIe (40 GB)", "a100pcie40gb", 250,
+     "NVIDIA A100 Tensor Core GPU datasheet (nvidia.com, 2020): max TDP 250 W (A100 40GB PCIe)"},
+    {"h100-sxm", "NVIDIA H100 SXM5", "h100|h100sxm5|h100sxm580gb|h10080gbhbm3", 700,
+     "NVIDIA H100 Tensor Core GPU datasheet (nvidia.com, 2023): max TDP up to 700 W (SXM)"},
+    {"h100-pcie", "NVIDIA H100 PCIe", "h100pcie80gb", 350,
+     "NVIDIA H100 PCIe GPU product brief PB-11133-001 (2022): maximum TDP 350 W"},
+    {"v100-sxm2", "NVIDIA V100 SXM2", "v100|v100sxm216gb|v100sxm232gb", 300,
+     "NVIDIA Tesla V100 GPU datasheet (nvidia.com, 2020): max power 300 W (SXM2)"},
+    {"v100-pcie", "NVIDIA V100 PCIe", "v100pcie16gb|v100pcie32gb", 250,
+     "NVIDIA Tesla V100 GPU datasheet (nvidia.com, 2020): max power 250 W (PCIe)"},
+    {"t4", "NVIDIA T4", "t416gb", 70,
+     "NVIDIA T4 Tensor Core GPU datasheet (nvidia.com, 2019): max power 70 W"},
+    {"a10", "NVIDIA A10", "a1024gb", 150,
+     "NVIDIA A10 Tensor Core GPU datasheet (nvidia.com, 2021): max TDP 150 W"},
+    {"l4", "NVIDIA L4", "l424gb", 72, "NVIDIA L4 Tensor Core GPU datasheet (nvidia.com, 2023): max TDP 72 W"},
+    {"rtx-3090", "NVIDIA GeForce RTX 3090", "rtx3090|3090", 350,
+     "NVIDIA GeForce RTX 3090 specifications (nvidia.com): total graphics power 350 W"},
+    {"rtx-4090", "NVIDIA GeForce RTX 4090", "rtx4090|4090", 450,
+     "NVIDIA GeForce RTX 4090 specifications (nvidia.com): total graphics power 450 W"},
+    {"mi250x", "AMD Instinct MI250X (OAM)", "mi250x", 560,
+     "AMD Instinct MI250X accelerator specifications (amd.com): peak board power 560 W"},
+    {"mi300x", "AMD Instinct MI300X (OAM)", "mi300x", 750,
+     "AMD Instinct MI300X accelerator datasheet (amd.com, 2023): peak board power 750 W"},
+};
+
+// Lower case; drops vendor and family words, blanks, '-', '_' so spellings compare equal.
+std::string squash(std::string_view name) {
+    std::string s;
+    for (char c : name) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        s += c;
+    }
+    for (std::string_view word : {"nvidia", "amd", "instinct", "tesla", "geforce", "tensor core gpu"}) {
+        for (auto at = s.find(word); at != std::string::npos; at = s.find(word)) s.erase(at, word.size());
+    }
+    std::erase_if(s, [](char c) { return c == ' ' || c == '-' || c == '_' || c == '\t'; });
+    return s;
+}
+
+bool alias_match(const Accelerator& a, const std::string& squashed) {
+    if (squash(a.key) == squashed) return true;
+    std::string_view rest = a.aliases;
+    while (!rest.empty()) {
+        const auto bar = rest.find('|');
+        if (squash(rest.substr(0, bar)) == squashed) return true;
+        if (bar == std::string_view::npos) break;
+        rest.remove_prefix(bar + 1);
+    }
+    return false;
+}
+
+std::size_t distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+}  // namespace
+
+std::span<const Accelerator> accelerator_table() noexcept {
+    return TABLE;
+}
+
+std::optional<Accelerator> find_accelerator(std::string_view name) {
+    const std::string s = squash(name);
+    if (s.empty()) return std::nullopt;
+    for (const Accelerator& a : TABLE)
+        if (alias_match(a, s)) return a;
+    return std::nullopt;
+}
+
+std::vector<std::string> closest_accelerators(std::string_view name) {
+    const std::string s = squash(name);
+    std::vector<std::pair<std::size_t, std::string>> scored;
+    for (const Accelerator& a : TABLE) {
+        std::size_t d = distance(s, squash(a.key));
+        if (squash(a.key).find(s) != std::string::npos && !s.empty()) d = 0;
+        scored.emplace_back(d, std::string(a.key));
+    }
+    std::stable_sort(scored.begin(), scored.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<std::string> out;
+    for (const auto& [d, key] : scored)
+        if (out.size() < 3 && d <= 3) out.push_back(key);
+    return out;
+}
+
+}  // namespace eco2::carbon
