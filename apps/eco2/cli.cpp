@@ -1,54 +1,405 @@
 #include "cli.hpp"
 
-#include <CLI/CLI.hpp>
-#include <cmath>
+#include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
+
+#include "carbon/estimate.hpp"
+#include "carbon/tariff.hpp"
+#include "config/config_file.hpp"
+#include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
 
 namespace eco2::cli {
 namespace {
 
-// The option table of `eco2 run`: one row per option, with its environment fallback.
+// Which commands show an option.
+enum : unsigned { RUN = 1u, SENSORS = 2u, WHERE = 4u, ESTIMATE = 8u, REGIONS = 16u };
+constexpr unsigned LOCATE = RUN | WHERE | ESTIMATE;
+
+// What a value must look like in a config file; paths there are relative to the file's directory.
+enum class Kind { text, path, number, integer, boolean, tariff };
+
+struct OptionRow;
+using Binder = CLI::Option* (*)(CLI::App&, const OptionRow&, const std::string& help, Options&);
+
+// The option table: one row per option, with its environment variable and config-file key. It drives the
+// parser, the --help texts and the fallbacks; a command shows the rows whose `commands` name it.
 struct OptionRow {
-    const char* flags;
-    const char* env;
+    const char* flags;  // CLI11 names: "-o,--output"
+    const char* env;    // ECO2_* fallback, or nullptr
+    const char* key;    // config-file key, or nullptr
+    Kind kind;
+    unsigned commands;
     const char* help;
+    Binder bind;
 };
 
-constexpr OptionRow RUN_OPTIONS[] = {
-    {"-o,--output", "ECO2_OUTPUT", "CSV file of records, one row per run (created if missing)"},
-    {"-p,--project", "ECO2_PROJECT", "project name (record column project_name)"},
-    {"-e,--experiment", "ECO2_EXPERIMENT", "experiment description (record column experiment_description)"},
-    {"--period", "ECO2_PERIOD", "sampling period in seconds, 0.01..3600"},
-    {"--checkpoint", "ECO2_CHECKPOINT", "seconds between rewrites of the run's row while it runs"},
-    {"--scope", "ECO2_SCOPE", "process: the command's process tree (default); machine: the whole machine"},
-    {"--pue", "ECO2_PUE", "power usage effectiveness of the data centre (>= 1)"},
-    {"--intensity", "ECO2_INTENSITY", "carbon intensity of the electricity, gCO2/kWh (default: world average 436.5)"},
-};
-
-const OptionRow& row(std::string_view flags) {
-    for (const auto& r : RUN_OPTIONS)
-        if (flags == r.flags) return r;
-    throw std::logic_error("no option row for " + std::string(flags));
+std::string validate_tariff(const std::string& text) {
+    try {
+        carbon::Tariff::parse(text);
+        return {};
+    } catch (const Error& e) {
+        return e.what();
+    }
 }
 
-template <typename T>
-CLI::Option* add_row_option(CLI::App& app, std::string_view flags, T& target) {
-    const OptionRow& r = row(flags);
-    return app.add_option(r.flags, target, r.help)->envname(r.env);
+std::string validate_energy(const std::string& text) {
+    return carbon::parse_energy_kwh(text)
+               ? std::string()
+               : "\"" + text + "\" is not an energy: write e.g. 1.37kWh, 1370Wh, 5MJ";
+}
+
+std::string validate_clock(const std::string& text) {
+    try {
+        carbon::Tariff::parse("00:00-" + text + "=0," + text + "-24:00=0");
+        return {};
+    } catch (const Error&) {
+        return "\"" + text + "\" is not a local time HH:MM between 00:00 and 23:59";
+    }
+}
+
+const OptionRow OPTIONS[] = {
+    // eco2 run: records and sampling
+    {"-o,--output", "ECO2_OUTPUT", "output", Kind::text, RUN,
+     "CSV file of records, one row per run (created if missing)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.output, h);
+     }},
+    {"-p,--project", "ECO2_PROJECT", "project", Kind::text, RUN, "project name (record column project_name)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.project, h);
+     }},
+    {"-e,--experiment", "ECO2_EXPERIMENT", "experiment", Kind::text, RUN,
+     "experiment description (record column experiment_description)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.experiment, h);
+     }},
+    {"--period", "ECO2_PERIOD", "period", Kind::number, RUN, "sampling period in seconds, 0.01..3600",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.period, h)->check(CLI::Range(0.01, 3600.0));
+     }},
+    {"--checkpoint", "ECO2_CHECKPOINT", "checkpoint", Kind::number, RUN,
+     "seconds between rewrites of the run's row while it runs",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.checkpoint, h)->check(CLI::PositiveNumber);
+     }},
+    {"--scope", "ECO2_SCOPE", "scope", Kind::text, RUN | SENSORS,
+     "process: the command's process tree (default); machine: the whole machine",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<std::string>(
+                 r.flags, [&o](const std::string& v) { o.scope = parse_scope(v); }, h)
+             ->check(CLI::IsMember({"process", "machine"}));
+     }},
+    {"--pue", "ECO2_PUE", "pue", Kind::number, RUN | ESTIMATE,
+     "power usage effectiveness of the data centre (>= 1)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.pue, h)->check(CLI::Range(1.0, 10.0));
+     }},
+    {"--no-series", nullptr, "no-series", Kind::boolean, RUN,
+     "do not keep the per-sample time series beside the CSV",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_flag_callback(
+             r.flags, [&o] { o.series = false; }, h);
+     }},
+    {"-q,--quiet", nullptr, "quiet", Kind::boolean, RUN, "print no summary",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_flag(r.flags, o.quiet, h);
+     }},
+
+    // where the electricity comes from
+    {"--region", "ECO2_REGION", "region", Kind::text, LOCATE,
+     "electricity zone: zone key, ISO country or subdivision code, or name (FR, US-CAL-CISO, AU-NSW, "
+     "France); "
+     "default: from the time zone",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option_function<std::string>(
+             r.flags, [&o](const std::string& v) { o.region = v; }, h);
+     }},
+    {"--year", "ECO2_YEAR", "year", Kind::integer, LOCATE | REGIONS,
+     "year of the zone's intensity (default: latest)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<int>(
+                 r.flags, [&o](const int& v) { o.year = v; }, h)
+             ->check(CLI::Range(1900, 2200));
+     }},
+    {"--marginal", "ECO2_MARGINAL", "marginal", Kind::boolean, LOCATE | REGIONS,
+     "use the marginal intensity (country level) instead of the average",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_flag(r.flags, o.marginal, h);
+     }},
+    {"--intensity", "ECO2_INTENSITY", "intensity", Kind::number, LOCATE,
+     "carbon intensity, gCO2/kWh: overrides the region's value",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<double>(
+                 r.flags, [&o](const double& v) { o.intensity = v; }, h)
+             ->check(CLI::NonNegativeNumber);
+     }},
+    {"--intensity-series", "ECO2_INTENSITY_SERIES", "intensity-series", Kind::path, RUN | WHERE,
+     "CSV of timestamp,gCO2/kWh: the intensity changes over the run",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.intensity_series, h);
+     }},
+    {"--intensity-table", "ECO2_INTENSITY_TABLE", "intensity-table", Kind::path, LOCATE | REGIONS,
+     "CSV of zone,gCO2/kWh[,year] overriding the built-in values",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.intensity_table, h);
+     }},
+    {"--geolocate", "ECO2_GEOLOCATE", "geolocate", Kind::boolean, LOCATE,
+     "ask an IP geolocation service when no region is set (off by default; sends one request)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_flag(r.flags, o.geolocate, h);
+     }},
+    {"--geolocate-url", "ECO2_GEOLOCATE_URL", "geolocate-url", Kind::text, LOCATE,
+     "geolocation service answering JSON with a country code (default https://ipapi.co/json/)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.geolocate_url, h);
+     }},
+    {"--geolocate-timeout", "ECO2_GEOLOCATE_TIMEOUT", "geolocate-timeout", Kind::number, LOCATE,
+     "seconds to wait for the geolocation service (default 2)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.geolocate_timeout, h)->check(CLI::Range(0.05, 30.0));
+     }},
+
+    // electricity price
+    {"--tariff", "ECO2_TARIFF", "pricing.tariff", Kind::tariff, LOCATE,
+     "price per kWh by local time of day, e.g. \"07:00-23:00=0.25,23:00-07:00=0.12\", or one price",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.tariff, h)->check(CLI::Validator(validate_tariff, "TARIFF"));
+     }},
+    {"--currency", "ECO2_CURRENCY", "pricing.currency", Kind::text, LOCATE,
+     "currency of the tariff (EUR, USD...)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.currency, h);
+     }},
+
+    // listings
+    {"--format", nullptr, nullptr, Kind::text, SENSORS | WHERE | ESTIMATE, "table or json",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.format, h)->check(CLI::IsMember({"table", "json"}));
+     }},
+    {"--format", nullptr, nullptr, Kind::text, REGIONS, "table, json or csv",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.format, h)->check(CLI::IsMember({"table", "json", "csv"}));
+     }},
+
+    // eco2 estimate
+    {"--gpu", nullptr, nullptr, Kind::text, ESTIMATE,
+     "accelerator model (A100-SXM, H100-PCIe, T4, RTX-4090, MI300X...)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.gpu, h);
+     }},
+    {"--gpus", nullptr, nullptr, Kind::integer, ESTIMATE, "number of accelerators (default 1)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.gpus, h)->check(CLI::Range(0, 1000000));
+     }},
+    {"--gpu-watts", nullptr, nullptr, Kind::number, ESTIMATE,
+     "board power of one accelerator, W (instead of --gpu's)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<double>(
+                 r.flags, [&o](const double& v) { o.gpu_watts = v; }, h)
+             ->check(CLI::NonNegativeNumber);
+     }},
+    {"--cpu", nullptr, nullptr, Kind::text, ESTIMATE, "CPU model, for its TDP (Xeon Gold 6248, EPYC 7763...)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.cpu, h);
+     }},
+    {"--cpus", nullptr, nullptr, Kind::integer, ESTIMATE, "number of CPU sockets of --cpu (default 1)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.cpus, h)->check(CLI::Range(1, 1024));
+     }},
+    {"--cpu-cores", nullptr, nullptr, Kind::integer, ESTIMATE, "CPU cores used (with --cpu-watts-per-core)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.cpu_cores, h)->check(CLI::Range(0, 1000000));
+     }},
+    {"--cpu-watts-per-core", nullptr, nullptr, Kind::number, ESTIMATE, "power of one core, W",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.cpu_watts_per_core, h)->check(CLI::NonNegativeNumber);
+     }},
+    {"--memory-gb", nullptr, nullptr, Kind::number, ESTIMATE, "memory used, GB (0.375 W per GB)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.memory_gb, h)->check(CLI::NonNegativeNumber);
+     }},
+    {"--hours", nullptr, nullptr, Kind::number, ESTIMATE, "run time, hours",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<double>(
+                 r.flags, [&o](const double& v) { o.hours = v; }, h)
+             ->check(CLI::NonNegativeNumber);
+     }},
+    {"--usage", nullptr, nullptr, Kind::number, ESTIMATE,
+     "mean fraction of GPU and CPU power drawn, (0, 1] (default 1)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.usage, h)->check(CLI::Range(1e-6, 1.0));
+     }},
+    {"--energy", nullptr, nullptr, Kind::text, ESTIMATE,
+     "energy instead of hardware x hours: 1.37kWh, 1370Wh, 5MJ",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<std::string>(
+                 r.flags, [&o](const std::string& v) { o.energy_kwh = carbon::parse_energy_kwh(v); }, h)
+             ->check(CLI::Validator(validate_energy, "ENERGY"));
+     }},
+    {"--start", nullptr, nullptr, Kind::text, ESTIMATE,
+     "local start time HH:MM, for the cost under a time-of-day tariff (default: the tariff's daily mean)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.start, h)->check(CLI::Validator(validate_clock, "HH:MM"));
+     }},
+};
+
+// "--intensity-series" of "-o,--output" is "output".
+std::string long_name(const OptionRow& r) {
+    std::string_view f = r.flags;
+    const auto at = f.rfind("--");
+    return std::string(f.substr(at + 2));
+}
+
+std::string help_of(const OptionRow& r) {
+    std::string h = r.help;
+    if (r.env && r.key)
+        h += fmt::format(" [env {}; config {}]", r.env, r.key);
+    else if (r.env)
+        h += fmt::format(" [env {}]", r.env);
+    else if (r.key)
+        h += fmt::format(" [config {}]", r.key);
+    return h;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+const OptionRow* row_for_key(std::string_view key) {
+    for (const OptionRow& r : OPTIONS)
+        if (r.key && key == r.key) return &r;
+    return nullptr;
+}
+
+std::vector<std::string> config_keys() {
+    std::vector<std::string> keys;
+    for (const OptionRow& r : OPTIONS)
+        if (r.key && std::find(keys.begin(), keys.end(), r.key) == keys.end()) keys.emplace_back(r.key);
+    return keys;
+}
+
+// Checks a config entry against its row; returns an error message or empty.
+std::string check_entry(const config::ConfigFile& file, const config::ConfigEntry& e) {
+    const OptionRow* r = row_for_key(e.key);
+    if (!r) {
+        std::string hint;
+        for (const std::string& k : config_keys())
+            if (hint.empty() &&
+                (edit_distance(k, e.key) <= 2 || e.key.starts_with(k + "_") || e.key.starts_with(k + "-")))
+                hint = fmt::format(" (did you mean \"{}\"?)", k);
+        return fmt::format("{}: unknown key \"{}\"{}; the keys are: {}", file.where(e), e.key, hint,
+                           fmt::join(config_keys(), ", "));
+    }
+    using T = config::ValueType;
+    bool ok = false;
+    const char* want = "";
+    switch (r->kind) {
+        case Kind::text:
+        case Kind::path:
+            ok = e.type == T::string, want = "a string";
+            break;
+        case Kind::number:
+            ok = e.type == T::integer || e.type == T::floating, want = "a number";
+            break;
+        case Kind::integer:
+            ok = e.type == T::integer, want = "an integer";
+            break;
+        case Kind::boolean:
+            ok = e.type == T::boolean, want = "true or false";
+            break;
+        case Kind::tariff:
+            ok = e.type == T::string || e.type == T::table || e.type == T::integer || e.type == T::floating;
+            want =
+                "a string such as \"07:00-23:00=0.25,23:00-07:00=0.12\", a table of \"HH:MM-HH:MM\" = price, "
+                "or "
+                "one price";
+            break;
+    }
+    if (!ok)
+        return fmt::format("{}: {} must be {}, not {}", file.where(e), e.key, want,
+                           config::to_string(e.type));
+    return {};
 }
 
 constexpr const char* RUN_FOOTER =
     "Usage: eco2 run [OPTIONS] -- COMMAND [ARGS...]\n"
     "Examples:\n"
     "  eco2 run -- python3 train.py --epochs 10\n"
-    "  eco2 run --intensity 56 --project resnet -o runs.csv -- ./train.sh\n"
-    "eco2 returns the command's exit status (128+N when a signal N killed it).";
+    "  eco2 run --region FR --project resnet -o runs.csv -- ./train.sh\n"
+    "  eco2 run --intensity-series grid.csv --tariff \"07:00-23:00=0.25,23:00-07:00=0.12\" --currency EUR -- "
+    "./train.sh\n"
+    "eco2 returns the command's exit status (128+N when a signal N killed it).\n"
+    "Options also come from ECO2_* variables, ./eco2.toml and ~/.config/eco2/config.toml (keys in "
+    "[brackets]).";
+
+constexpr const char* ESTIMATE_FOOTER =
+    "Examples:\n"
+    "  eco2 estimate --gpu A100-SXM --gpus 8 --hours 24 --usage 0.8 --region FR --pue 1.2\n"
+    "  eco2 estimate --cpu-cores 32 --cpu-watts-per-core 10 --memory-gb 256 --hours 5\n"
+    "  eco2 estimate --energy 1.37kWh --region RU\n"
+    "kWh = (GPU W x GPUs x usage + CPU W x usage + memory W) x hours x PUE / 1000; kg CO2 = kWh x gCO2/kWh / "
+    "1000.";
+
+struct Sub {
+    Command command;
+    unsigned bit;
+    CLI::App* app;
+    std::vector<std::pair<const OptionRow*, CLI::Option*>> options;
+};
+
+std::string join_results(const CLI::Option* opt) {
+    std::string out;
+    for (const std::string& s : opt->results()) out += out.empty() ? s : "," + s;
+    return out;
+}
 
 }  // namespace
 
-Parsed parse(const std::vector<std::string>& args_in) {
+const Setting* Options::setting(std::string_view name) const {
+    auto it = given.find(std::string(name));
+    return it == given.end() || it->second.empty() ? nullptr : &it->second.front();
+}
+
+std::string Options::origin(std::string_view name) const {
+    const Setting* s = setting(name);
+    return s ? s->origin : "default";
+}
+
+std::vector<ConfigSource> config_locations(const std::map<std::string, std::string>& environment) {
+    std::vector<ConfigSource> out;
+    out.push_back({config::LOCAL_CONFIG_NAME, std::nullopt, Level::local_config});
+    const auto user = config::user_config_path(environment);
+    if (!user.empty()) out.push_back({user.string(), std::nullopt, Level::user_config});
+    return out;
+}
+
+Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
     Parsed p;
+    Options& o = p.options;
+    const auto fail = [&](std::string message) {
+        p.error = std::move(message);
+        p.exit_code = 2;
+        return p;
+    };
+
     // Everything after the first "--" is the command, untouched by the parser.
     std::vector<std::string> args = args_in;
     std::vector<std::string> command;
@@ -67,47 +418,60 @@ Parsed parse(const std::vector<std::string>& args_in) {
     app.require_subcommand(0, 1);
     app.footer("Run 'eco2 <command> --help' for a command's options.");
 
-    CLI::App* run = app.add_subcommand("run", "run a command and record its energy and CO2");
-    std::string scope_text = "process";
-    double intensity = 0.0;
-    add_row_option(*run, "-o,--output", p.run.output);
-    add_row_option(*run, "-p,--project", p.run.project);
-    add_row_option(*run, "-e,--experiment", p.run.experiment);
-    add_row_option(*run, "--period", p.run.period)->check(CLI::Range(0.01, 3600.0));
-    add_row_option(*run, "--checkpoint", p.run.checkpoint)->check(CLI::PositiveNumber);
-    add_row_option(*run, "--scope", scope_text)->check(CLI::IsMember({"process", "machine"}));
-    add_row_option(*run, "--pue", p.run.pue)->check(CLI::Range(1.0, 10.0));
-    CLI::Option* intensity_opt =
-        add_row_option(*run, "--intensity", intensity)->check(CLI::NonNegativeNumber);
-    bool no_series = false;
-    run->add_flag("--no-series", no_series, "do not keep the per-sample time series beside the CSV");
-    run->add_flag("-q,--quiet", p.run.quiet, "print no summary");
+    std::vector<Sub> subs;
+    subs.push_back(
+        {Command::run, RUN, app.add_subcommand("run", "run a command and record its energy and CO2"), {}});
+    subs.push_back(
+        {Command::sensors,
+         SENSORS,
+         app.add_subcommand("sensors", "list every measurement back end, its status, reason and fix"),
+         {}});
+    subs.push_back(
+        {Command::regions,
+         REGIONS,
+         app.add_subcommand("regions", "search the electricity zones and their carbon intensity by year"),
+         {}});
+    subs.push_back({Command::where,
+                    WHERE,
+                    app.add_subcommand("where", "which zone and intensity eco2 would use here, and why"),
+                    {}});
+    subs.push_back(
+        {Command::estimate,
+         ESTIMATE,
+         app.add_subcommand("estimate", "estimate the energy, CO2 and cost of a job before running it"),
+         {}});
+    CLI::App* version = app.add_subcommand("version", "print eco2's version");
+    for (Sub& s : subs)
+        for (const OptionRow& r : OPTIONS)
+            if (r.commands & s.bit) s.options.emplace_back(&r, r.bind(*s.app, r, help_of(r), o));
+
+    CLI::App* run = subs[0].app;
     run->prefix_command();  // without "--", the first word that is not an option starts the command
     run->footer(RUN_FOOTER);
+    subs[2].app->add_option(
+        "query", o.query, "zone key, ISO code or name (FR, FRA, 250, France, US-CA); all zones if left out");
+    subs[4].app->footer(ESTIMATE_FOOTER);
 
-    CLI::App* sensors = app.add_subcommand("sensors", "list every measurement back end, its status, reason and fix");
-    std::string sensors_scope = "process";
-    sensors->add_option("--format", p.sensors.format, "table or json")->check(CLI::IsMember({"table", "json"}));
-    sensors->add_option("--scope", sensors_scope, "process or machine")->check(CLI::IsMember({"process", "machine"}));
-
-    CLI::App* version = app.add_subcommand("version", "print eco2's version");
+    const auto active = [&]() -> Sub* {
+        for (Sub& s : subs)
+            if (app.got_subcommand(s.app)) return &s;
+        return nullptr;
+    };
 
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
         app.parse(reversed);
     } catch (const CLI::CallForHelp&) {
-        p.message = (app.got_subcommand(run)       ? run->help()
-                     : app.got_subcommand(sensors) ? sensors->help()
-                                                   : app.help());
+        Sub* s = active();
+        p.message = s ? s->app->help() : app.help();
         return p;
     } catch (const CLI::CallForVersion& e) {
         p.message = e.what();
         return p;
     } catch (const CLI::ParseError& e) {
-        std::string where = app.got_subcommand(run) ? "eco2 run --help" : app.got_subcommand(sensors) ? "eco2 sensors --help" : "eco2 --help";
-        p.error = std::string(e.what()) + "\n  see '" + where + "' for the options";
-        p.exit_code = 2;
-        return p;
+        Sub* s = active();
+        return fail(fmt::format("{}\n  see '{}' for the options", e.what(),
+                                s ? "eco2 " + s->app->get_name() + " --help" : std::string("eco2 --help")));
     }
 
     if (app.got_subcommand(version)) {
@@ -115,45 +479,115 @@ Parsed parse(const std::vector<std::string>& args_in) {
         p.message = std::string("eco2 ") + std::string(eco2::version());
         return p;
     }
-    if (app.got_subcommand(sensors)) {
-        p.command = Command::sensors;
-        p.sensors.scope = parse_scope(sensors_scope);
-        return p;
-    }
-    if (!app.got_subcommand(run)) {
+    Sub* sub = active();
+    if (!sub) {
+        if (args.empty() && !had_separator)
+            return fail("no command given: try 'eco2 run -- COMMAND' (see 'eco2 --help')");
         p.message = app.help();
-        p.exit_code = args.empty() && !had_separator ? 2 : 0;
-        if (p.exit_code != 0) {
-            p.message.reset();
-            p.error = "no command given: try 'eco2 run -- COMMAND' (see 'eco2 --help')";
-        }
         return p;
     }
-    p.command = Command::run;
-    p.run.scope = parse_scope(scope_text);
-    if (!intensity_opt->empty()) p.run.intensity = intensity;
-    p.run.series = !no_series;
+    p.command = sub->command;
+    const std::string help_hint =
+        fmt::format("\n  see 'eco2 {} --help' for the options", sub->app->get_name());
+
+    // Config files, highest precedence first; every key of every file must be known and well typed.
+    std::vector<ConfigSource> sources = inputs.config_files;
+    std::stable_sort(sources.begin(), sources.end(),
+                     [](const ConfigSource& a, const ConfigSource& b) { return a.level > b.level; });
+    o.config_files = sources;
+    std::vector<std::pair<config::ConfigFile, Level>> files;
+    for (const ConfigSource& src : sources) {
+        if (!src.text) continue;
+        try {
+            files.emplace_back(config::parse_config(*src.text, src.path, {"pricing.tariff"}), src.level);
+        } catch (const Error& e) {
+            return fail(e.what());
+        }
+        for (const config::ConfigEntry& e : files.back().first.entries)
+            if (std::string msg = check_entry(files.back().first, e); !msg.empty()) return fail(msg);
+    }
+
+    // Fallbacks for the options not given as flags: environment, then ./eco2.toml, then the user's file.
+    for (auto& [row, opt] : sub->options) {
+        const std::string name = long_name(*row);
+        std::vector<Setting> all;
+        if (opt->count() > 0) all.push_back({join_results(opt), "flag --" + name, Level::flag});
+        if (row->env)
+            if (auto it = inputs.environment.find(row->env);
+                it != inputs.environment.end() && !it->second.empty())
+                all.push_back({it->second, fmt::format("environment {}", row->env), Level::environment});
+        if (row->key) {
+            for (const auto& [file, level] : files) {
+                for (const config::ConfigEntry& e : file.entries) {
+                    if (e.key != row->key) continue;
+                    std::string value = e.text;
+                    if (row->kind == Kind::path && !value.empty() &&
+                        std::filesystem::path(value).is_relative())
+                        value = (std::filesystem::path(file.path).parent_path() / value)
+                                    .lexically_normal()
+                                    .string();
+                    all.push_back({value, file.where(e), level});
+                }
+            }
+        }
+        if (all.empty()) continue;
+        o.given[name] = all;
+        if (opt->count() > 0) continue;
+        const Setting& use = all.front();
+        try {
+            opt->add_result(use.value);
+            opt->run_callback();
+        } catch (const CLI::ParseError& e) {
+            const std::string what =
+                use.level == Level::environment ? fmt::format("{}={}", row->env, use.value) : use.origin;
+            return fail(fmt::format("{}: {}{}", what, e.what(), help_hint));
+        }
+    }
+
+    // The value of the intensity: a fixed value and a series given at the same level cannot both win.
+    const Setting* fixed = o.setting("intensity");
+    const Setting* series = o.setting("intensity-series");
+    if (fixed && series && fixed->level == series->level)
+        return fail(fmt::format("both --intensity ({}) and --intensity-series ({}) are given: choose one",
+                                fixed->origin, series->origin));
+
+    if (sub->command == Command::estimate) {
+        const bool hardware =
+            !o.gpu.empty() || o.gpu_watts || !o.cpu.empty() || o.cpu_cores > 0 || o.memory_gb > 0;
+        if (o.energy_kwh && (hardware || o.hours))
+            return fail("give either --energy, or the hardware (--gpu, --cpu, --memory-gb...) with --hours" +
+                        help_hint);
+        if (!o.energy_kwh && (!hardware || !o.hours))
+            return fail(
+                "nothing to estimate: give --energy E, or --hours H with --gpu NAME [--gpus N], --cpu NAME, "
+                "--cpu-cores N --cpu-watts-per-core W and/or --memory-gb G" +
+                help_hint);
+        if (o.cpu_cores > 0 && !o.cpu.empty())
+            return fail("give --cpu NAME or --cpu-cores N with --cpu-watts-per-core W, not both" + help_hint);
+        if (o.cpu_cores > 0 && o.cpu_watts_per_core <= 0)
+            return fail("--cpu-cores needs --cpu-watts-per-core W" + help_hint);
+    }
+
+    if (sub->command != Command::run) {
+        if (had_separator)
+            return fail(
+                fmt::format("'eco2 {}' runs no command: nothing goes after '--'", sub->app->get_name()));
+        return p;
+    }
     std::vector<std::string> rest = run->remaining();
     if (had_separator) {
-        if (!rest.empty()) {
-            p.error = "unexpected '" + rest.front() + "' before '--': put eco2's options before '--' and the command after it";
-            p.exit_code = 2;
-            return p;
-        }
-        p.run.command = std::move(command);
+        if (!rest.empty())
+            return fail("unexpected '" + rest.front() +
+                        "' before '--': put eco2's options before '--' and the command after it");
+        o.command = std::move(command);
     } else {
-        p.run.command = std::move(rest);
+        o.command = std::move(rest);
     }
-    if (p.run.command.empty()) {
-        p.error = "no command to run: put it after '--', e.g. 'eco2 run -- python3 train.py'";
-        p.exit_code = 2;
-        return p;
-    }
-    if (!p.run.command.front().empty() && p.run.command.front()[0] == '-' && !had_separator) {
-        p.error = "unknown option '" + p.run.command.front() + "' (see 'eco2 run --help'); put the command after '--'";
-        p.exit_code = 2;
-        return p;
-    }
+    if (o.command.empty())
+        return fail("no command to run: put it after '--', e.g. 'eco2 run -- python3 train.py'");
+    if (!o.command.front().empty() && o.command.front()[0] == '-' && !had_separator)
+        return fail("unknown option '" + o.command.front() +
+                    "' (see 'eco2 run --help'); put the command after '--'");
     return p;
 }
 

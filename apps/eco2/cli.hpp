@@ -1,19 +1,48 @@
 #pragma once
-// Command-line parsing for `eco2`: a pure function from arguments (and ECO2_* environment variables) to
-// options, so that it is unit-tested without running anything. One option table drives the parser, the
-// --help text and the environment fallbacks; precedence: flag > environment > default.
+// Command-line parsing for `eco2`: a pure function from arguments, environment variables and config-file
+// contents to options, so that it is unit-tested without running anything. One option table (cli.cpp,
+// OPTIONS) drives the parser, the --help texts, the ECO2_* environment fallbacks and the config-file keys;
+// precedence: flag > environment > ./eco2.toml > user config file > default.
 
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "eco2/sensor.hpp"
 
 namespace eco2::cli {
 
-enum class Command { none, run, sensors, version };
+enum class Command { none, run, sensors, version, regions, where, estimate };
 
-struct RunOptions {
+/// Where a value came from, lowest precedence first.
+enum class Level { default_value, user_config, local_config, environment, flag };
+
+/// One value given for an option, and where.
+struct Setting {
+    std::string value;
+    std::string origin;  ///< "flag --pue", "environment ECO2_PUE", "eco2.toml:3",
+                         ///< "/home/u/.config/eco2/config.toml:2"
+    Level level = Level::default_value;
+};
+
+/// A config file eco2 looked at.
+struct ConfigSource {
+    std::string path;                   ///< as shown in messages
+    std::optional<std::string> text;    ///< nullopt: no such file
+    Level level = Level::local_config;  ///< user_config or local_config
+};
+
+/// What parse() reads besides the arguments (main() captures them; tests make them up).
+struct Inputs {
+    std::map<std::string, std::string> environment;  ///< at least the ECO2_* variables
+    std::vector<ConfigSource> config_files;
+};
+
+/// Every option of every command (each command reads the ones it shows in its --help).
+struct Options {
+    // eco2 run: records and sampling
     std::string output = "emission.csv";
     std::string project = "default";
     std::string experiment = "default";
@@ -21,21 +50,58 @@ struct RunOptions {
     double checkpoint = 10.0;
     Scope scope = Scope::process;
     double pue = 1.0;
-    std::optional<double> intensity;
     bool series = true;
     bool quiet = false;
     std::vector<std::string> command;  ///< the program and its arguments (after --)
-};
 
-struct SensorsOptions {
-    std::string format = "table";  ///< table | json
-    Scope scope = Scope::process;
+    // carbon intensity and location (run, where, estimate)
+    std::optional<std::string> region;
+    std::optional<int> year;
+    bool marginal = false;
+    std::optional<double> intensity;
+    std::string intensity_series;  ///< file; empty: none
+    std::string intensity_table;   ///< file; empty: none
+    bool geolocate = false;
+    std::string geolocate_url;       ///< empty: the default service
+    double geolocate_timeout = 2.0;  ///< s
+
+    // electricity price
+    std::string tariff;    ///< "07:00-23:00=0.25,23:00-07:00=0.12"; empty: no cost
+    std::string currency;  ///< "EUR"
+
+    // listings
+    std::string format = "table";  ///< table | json (| csv for regions)
+    std::string query;             ///< eco2 regions QUERY
+
+    // eco2 estimate
+    std::string gpu;
+    int gpus = 1;
+    std::optional<double> gpu_watts;
+    std::string cpu;
+    int cpus = 1;
+    int cpu_cores = 0;
+    double cpu_watts_per_core = 0.0;
+    double memory_gb = 0.0;
+    std::optional<double> hours;
+    double usage = 1.0;
+    std::optional<double> energy_kwh;
+    std::string start;  ///< "HH:MM": local start time, for the cost under a tariff
+
+    /// Every value given for an option (by long name, "pue", "intensity-series"), highest precedence first;
+    /// the first is the one used.
+    std::map<std::string, std::vector<Setting>> given;
+    /// The config files looked at, highest precedence first.
+    std::vector<ConfigSource> config_files;
+
+    /// The setting used for an option, nullptr when the default applies.
+    const Setting* setting(std::string_view name) const;
+    /// Where the value used came from ("flag --pue"...), or "default".
+    std::string origin(std::string_view name) const;
 };
 
 struct Parsed {
     Command command = Command::none;
-    RunOptions run;
-    SensorsOptions sensors;
+    Options options;
     /// When set, print this (help or version text) on stdout and exit with exit_code.
     std::optional<std::string> message;
     /// When set, print "eco2: error: <error>" on stderr and exit with exit_code.
@@ -43,7 +109,12 @@ struct Parsed {
     int exit_code = 0;
 };
 
-/// Parses argv[1..]. Never throws, never prints, never exits.
-Parsed parse(const std::vector<std::string>& args);
+/// Parses argv[1..] with the environment and config files given. Never throws, never prints, never exits,
+/// reads no file.
+Parsed parse(const std::vector<std::string>& args, const Inputs& inputs = {});
+
+/// The config files to look at for an environment and working directory, highest precedence first:
+/// ./eco2.toml, then the user's (see config::user_config_path). Their text is not read.
+std::vector<ConfigSource> config_locations(const std::map<std::string, std::string>& environment);
 
 }  // namespace eco2::cli

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 
+#include "carbon_setup.hpp"
 #include "commands.hpp"
 #include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
@@ -27,7 +28,7 @@ namespace {
 
 constexpr int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
-TrackerConfig make_config(const RunOptions& o) {
+TrackerConfig make_config(const Options& o, const CarbonSetup& carbon) {
     TrackerConfig c;
     c.project_name = o.project;
     c.experiment_description = o.experiment;
@@ -37,7 +38,8 @@ TrackerConfig make_config(const RunOptions& o) {
     c.checkpoint_s = o.checkpoint;
     c.scope = o.scope;
     c.pue = o.pue;
-    if (o.intensity) c.intensity = fixed_intensity(*o.intensity, "user-supplied", "flag --intensity (or ECO2_INTENSITY)");
+    c.intensity = carbon.intensity;
+    c.price = carbon.price;
     return c;
 }
 
@@ -54,8 +56,10 @@ bool sent_to_us_alone(const siginfo_t& info, pid_t child) {
 
 }  // namespace
 
-int cmd_run(const RunOptions& options) {
-    TrackerConfig config = make_config(options);
+int cmd_run(const Options& options) {
+    // Where the electricity comes from: resolved (and any mistake reported) before the command starts.
+    const CarbonSetup carbon = setup_carbon(options, CarbonContext{});
+    TrackerConfig config = make_config(options, carbon);
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }
     if (!config.output.empty()) detail::RecordFile::check_writable(config.output, detail::CsvWriter::header());
@@ -142,6 +146,16 @@ int cmd_run(const RunOptions& options) {
     }
     siginfo_t reaped{};
     ::waitid(P_PID, static_cast<id_t>(child), &reaped, WEXITED);
+    if (result) {
+        result->warnings.insert(result->warnings.end(), carbon.warnings.begin(), carbon.warnings.end());
+        if (carbon.series) {
+            const auto end =
+                result->start_time + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                         std::chrono::duration<double>(result->duration_s));
+            for (std::string& w : carbon.series->coverage_warnings(result->start_time, end))
+                result->warnings.push_back(std::move(w));
+        }
+    }
     if (result && !options.quiet) {
         std::string series = config.write_series && !config.output.empty()
                                  ? detail::SeriesWriter::path_for(config.output, result->id).string()

@@ -8,7 +8,7 @@
 
 namespace eco2::cli {
 
-int cmd_sensors(const SensorsOptions& options) {
+int cmd_sensors(const Options& options) {
     TrackerConfig config;
     config.scope = options.scope;
     config.output.clear();

@@ -1,4 +1,6 @@
 #pragma once
+// One function per subcommand (cmd_<name>.cpp). Each returns the process exit status; eco2::Error thrown for
+// bad input is reported by main() with exit status 2.
 
 #include "cli.hpp"
 
@@ -6,8 +8,14 @@ namespace eco2::cli {
 
 /// `eco2 run`: returns the command's exit status (128+N if signal N killed it), 127 if it was not found,
 /// 126 if it could not be executed, 2 for eco2's own usage errors before the command started.
-int cmd_run(const RunOptions& options);
+int cmd_run(const Options& options);
 /// `eco2 sensors`: prints every back end's status; returns 0.
-int cmd_sensors(const SensorsOptions& options);
+int cmd_sensors(const Options& options);
+/// `eco2 regions [QUERY]`: lists zones and their intensities; 2 when the query names nothing.
+int cmd_regions(const Options& options);
+/// `eco2 where`: the zone and intensity eco2 would use, and each step of the resolution; returns 0.
+int cmd_where(const Options& options);
+/// `eco2 estimate`: energy, CO2, cost and equivalents of a planned job; returns 0.
+int cmd_estimate(const Options& options);
 
 }  // namespace eco2::cli

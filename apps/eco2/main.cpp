@@ -1,14 +1,62 @@
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli.hpp"
 #include "commands.hpp"
 
+extern char** environ;
+
+namespace {
+
+// The process environment, for the pure parser.
+std::map<std::string, std::string> environment() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        const std::string kv = *e;
+        const auto eq = kv.find('=');
+        if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+    return env;
+}
+
+// Reads the config files that exist; one that exists but cannot be read is an error.
+bool read_config_files(std::vector<eco2::cli::ConfigSource>& files, std::string& error) {
+    for (auto& f : files) {
+        std::ifstream in(f.path, std::ios::binary);
+        if (!in) {
+            std::error_code ec;
+            if (std::filesystem::exists(f.path, ec)) {
+                error = "cannot read config file " + f.path;
+                return false;
+            }
+            continue;
+        }
+        std::ostringstream text;
+        text << in.rdbuf();
+        f.text = text.str();
+    }
+    return true;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    eco2::cli::Parsed p = eco2::cli::parse(args);
+    eco2::cli::Inputs inputs;
+    inputs.environment = environment();
+    inputs.config_files = eco2::cli::config_locations(inputs.environment);
+    std::string config_error;
+    if (!read_config_files(inputs.config_files, config_error)) {
+        std::fprintf(stderr, "eco2: error: %s\n", config_error.c_str());
+        return 2;
+    }
+    eco2::cli::Parsed p = eco2::cli::parse(args, inputs);
     if (p.error) {
         std::fprintf(stderr, "eco2: error: %s\n", p.error->c_str());
         return p.exit_code;
@@ -20,9 +68,18 @@ int main(int argc, char** argv) {
     }
     try {
         switch (p.command) {
-            case eco2::cli::Command::run: return eco2::cli::cmd_run(p.run);
-            case eco2::cli::Command::sensors: return eco2::cli::cmd_sensors(p.sensors);
-            default: return 0;
+            case eco2::cli::Command::run:
+                return eco2::cli::cmd_run(p.options);
+            case eco2::cli::Command::sensors:
+                return eco2::cli::cmd_sensors(p.options);
+            case eco2::cli::Command::regions:
+                return eco2::cli::cmd_regions(p.options);
+            case eco2::cli::Command::where:
+                return eco2::cli::cmd_where(p.options);
+            case eco2::cli::Command::estimate:
+                return eco2::cli::cmd_estimate(p.options);
+            default:
+                return 0;
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "eco2: error: %s\n", e.what());

@@ -1,0 +1,107 @@
+#include "carbon/geolocate.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <thread>
+
+#include "eco2/error.hpp"
+
+using namespace eco2;
+using namespace eco2::carbon;
+
+namespace {
+
+// An HTTP server on 127.0.0.1 for one test: a free port, a thread, stopped and joined on destruction.
+class LocalServer {
+public:
+    explicit LocalServer(httplib::Server::Handler handler) {
+        m_server.Get("/json", std::move(handler));
+        m_port = m_server.bind_to_any_port("127.0.0.1");
+        m_thread = std::thread([this] { m_server.listen_after_bind(); });
+        for (int i = 0; i < 200 && !m_server.is_running(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ~LocalServer() {
+        m_server.stop();
+        m_thread.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port) + "/json"; }
+    int port() const { return m_port; }
+
+private:
+    httplib::Server m_server;
+    int m_port = 0;
+    std::thread m_thread;
+};
+
+}  // namespace
+
+TEST(Geolocation, AnswersOfTheCommonServicesAreRead) {
+    GeoAnswer a = parse_geolocation(
+        R"({"ip":"1.2.3.4","country_code":"US","region_code":"CA","region":"California"})", "s");
+    EXPECT_EQ(a.country, "US");
+    EXPECT_EQ(a.subdivision, "US-CA");
+    EXPECT_EQ(a.region_name, "California");
+    a = parse_geolocation(R"({"status":"success","countryCode":"NO","region":"03","regionName":"Oslo"})",
+                          "s");
+    EXPECT_EQ(a.country, "NO");
+    EXPECT_EQ(a.subdivision, "NO-03");
+    a = parse_geolocation(R"({"country":"au","region":"New South Wales"})", "s");
+    EXPECT_EQ(a.country, "AU");
+    EXPECT_FALSE(a.subdivision);  // a name, not a code
+    EXPECT_EQ(a.region_name, "New South Wales");
+}
+
+TEST(Geolocation, AnythingElseIsRefusedAsData) {
+    for (const char* bad :
+         {"", "not json", "[\"US\"]", "{}", R"({"country_code":"USA"})", R"({"country_code":"U$"})",
+          R"({"country_code":12})", R"({"country_code":"US"; rm -rf /})"})
+        EXPECT_THROW(parse_geolocation(bad, "s"), Error) << bad;
+    EXPECT_THROW(parse_geolocation(std::string(70000, ' ') + R"({"country_code":"US"})", "s"), Error);
+}
+
+TEST(Geolocation, AsksALocalServer) {
+    LocalServer server([](const httplib::Request&, httplib::Response& res) {
+        res.set_content(R"({"country_code":"DE","region_code":"BY","region":"Bavaria"})", "application/json");
+    });
+    const GeoAnswer a = geolocate(server.url(), std::chrono::milliseconds(2000));
+    EXPECT_EQ(a.country, "DE");
+    EXPECT_EQ(a.subdivision, "DE-BY");
+    EXPECT_EQ(a.service, server.url());
+}
+
+TEST(Geolocation, ErrorsAndSlowServersFailWithinTheTimeout) {
+    LocalServer server([](const httplib::Request& req, httplib::Response& res) {
+        if (req.has_param("slow")) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        res.status = req.has_param("missing") ? 404 : 200;
+        res.set_content(R"({"country_code":"DE"})", "application/json");
+    });
+    try {
+        geolocate(server.url() + "?missing=1", std::chrono::milliseconds(2000));
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("HTTP 404"), std::string::npos) << e.what();
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        geolocate(server.url() + "?slow=1", std::chrono::milliseconds(200));
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::io_error);
+        EXPECT_NE(std::string(e.what()).find("200 ms"), std::string::npos) << e.what();
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1200));
+}
+
+TEST(Geolocation, NoServerIsAnErrorNotAHang) {
+    int port = 0;
+    {
+        LocalServer gone([](const httplib::Request&, httplib::Response&) {});
+        port = gone.port();
+    }
+    EXPECT_THROW(
+        geolocate("http://127.0.0.1:" + std::to_string(port) + "/json", std::chrono::milliseconds(500)),
+        Error);
+    EXPECT_THROW(geolocate("ftp://example.org/", std::chrono::milliseconds(500)), Error);
+}

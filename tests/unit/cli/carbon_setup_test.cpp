@@ -1,0 +1,124 @@
+#include "carbon_setup.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../test_util.hpp"
+#include "eco2/error.hpp"
+
+using namespace eco2;
+using namespace eco2::cli;
+using eco2::test::TempDir;
+
+namespace {
+
+CarbonContext context(std::optional<std::string> tz) {
+    CarbonContext c;
+    c.time_zone.tz = std::move(tz);
+    c.time_zone.zoneinfo = eco2::test::fixture("tzdata");
+    c.time_zone.localtime = "/nonexistent/localtime";
+    c.time_zone.timezone_file = "/nonexistent/timezone";
+    c.geolocate = [](const std::string&, double) -> carbon::GeoAnswer {
+        throw Error(Errc::io_error, "the test allows no network");
+    };
+    return c;
+}
+
+Options options(std::vector<std::string> args, std::map<std::string, std::string> env = {},
+                std::optional<std::string> local = std::nullopt) {
+    args.insert(args.begin(), "where");
+    Inputs in;
+    in.environment = std::move(env);
+    in.config_files = {{"/proj/eco2.toml", std::move(local), Level::local_config}};
+    Parsed p = parse(args, in);
+    EXPECT_FALSE(p.error) << p.error.value_or("");
+    return p.options;
+}
+
+const auto now = std::chrono::system_clock::now;
+
+}  // namespace
+
+TEST(CarbonSetup, RegionFromTheConfigFileGivesTheDatabaseValueAndSaysWhere) {
+    const CarbonSetup c = setup_carbon(options({}, {}, "\nregion = \"fr\"\n"), context("Europe/Oslo"));
+    const ZoneIntensity fr = zone_intensity("FR");
+    EXPECT_DOUBLE_EQ(c.intensity->at(now()), fr.g_per_kwh);
+    EXPECT_EQ(c.intensity->region(), "FR");
+    EXPECT_NE(c.intensity->source().find("/proj/eco2.toml:2 fr"), std::string::npos) << c.intensity->source();
+    EXPECT_NE(c.intensity->source().find(fr.source), std::string::npos);
+    EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST(CarbonSetup, YearAndMarginalReachTheDatabase) {
+    const CarbonSetup y = setup_carbon(options({"--region", "FR", "--year", "2022"}), context("UTC"));
+    EXPECT_DOUBLE_EQ(y.intensity->at(now()), zone_intensity("FR", 2022).g_per_kwh);
+    const CarbonSetup m = setup_carbon(options({"--region", "FR", "--marginal"}), context("UTC"));
+    EXPECT_DOUBLE_EQ(m.intensity->at(now()),
+                     zone_intensity("FR", std::nullopt, IntensityKind::marginal).g_per_kwh);
+    EXPECT_THROW(setup_carbon(options({"--region", "FR", "--year", "1990"}), context("UTC")), Error);
+}
+
+TEST(CarbonSetup, TimeZoneWhenNothingIsSetAndWorldAverageWithAWarningWhenItNamesNoPlace) {
+    const CarbonSetup oslo = setup_carbon(options({}), context("Europe/Oslo"));
+    EXPECT_EQ(oslo.intensity->region(), "NO");
+    EXPECT_DOUBLE_EQ(oslo.intensity->at(now()), zone_intensity("NO").g_per_kwh);
+    EXPECT_NE(oslo.intensity->source().find("time zone Europe/Oslo"), std::string::npos);
+    const CarbonSetup utc = setup_carbon(options({}), context("UTC"));
+    EXPECT_DOUBLE_EQ(utc.intensity->at(now()), WORLD_AVERAGE_G_PER_KWH);
+    EXPECT_EQ(utc.intensity->region(), "World");
+    ASSERT_EQ(utc.warnings.size(), 1u);
+    EXPECT_NE(utc.warnings[0].find("--region"), std::string::npos);
+}
+
+TEST(CarbonSetup, IntensityOverridesTheValueAndKeepsAnExplicitRegionName) {
+    CarbonSetup c = setup_carbon(options({"--intensity", "240", "--region", "DE"}), context("Europe/Oslo"));
+    EXPECT_DOUBLE_EQ(c.intensity->at(now()), 240.0);
+    EXPECT_EQ(c.intensity->region(), "DE");
+    EXPECT_NE(c.intensity->source().find("--intensity 240"), std::string::npos);
+    c = setup_carbon(options({}, {{"ECO2_INTENSITY", "56"}}), context("UTC"));
+    EXPECT_DOUBLE_EQ(c.intensity->at(now()), 56.0);
+    EXPECT_EQ(c.intensity->region(), "user-supplied");
+    EXPECT_TRUE(c.warnings.empty());  // no world-average warning: the value is given
+}
+
+TEST(CarbonSetup, SeriesGivesTheValueUnlessAHigherLevelIntensityDoes) {
+    TempDir dir;
+    eco2::test::write_file(dir / "g.csv", "2000-01-01T00:00Z,77\n");
+    const std::string series = (dir / "g.csv").string();
+    CarbonSetup c =
+        setup_carbon(options({"--intensity-series", series}, {{"ECO2_INTENSITY", "56"}}), context("UTC"));
+    ASSERT_TRUE(c.series);
+    EXPECT_DOUBLE_EQ(c.intensity->at(now()), 77.0);
+    EXPECT_EQ(c.intensity->region(), "user series");
+    c = setup_carbon(options({"--intensity", "56"}, {{"ECO2_INTENSITY_SERIES", series}}), context("UTC"));
+    EXPECT_FALSE(c.series);
+    EXPECT_DOUBLE_EQ(c.intensity->at(now()), 56.0);
+    EXPECT_THROW(setup_carbon(options({"--intensity-series", (dir / "none.csv").string()}), context("UTC")),
+                 Error);
+}
+
+TEST(CarbonSetup, UserTableOverridesTheDatabase) {
+    TempDir dir;
+    eco2::test::write_file(dir / "t.csv", "zone,gCO2/kWh\nNorway,12.5\n");
+    const CarbonSetup c =
+        setup_carbon(options({"--intensity-table", (dir / "t.csv").string()}), context("Europe/Oslo"));
+    EXPECT_DOUBLE_EQ(c.intensity->at(now()), 12.5);
+    EXPECT_NE(c.intensity->source().find("user table"), std::string::npos);
+}
+
+TEST(CarbonSetup, TariffBecomesAPriceProvider) {
+    const CarbonSetup c = setup_carbon(options({"--tariff", "0.3", "--currency", "EUR"}), context("UTC"));
+    ASSERT_TRUE(c.price);
+    EXPECT_DOUBLE_EQ(c.price->at(now()), 0.3);
+    EXPECT_EQ(c.price->currency(), "EUR");
+    EXPECT_FALSE(setup_carbon(options({}), context("UTC")).price);
+}
+
+TEST(CarbonSetup, GeolocationFailureFallsBackOffline) {
+    const CarbonSetup c = setup_carbon(options({"--geolocate"}), context("Europe/Oslo"));
+    EXPECT_EQ(c.intensity->region(), "NO");
+    bool failed_step = false;
+    for (const auto& s : c.location.steps)
+        failed_step =
+            failed_step || (s.name == "geolocation" && s.detail.find("no network") != std::string::npos);
+    EXPECT_TRUE(failed_step);
+}
