@@ -1,0 +1,72 @@
+"""eco2: the energy (CPU, GPU, RAM) and CO2 of machine-learning jobs.
+
+eco2AI's API, so that `import eco2 as eco2ai` keeps an eco2AI script working::
+
+    import eco2 as eco2ai
+
+    tracker = eco2ai.Tracker(project_name="mnist", experiment_description="cnn", alpha_2_code="FR")
+    tracker.start_training()
+    for epoch in range(10):
+        train_one_epoch()
+        tracker.new_epoch({"loss": loss, "accuracy": accuracy})
+    tracker.stop_training()
+    print(eco2ai.summary("emission.csv"))
+
+and a Pythonic one::
+
+    with eco2.Tracker(project_name="mnist", alpha_2_code="FR") as t:
+        train()
+    print(t.result.co2_kg, t.result.cpu.joules, t.result.cpu.source)
+
+See docs/python.md.
+"""
+
+from ._core import (
+    BudgetExceeded,
+    ComponentEnergy,
+    Error,
+    InvalidArgument,
+    InvalidState,
+    IoError,
+    NotFound,
+    Prediction,
+    ProbeReport,
+    Result,
+    TrackerEvent,
+    WORLD_AVERAGE_G_PER_KWH,
+    version,
+)
+from ._carbon import define_carbon_index
+from ._params import get_params, params_path, set_params
+from ._summary import FileDoesNotExistsError, NotNeededExtensionError, summary
+from ._tracker import IncorrectMethodSequenceError, Tracker, available_devices, probe_sensors, track
+
+__version__ = version()
+
+__all__ = [
+    "BudgetExceeded",
+    "ComponentEnergy",
+    "Error",
+    "FileDoesNotExistsError",
+    "IncorrectMethodSequenceError",
+    "InvalidArgument",
+    "InvalidState",
+    "IoError",
+    "NotFound",
+    "NotNeededExtensionError",
+    "Prediction",
+    "ProbeReport",
+    "Result",
+    "Tracker",
+    "TrackerEvent",
+    "WORLD_AVERAGE_G_PER_KWH",
+    "available_devices",
+    "define_carbon_index",
+    "get_params",
+    "params_path",
+    "probe_sensors",
+    "set_params",
+    "summary",
+    "track",
+    "version",
+]
