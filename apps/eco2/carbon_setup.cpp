@@ -79,8 +79,7 @@ CarbonSetup setup_carbon(const Options& o, const CarbonContext& ctx, bool full_c
     }
     // The region column names the zone when an explicit setting gave one, even when the value comes from
     // elsewhere.
-    const bool explicit_zone = out.location.zone && !out.location.source.starts_with("time zone") &&
-                               !out.location.source.starts_with("IP geolocation");
+    const bool explicit_zone = out.location.zone && !out.location.guessed;
     if (fixed_wins) {
         const std::string region = explicit_zone ? *out.location.zone : "user-supplied";
         out.value_from = fmt::format("--intensity {:g} gCO2/kWh ({})", *o.intensity, fixed->origin);

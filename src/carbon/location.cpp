@@ -97,6 +97,7 @@ Location resolve_location(const LocationInputs& in, const ZoneDatabase& db) {
                 out.zone = *zone;
                 out.region_text = *zone;
                 out.source = fmt::format("IP geolocation ({}) -> {}", what, *zone);
+                out.guessed = true;
                 add("geolocation", StepStatus::used, fmt::format("{} -> {}", what, *zone));
                 decided = true;
             } else {
@@ -142,6 +143,7 @@ Location resolve_location(const LocationInputs& in, const ZoneDatabase& db) {
                     out.region_text = *zone;
                     out.source =
                         fmt::format("time zone {}{} ({}) -> {} ({})", *setting.name, link, from, *zone, how);
+                    out.guessed = true;
                     std::string detail =
                         fmt::format("{}{} from {} -> {} ({})", *setting.name, link, setting.from, *zone, how);
                     if (!place->subdivision.zone && !place->subdivision.note.empty())

@@ -64,6 +64,7 @@ struct LocationStep {
 struct Location {
     std::optional<std::string> zone;  ///< zone key; empty: the world average
     std::string region_text;          ///< what was looked up ("fr", "NO", "AU-NSW")
+    bool guessed = false;             ///< the zone comes from geolocation or the time zone, not a setting
     std::string source;  ///< how, for location_source: "flag --region fr", "time zone Europe/Oslo
                          ///< (TZ) -> NO (tzdata zone.tab)"
     std::vector<LocationStep> steps;  ///< every step, in order

@@ -52,6 +52,7 @@ TEST(Location, ExplicitSettingsInPrecedenceOrder) {
     EXPECT_EQ(step(l, "world average").status, StepStatus::not_reached);
     EXPECT_EQ(l.steps.size(), 7u);
     EXPECT_TRUE(l.warning.empty());
+    EXPECT_FALSE(l.guessed);
 
     in.settings[0].value = "fra";
     in.settings[0].origin = "flag --region";
@@ -79,6 +80,7 @@ TEST(Location, TimeZoneGivesTheCountryOrTheSubnationalZone) {
     EXPECT_EQ(oslo.zone, "NO");
     EXPECT_NE(oslo.source.find("time zone Europe/Oslo"), std::string::npos) << oslo.source;
     EXPECT_EQ(step(oslo, "time zone").status, StepStatus::used);
+    EXPECT_TRUE(oslo.guessed);
     EXPECT_TRUE(oslo.warning.empty());
 
     Location sydney = resolve_location(inputs("Australia/Sydney"), db());

@@ -74,6 +74,10 @@ TEST(CarbonSetup, IntensityOverridesTheValueAndKeepsAnExplicitRegionName) {
     EXPECT_DOUBLE_EQ(c.intensity->at(now()), 240.0);
     EXPECT_EQ(c.intensity->region(), "DE");
     EXPECT_NE(c.intensity->source().find("--intensity 240"), std::string::npos);
+    // A zone guessed from the time zone does not name the region of a value given by hand.
+    c = setup_carbon(options({"--intensity", "240"}), context("Europe/Oslo"), /*full_chain=*/true);
+    EXPECT_EQ(c.location.zone, "NO");
+    EXPECT_EQ(c.intensity->region(), "user-supplied");
     c = setup_carbon(options({}, {{"ECO2_INTENSITY", "56"}}), context("UTC"));
     EXPECT_DOUBLE_EQ(c.intensity->at(now()), 56.0);
     EXPECT_EQ(c.intensity->region(), "user-supplied");
