@@ -51,7 +51,9 @@ Location resolve_location(const LocationInputs& in, const ZoneDatabase& db) {
     bool decided = false;
     const auto add = [&](std::string name, StepStatus status, std::string detail) {
         out.steps.push_back({std::move(name),
-                             decided && status != StepStatus::used ? StepStatus::not_reached : status,
+                             decided && status != StepStatus::used && status != StepStatus::off
+                                 ? StepStatus::not_reached
+                                 : status,
                              std::move(detail)});
     };
 

@@ -48,6 +48,7 @@ TEST(Location, ExplicitSettingsInPrecedenceOrder) {
     EXPECT_EQ(step(l, "--region").status, StepStatus::not_set);
     EXPECT_EQ(step(l, "ECO2_REGION").status, StepStatus::used);
     EXPECT_EQ(step(l, "./eco2.toml").status, StepStatus::not_reached);
+    EXPECT_EQ(step(l, "geolocation").status, StepStatus::off);  // off says off, whatever decided
     EXPECT_EQ(step(l, "time zone").status, StepStatus::not_reached);
     EXPECT_EQ(step(l, "world average").status, StepStatus::not_reached);
     EXPECT_EQ(l.steps.size(), 7u);
