@@ -155,7 +155,10 @@ const char* eco2_status_name(int status) {
 // configuration
 
 int eco2_config_create(eco2_config** out) {
-    return guard([&] { *need(out, "out") = new eco2_config{}; });
+    return guard([&] {
+        need(out, "out");  // before allocating: the right side of `*out = new ...` is evaluated first
+        *out = new eco2_config{};
+    });
 }
 
 int eco2_config_destroy(eco2_config* config) {
