@@ -16,7 +16,7 @@ namespace eco2::cli {
 namespace {
 
 // Which commands show an option.
-enum : unsigned { RUN = 1u, SENSORS = 2u, WHERE = 4u, ESTIMATE = 8u, REGIONS = 16u };
+enum : unsigned { RUN = 1u, SENSORS = 2u, WHERE = 4u, ESTIMATE = 8u, REGIONS = 16u, MARK = 32u };
 constexpr unsigned LOCATE = RUN | WHERE | ESTIMATE;
 
 // What a value must look like in a config file; paths there are relative to the file's directory.
@@ -108,6 +108,75 @@ const OptionRow OPTIONS[] = {
     {"-q,--quiet", nullptr, "quiet", Kind::boolean, RUN, "print no summary",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_flag(r.flags, o.quiet, h);
+     }},
+
+    // eco2 run: training, prediction and budgets
+    {"--epochs", "ECO2_EPOCHS", "epochs", Kind::integer, RUN,
+     "epochs the training will run: after --predict-after marked epochs eco2 predicts the total",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.epochs, h)->check(CLI::NonNegativeNumber);
+     }},
+    {"--predict-after", "ECO2_PREDICT_AFTER", "predict-after", Kind::integer, RUN,
+     "epochs to measure before predicting (default 1)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.predict_after, h)->check(CLI::PositiveNumber);
+     }},
+    {"--budget-kwh", "ECO2_BUDGET_KWH", "budget-kwh", Kind::number, RUN,
+     "energy budget (facility kWh): warn when the prediction or the measurement crosses it",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<double>(
+                 r.flags, [&o](const double& v) { o.budget_kwh = v; }, h)
+             ->check(CLI::PositiveNumber);
+     }},
+    {"--budget-kg", "ECO2_BUDGET_KG", "budget-kg", Kind::number, RUN,
+     "CO2 budget (kg): warn when the prediction or the measurement crosses it",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<double>(
+                 r.flags, [&o](const double& v) { o.budget_kg = v; }, h)
+             ->check(CLI::PositiveNumber);
+     }},
+    {"--stop-on-budget", "ECO2_STOP_ON_BUDGET", "stop-on-budget", Kind::boolean, RUN,
+     "when a budget is crossed, send SIGTERM to the command (SIGKILL after --grace seconds)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_flag(r.flags, o.stop_on_budget, h);
+     }},
+    {"--grace", "ECO2_GRACE", "grace", Kind::number, RUN, "seconds between SIGTERM and SIGKILL of a budget stop",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.grace, h)->check(CLI::Range(0.0, 3600.0));
+     }},
+    {"--alpha", "ECO2_ALPHA", "alpha", Kind::number, RUN,
+     "exponent of the error rate in the energy-precision ratio M = error^alpha x energy per item",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.alpha, h)->check(CLI::NonNegativeNumber);
+     }},
+
+    // eco2 mark
+    {"--param", nullptr, nullptr, Kind::text, MARK, "an epoch parameter key=value (repeat for more)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.mark_params, h);
+     }},
+    {"--items", nullptr, nullptr, Kind::number, MARK, "work: items processed (samples, tokens, images)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<double>(
+                 r.flags, [&o](const double& v) { o.items = v; }, h)
+             ->check(CLI::NonNegativeNumber);
+     }},
+    {"--error-rate", nullptr, nullptr, Kind::number, MARK, "work: error rate, 0..1",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<double>(
+                 r.flags, [&o](const double& v) { o.error_rate = v; }, h)
+             ->check(CLI::Range(0.0, 1.0));
+     }},
+    {"--flops", nullptr, nullptr, Kind::number, MARK, "work: floating-point operations done",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<double>(
+                 r.flags, [&o](const double& v) { o.flops = v; }, h)
+             ->check(CLI::NonNegativeNumber);
      }},
 
     // where the electricity comes from
@@ -358,6 +427,13 @@ constexpr const char* ESTIMATE_FOOTER =
     "kWh = (GPU W x GPUs x usage + CPU W x usage + memory W) x hours x PUE / 1000; kg CO2 = kWh x gCO2/kWh / "
     "1000.";
 
+constexpr const char* MARK_FOOTER =
+    "Writes one line to the control channel ($ECO2_CONTROL) of the eco2 run this command runs under.\n"
+    "Examples:\n"
+    "  eco2 mark epoch --param loss=0.31 --param accuracy=0.92\n"
+    "  eco2 mark work --items 60000 --error-rate 0.08\n"
+    "Any language can write the same line itself: echo 'epoch loss=0.31' > \"$ECO2_CONTROL\"";
+
 struct Sub {
     Command command;
     unsigned bit;
@@ -440,6 +516,9 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
          ESTIMATE,
          app.add_subcommand("estimate", "estimate the energy, CO2 and cost of a job before running it"),
          {}});
+    subs.push_back({Command::mark, MARK,
+                    app.add_subcommand("mark", "mark an epoch or report work, from inside a command run by eco2 run"),
+                    {}});
     CLI::App* version = app.add_subcommand("version", "print eco2's version");
     for (Sub& s : subs)
         for (const OptionRow& r : OPTIONS)
@@ -451,6 +530,10 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
     subs[2].app->add_option(
         "query", o.query, "zone key, ISO code or name (FR, FRA, 250, France, US-CA); all zones if left out");
     subs[4].app->footer(ESTIMATE_FOOTER);
+    subs[5].app->add_option("kind", o.mark_kind, "epoch (close an epoch) or work (report work done)")
+        ->required()
+        ->check(CLI::IsMember({"epoch", "work"}));
+    subs[5].app->footer(MARK_FOOTER);
 
     const auto active = [&]() -> Sub* {
         for (Sub& s : subs)
@@ -566,6 +649,16 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
             return fail("give --cpu NAME or --cpu-cores N with --cpu-watts-per-core W, not both" + help_hint);
         if (o.cpu_cores > 0 && o.cpu_watts_per_core <= 0)
             return fail("--cpu-cores needs --cpu-watts-per-core W" + help_hint);
+    }
+
+    if (sub->command == Command::mark) {
+        const bool work = o.items || o.error_rate || o.flops;
+        if (o.mark_kind == "epoch" && work)
+            return fail("--items, --error-rate and --flops go with 'eco2 mark work'" + help_hint);
+        if (o.mark_kind == "work" && !o.mark_params.empty())
+            return fail("--param goes with 'eco2 mark epoch'" + help_hint);
+        if (o.mark_kind == "work" && !work)
+            return fail("'eco2 mark work' needs --items, --error-rate or --flops" + help_hint);
     }
 
     if (sub->command != Command::run) {

@@ -14,7 +14,7 @@
 
 namespace eco2::cli {
 
-enum class Command { none, run, sensors, version, regions, where, estimate };
+enum class Command { none, run, sensors, version, regions, where, estimate, mark };
 
 /// Where a value came from, lowest precedence first.
 enum class Level { default_value, user_config, local_config, environment, flag };
@@ -53,6 +53,19 @@ struct Options {
     bool series = true;
     bool quiet = false;
     std::vector<std::string> command;  ///< the program and its arguments (after --)
+
+    // eco2 run: training, prediction, budgets (marks come through the control channel)
+    int epochs = 0;          ///< declared epochs; 0: no prediction
+    int predict_after = 1;   ///< epochs measured before predicting
+    std::optional<double> budget_kwh, budget_kg;
+    bool stop_on_budget = false;
+    double grace = 10.0;     ///< s between SIGTERM and SIGKILL of a budget stop
+    double alpha = 1.0;      ///< error exponent of the energy-precision ratio
+
+    // eco2 mark
+    std::string mark_kind;                 ///< epoch | work
+    std::vector<std::string> mark_params;  ///< key=value (epoch)
+    std::optional<double> items, error_rate, flops;  ///< work
 
     // carbon intensity and location (run, where, estimate)
     std::optional<std::string> region;

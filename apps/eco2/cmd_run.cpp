@@ -10,9 +10,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include "carbon_setup.hpp"
+#include "core/control.hpp"
+#include "run_control.hpp"
 #include "commands.hpp"
 #include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
@@ -40,6 +43,13 @@ TrackerConfig make_config(const Options& o, const CarbonSetup& carbon) {
     c.pue = o.pue;
     c.intensity = carbon.intensity;
     c.price = carbon.price;
+    c.expected_epochs = o.epochs;
+    c.predict_after = o.predict_after;
+    c.budget_kwh = o.budget_kwh;
+    c.budget_kg = o.budget_kg;
+    c.efficiency_alpha = o.alpha;
+    // Stopping is eco2 run's job (SIGTERM to the command, measured until it exits): see RunControl.
+    c.stop_on_budget = false;
     return c;
 }
 
@@ -85,8 +95,26 @@ int cmd_run(const Options& options) {
     std::vector<char*> argv;
     for (const auto& a : options.command) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+
+    // The control channel: the command marks epochs through the FIFO named by ECO2_CONTROL.
+    std::unique_ptr<detail::ControlFifo> fifo;
+    try {
+        fifo = std::make_unique<detail::ControlFifo>();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "eco2: warning: no control channel (epoch marks will be ignored): %s\n", e.what());
+    }
+    std::string control_env = fifo ? std::string(detail::CONTROL_ENV) + "=" + fifo->path().string() : std::string();
+    std::vector<char*> envp;
+    const std::string control_prefix = std::string(detail::CONTROL_ENV) + "=";
+    for (char** e = environ; *e != nullptr; ++e)
+        if (!fifo || std::strncmp(*e, control_prefix.c_str(), control_prefix.size()) != 0) envp.push_back(*e);
+    if (fifo) envp.push_back(control_env.data());
+    envp.push_back(nullptr);
+    RunControl control(fifo.get(), options.stop_on_budget, options.grace);
+    config.on_event = [&control](const TrackerEvent& e) { control.on_event(e); };
+
     pid_t child = 0;
-    int rc = ::posix_spawnp(&child, argv[0], nullptr, &attr, argv.data(), environ);
+    int rc = ::posix_spawnp(&child, argv[0], nullptr, &attr, argv.data(), envp.data());
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {
         pthread_sigmask(SIG_SETMASK, &previous, nullptr);
@@ -108,12 +136,15 @@ int cmd_run(const Options& options) {
         std::fprintf(stderr, "eco2: error: tracking failed, the command runs on untracked: %s\n", e.what());
         tracker.reset();
     }
+    if (tracker) control.start(*tracker, child);
 
     int status = 0;
     for (;;) {
         siginfo_t info{};
-        if (::sigwaitinfo(&handled, &info) < 0) {
-            if (errno == EINTR) continue;
+        const auto wait = control.poll_budget_stop();
+        const timespec timeout{static_cast<time_t>(wait.count() / 1000), static_cast<long>(wait.count() % 1000) * 1'000'000};
+        if (::sigtimedwait(&handled, &info, &timeout) < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
             break;
         }
         if (info.si_signo != SIGCHLD) {
@@ -136,10 +167,11 @@ int cmd_run(const Options& options) {
         if (done) break;
     }
 
+    control.stop();  // marks written just before the command exited still count
     std::optional<Result> result;
     if (tracker) {
         try {
-            result = tracker->stop(status, RunStatus::completed);
+            result = tracker->stop(status, control.budget_stopped() ? RunStatus::budget_stopped : RunStatus::completed);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "eco2: error: %s\n", e.what());
         }

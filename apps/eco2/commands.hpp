@@ -17,5 +17,7 @@ int cmd_regions(const Options& options);
 int cmd_where(const Options& options);
 /// `eco2 estimate`: energy, CO2, cost and equivalents of a planned job; returns 0.
 int cmd_estimate(const Options& options);
+/// `eco2 mark epoch|work`: one line to the control channel of the enclosing `eco2 run`; 2 when there is none.
+int cmd_mark(const Options& options);
 
 }  // namespace eco2::cli

@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
                 return eco2::cli::cmd_where(p.options);
             case eco2::cli::Command::estimate:
                 return eco2::cli::cmd_estimate(p.options);
+            case eco2::cli::Command::mark:
+                return eco2::cli::cmd_mark(p.options);
             default:
                 return 0;
         }

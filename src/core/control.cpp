@@ -145,7 +145,7 @@ void ControlFifo::cleanup() noexcept {
     m_dir.clear();
 }
 
-bool ControlFifo::drain(const std::function<void(std::string_view)>& on_line) {
+bool ControlFifo::drain(const std::function<void(std::string_view)>& on_line, bool last) {
     char buf[8192];
     bool any = false;
     for (;;) {
@@ -159,6 +159,10 @@ bool ControlFifo::drain(const std::function<void(std::string_view)>& on_line) {
     for (std::size_t nl; (nl = m_pending.find('\n', start)) != std::string::npos; start = nl + 1)
         on_line(std::string_view(m_pending).substr(start, nl - start));
     m_pending.erase(0, start);
+    if (last && !m_pending.empty()) {
+        on_line(m_pending);
+        m_pending.clear();
+    }
     if (m_pending.size() > CONTROL_LINE_MAX) m_pending.clear();  // a runaway line without newline
     return any;
 }

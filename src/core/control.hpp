@@ -51,9 +51,10 @@ public:
 
     const std::filesystem::path& path() const noexcept { return m_path; }
     int fd() const noexcept { return m_read_fd; }
-    /// Reads what is available and calls on_line for each complete line (without the newline). Returns
-    /// false when nothing could be read.
-    bool drain(const std::function<void(std::string_view)>& on_line);
+    /// Reads what is available and calls on_line for each complete line (without the newline). With
+    /// `last` (the writers are gone), a final line without its newline counts too. Returns false when
+    /// nothing could be read.
+    bool drain(const std::function<void(std::string_view)>& on_line, bool last = false);
 
 private:
     void cleanup() noexcept;

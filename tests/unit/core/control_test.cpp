@@ -63,9 +63,13 @@ TEST(Control, FifoCarriesLinesFromSeveralWritersWhole) {
         write_control_line(fifo.path(), "work items=2\nepoch b=2\n");
         fifo.drain([&](std::string_view l) { got.emplace_back(l); });
         EXPECT_FALSE(fifo.drain([&](std::string_view l) { got.emplace_back(l); }));
+        write_control_line(fifo.path(), "epoch c=3");  // the writer forgot the newline
+        fifo.drain([&](std::string_view l) { got.emplace_back(l); });
+        EXPECT_EQ(got.size(), 3u);  // not a line yet
+        fifo.drain([&](std::string_view l) { got.emplace_back(l); }, /*last=*/true);
         EXPECT_TRUE(std::filesystem::exists(path));
     }
-    EXPECT_EQ(got, (std::vector<std::string>{"epoch a=1", "work items=2", "epoch b=2"}));
+    EXPECT_EQ(got, (std::vector<std::string>{"epoch a=1", "work items=2", "epoch b=2", "epoch c=3"}));
     EXPECT_FALSE(std::filesystem::exists(path));  // removed with its directory
     try {
         write_control_line(path, "epoch\n");

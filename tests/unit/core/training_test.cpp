@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -28,10 +29,17 @@ TrackerConfig config_in(const TempDir& dir) {
     return c;
 }
 
+double thread_cpu_s() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Burns this much CPU time (not wall time), so equal epochs stay equal when the machine is busy.
 void burn_cpu(std::chrono::milliseconds how_long) {
-    auto end = std::chrono::steady_clock::now() + how_long;
+    const double end = thread_cpu_s() + static_cast<double>(how_long.count()) / 1000.0;
     volatile double x = 0;
-    while (std::chrono::steady_clock::now() < end) x = x + 1.0;
+    while (thread_cpu_s() < end) x = x + 1.0;
 }
 
 // Rows of the records file as column -> value maps.
@@ -95,7 +103,7 @@ TEST(Training, EachEpochIsOneRowWithExactlyItsEnergy) {
     // Equal CPU work -> equal energy within 5 %.
     for (const auto& e : epochs) EXPECT_NEAR(e.cpu.joules, epochs[0].cpu.joules, 0.05 * epochs[0].cpu.joules);
     EXPECT_GT(std::stod(rows[4]["cpu_energy(kWh)"]), 0.0);
-    EXPECT_NEAR(epochs[1].duration_s, 0.25, 0.05);
+    EXPECT_GE(epochs[1].duration_s, 0.25 - 0.01);  // at least its CPU time (one thread)
     EXPECT_EQ(epochs[2].epoch_number, 3);
 }
 
@@ -134,7 +142,7 @@ TEST(Training, PredictionAfterTheFirstEpochIsCloseToTheMeasuredTotal) {
     EXPECT_EQ(p.total_epochs, 6);
     EXPECT_NEAR(p.energy_kwh, total.energy_kwh(), 0.10 * total.energy_kwh());
     EXPECT_NEAR(p.co2_kg, total.co2_kg, 0.10 * total.co2_kg);
-    EXPECT_NEAR(p.duration_s, total.duration_s, 0.10 * total.duration_s);
+    EXPECT_NEAR(p.duration_s, total.duration_s, 0.30 * total.duration_s);  // wall time: load-dependent
     auto rows = csv_rows(dir / "emission.csv");
     EXPECT_EQ(rows[0]["predicted_energy(kWh)"], "");  // made after epoch 1 closed: later rows carry it
     EXPECT_NE(rows[1]["predicted_energy(kWh)"], "");
