@@ -109,6 +109,9 @@ public:
     /// The figures so far, without stopping. Throws eco2::Error(invalid_state) when not running.
     Result snapshot() const;
     bool running() const noexcept;
+    /// The result of the last stop: stop(), stop_training(), or the stop made by new_epoch() when a budget was
+    /// crossed (whose exception carries no result). Empty before the first stop.
+    std::optional<Result> last_result() const;
     /// What each back end reported at start() (empty before).
     std::vector<ProbeReport> sensors() const;
     const TrackerConfig& config() const noexcept;

@@ -167,6 +167,7 @@ struct Tracker::Impl {
     bool budget_warned = false, budget_exceeded = false;
     std::vector<ProbeReport> reports;
     std::thread thread;
+    std::optional<Result> last;  // of the last stop
 
     explicit Impl(TrackerConfig c) : cfg(std::move(c)) {
         validate(cfg);
@@ -587,6 +588,7 @@ struct Tracker::Impl {
         record.reset();
         std::lock_guard lock(mutex);
         running = false;
+        last = total;
         return total;
     }
 
@@ -655,6 +657,11 @@ Result Tracker::snapshot() const {
     r.work = m_impl->run_work;
     r.prediction = m_impl->prediction;
     return r;
+}
+
+std::optional<Result> Tracker::last_result() const {
+    std::lock_guard lock(m_impl->mutex);
+    return m_impl->last;
 }
 
 bool Tracker::running() const noexcept {

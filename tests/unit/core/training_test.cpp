@@ -167,6 +167,10 @@ TEST(Training, BudgetStopsAtTheNextEpochAndTheRecordSaysWhy) {
         EXPECT_EQ(e.code(), Errc::budget_exceeded);
     }
     EXPECT_FALSE(t.running());
+    auto last = t.last_result();
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->status, RunStatus::budget_stopped);
+    EXPECT_GT(last->cpu.joules, 0.0);
     bool stop_event = false;
     for (const auto& e : events) stop_event = stop_event || (e.kind == TrackerEvent::Kind::budget_exceeded && e.stop_requested);
     EXPECT_TRUE(stop_event);
