@@ -11,6 +11,7 @@
 #include "config/config_file.hpp"
 #include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
+#include "sys/text.hpp"
 
 namespace eco2::cli {
 namespace {
@@ -340,17 +341,6 @@ std::string help_of(const OptionRow& r) {
     return h;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
 
 const OptionRow* row_for_key(std::string_view key) {
     for (const OptionRow& r : OPTIONS)
@@ -372,7 +362,7 @@ std::string check_entry(const config::ConfigFile& file, const config::ConfigEntr
         std::string hint;
         for (const std::string& k : config_keys())
             if (hint.empty() &&
-                (edit_distance(k, e.key) <= 2 || e.key.starts_with(k + "_") || e.key.starts_with(k + "-")))
+                (sys::edit_distance(k, e.key) <= 2 || e.key.starts_with(k + "_") || e.key.starts_with(k + "-")))
                 hint = fmt::format(" (did you mean \"{}\"?)", k);
         return fmt::format("{}: unknown key \"{}\"{}; the keys are: {}", file.where(e), e.key, hint,
                            fmt::join(config_keys(), ", "));

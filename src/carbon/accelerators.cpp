@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sys/text.hpp"
+
 namespace eco2::carbon {
 namespace {
 
@@ -63,17 +65,6 @@ bool alias_match(const Accelerator& a, const std::string& squashed) {
     return false;
 }
 
-std::size_t distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
 
 }  // namespace
 
@@ -93,7 +84,7 @@ std::vector<std::string> closest_accelerators(std::string_view name) {
     const std::string s = squash(name);
     std::vector<std::pair<std::size_t, std::string>> scored;
     for (const Accelerator& a : TABLE) {
-        std::size_t d = distance(s, squash(a.key));
+        std::size_t d = sys::edit_distance(s, squash(a.key));
         if (squash(a.key).find(s) != std::string::npos && !s.empty()) d = 0;
         scored.emplace_back(d, std::string(a.key));
     }

@@ -9,6 +9,7 @@
 
 #include "carbon/csv.hpp"
 #include "carbon/zone_data.hpp"
+#include "sys/text.hpp"
 #include "eco2/error.hpp"
 #include "eco2/zones.hpp"
 
@@ -45,21 +46,6 @@ bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// Optimal string alignment distance: Levenshtein plus adjacent transpositions ("Frnace" is 1 from "France").
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.size()][b.size()];
-}
 
 std::vector<std::string> split_aliases(const std::string& field) {
     std::vector<std::string> out;
@@ -353,7 +339,7 @@ std::string ZoneDatabase::Impl::suggestions(const std::string& folded) const {
     };
     std::vector<Candidate> found;
     for (const auto& [text, entries] : index) {
-        const std::size_t d = edit_distance(folded, text);
+        const std::size_t d = sys::edit_distance(folded, text);
         if (d > limit) continue;
         for (const Entry& e : entries)
             if (e.zone) found.push_back({d, e.tier, label(e), *e.zone});

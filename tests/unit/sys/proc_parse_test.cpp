@@ -1,5 +1,6 @@
 #include "sys/proc_parse.hpp"
 #include "sys/fs_root.hpp"
+#include "sys/text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -77,4 +78,12 @@ TEST(ProcParse, Cgroup2MountAndSysfsMapping) {
     EXPECT_EQ(root.map_sys_mount("/sys/fs/cgroup"), std::filesystem::path("/x/sys/fs/cgroup"));
     EXPECT_TRUE(root.map_sys_mount("/system").empty());
     EXPECT_TRUE(root.map_sys_mount("/mnt/cgroup").empty());
+}
+
+TEST(Text, EditDistanceCountsATranspositionAsOne) {
+    using eco2::sys::edit_distance;
+    EXPECT_EQ(edit_distance("Frnace", "France"), 1u);
+    EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+    EXPECT_EQ(edit_distance("", "abc"), 3u);
+    EXPECT_EQ(edit_distance("same", "same"), 0u);
 }
