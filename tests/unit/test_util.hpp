@@ -2,10 +2,15 @@
 // Helpers for tests: temporary copies of fixture trees, small file writes.
 
 #include <stdlib.h>
+#include <time.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "eco2/tracker.hpp"
+#include "sys/fs_root.hpp"
 
 namespace eco2::test {
 
@@ -45,5 +50,33 @@ inline std::string read_file(const std::filesystem::path& p) {
     std::ifstream in(p);
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
+
+/// CPU time of the calling thread, s.
+inline double thread_cpu_s() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+/// Burns this much CPU time (not wall time), so equal work stays equal when the machine is busy.
+inline void burn_cpu(std::chrono::milliseconds how_long) {
+    const double end = thread_cpu_s() + static_cast<double>(how_long.count()) / 1000.0;
+    volatile double x = 0;
+    while (thread_cpu_s() < end) x = x + 1.0;
+}
+
+/// A tracker configuration writing into dir, on the no-RAPL fixture (2 online CPUs) without NVML.
+inline TrackerConfig tracker_config_in(const TempDir& dir, double period_s, double checkpoint_s) {
+    TrackerConfig c;
+    c.output = dir / "emission.csv";
+    c.period_s = period_s;
+    c.checkpoint_s = checkpoint_s;
+    c.paths.sys_root = fixture("no_rapl") / "sys";
+    c.paths.nvml_library = (dir / "no-nvml.so").string();
+    return c;
+}
+
+/// procfs and sysfs roots under a fixture or temporary tree.
+inline sys::FsRoot roots(const std::filesystem::path& base) { return sys::FsRoot{base / "proc", base / "sys"}; }
 
 }  // namespace eco2::test

@@ -16,21 +16,8 @@ using eco2::test::TempDir;
 
 namespace {
 
-TrackerConfig config_in(const TempDir& dir) {
-    TrackerConfig c;
-    c.output = dir / "emission.csv";
-    c.period_s = 0.02;
-    c.checkpoint_s = 0.05;
-    c.paths.sys_root = eco2::test::fixture("no_rapl") / "sys";  // 2 online CPUs, no RAPL
-    c.paths.nvml_library = (dir / "no-nvml.so").string();
-    return c;
-}
-
-void burn_cpu(std::chrono::milliseconds how_long) {
-    auto end = std::chrono::steady_clock::now() + how_long;
-    volatile double x = 0;
-    while (std::chrono::steady_clock::now() < end) x = x + 1.0;
-}
+TrackerConfig config_in(const TempDir& dir) { return eco2::test::tracker_config_in(dir, 0.02, 0.05); }
+using eco2::test::burn_cpu;
 
 double self_cpu_seconds() {
     rusage ru{};

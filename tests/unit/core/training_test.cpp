@@ -19,28 +19,11 @@ using eco2::test::TempDir;
 namespace {
 
 TrackerConfig config_in(const TempDir& dir) {
-    TrackerConfig c;
-    c.output = dir / "emission.csv";
-    c.period_s = 0.05;
-    c.checkpoint_s = 0.1;
-    c.paths.sys_root = eco2::test::fixture("no_rapl") / "sys";
-    c.paths.nvml_library = (dir / "no-nvml.so").string();
+    TrackerConfig c = eco2::test::tracker_config_in(dir, 0.05, 0.1);
     c.intensity = fixed_intensity(200.0, "XX", "test");
     return c;
 }
-
-double thread_cpu_s() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// Burns this much CPU time (not wall time), so equal epochs stay equal when the machine is busy.
-void burn_cpu(std::chrono::milliseconds how_long) {
-    const double end = thread_cpu_s() + static_cast<double>(how_long.count()) / 1000.0;
-    volatile double x = 0;
-    while (thread_cpu_s() < end) x = x + 1.0;
-}
+using eco2::test::burn_cpu;
 
 // Rows of the records file as column -> value maps.
 std::vector<std::map<std::string, std::string>> csv_rows(const std::filesystem::path& p) {

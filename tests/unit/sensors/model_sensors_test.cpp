@@ -12,11 +12,11 @@
 
 using namespace eco2;
 using namespace eco2::detail;
+using eco2::test::roots;
 using eco2::test::TempDir;
 using eco2::test::write_file;
 
 namespace {
-sys::FsRoot roots(const std::filesystem::path& base) { return sys::FsRoot{base / "proc", base / "sys"}; }
 }  // namespace
 
 TEST(CpuTdpTable, NormalisesCpuinfoNames) {

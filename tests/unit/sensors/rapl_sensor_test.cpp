@@ -10,12 +10,12 @@
 
 using namespace eco2;
 using namespace eco2::detail;
+using eco2::test::roots;
 using eco2::test::TempDir;
 using eco2::test::write_file;
 
 namespace {
 
-sys::FsRoot roots(const std::filesystem::path& base) { return sys::FsRoot{base / "proc", base / "sys"}; }
 
 // Simulates the root-only energy_uj of kernels patched for CVE-2020-8694 (chmod does not stop root).
 class DenyEnergyReader final : public sys::FileReader {
