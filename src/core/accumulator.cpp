@@ -28,12 +28,15 @@ void Accumulator::begin(const TreeSample& tree, const double* values) noexcept {
 ComponentJoules Accumulator::update(const TreeSample& tree, const double* values) noexcept {
     ComponentJoules added{};
     const double dt = std::max(0.0, tree.t - m_last_t);
-    // Share of the machine's busy CPU time that the tree used in this interval (for machine-wide counters).
-    const double d_tree = std::max(0.0, tree.tree_cpu_s - m_last_tree_cpu);
-    const double d_busy = tree.machine_busy_s - m_last_busy;
+    // Share of the machine's busy CPU time that the tree used since the last fresh tree sample (for
+    // machine-wide counters); until the next fresh sample their energy waits in m_share_pending.
     double share = 0.0;
-    if (d_busy > 0.0) share = std::clamp(d_tree / d_busy, 0.0, 1.0);
-    else if (d_tree > 0.0) share = 1.0;
+    if (tree.fresh) {
+        const double d_tree = std::max(0.0, tree.tree_cpu_s - m_last_tree_cpu);
+        const double d_busy = tree.machine_busy_s - m_last_busy;
+        if (d_busy > 0.0) share = std::clamp(d_tree / d_busy, 0.0, 1.0);
+        else if (d_tree > 0.0) share = 1.0;
+    }
 
     for (std::size_t i = 0; i < m_channels.size(); ++i) {
         const Channel& ch = m_channels[i];
@@ -59,7 +62,12 @@ ComponentJoules Accumulator::update(const TreeSample& tree, const double* values
         }
         st.last = v;
         st.valid = true;
-        if (ch.attribution == Attribution::cpu_share) joules *= share;
+        if (ch.attribution == Attribution::cpu_share) {
+            st.share_pending += joules;
+            if (!tree.fresh) continue;
+            joules = st.share_pending * share;
+            st.share_pending = 0.0;
+        }
         if (ch.attribution == Attribution::process_list) {
             st.pending += joules;
             continue;
@@ -68,8 +76,10 @@ ComponentJoules Accumulator::update(const TreeSample& tree, const double* values
     }
     for (std::size_t c = 0; c < added.size(); ++c) m_totals[c] += added[c];
     m_last_t = tree.t;
-    m_last_tree_cpu = tree.tree_cpu_s;
-    m_last_busy = tree.machine_busy_s;
+    if (tree.fresh) {
+        m_last_tree_cpu = tree.tree_cpu_s;
+        m_last_busy = tree.machine_busy_s;
+    }
     return added;
 }
 

@@ -43,7 +43,8 @@ private:
     struct State {
         double last = 0.0;
         bool valid = false;
-        double pending = 0.0;
+        double pending = 0.0;        // process_list energy waiting for settle()
+        double share_pending = 0.0;  // cpu_share energy waiting for a fresh tree sample
     };
     std::vector<Channel> m_channels;
     std::vector<State> m_state;

@@ -23,7 +23,8 @@ enum class ChannelKind {
 /// How a channel's energy is attributed to the tracked process tree.
 enum class Attribution {
     direct,        ///< already the tree's (or the machine's, in machine scope) energy
-    cpu_share,     ///< machine-wide energy: multiply each interval by tree CPU time / busy CPU time
+    cpu_share,     ///< machine-wide energy: multiplied by tree CPU time / busy CPU time of the window between
+                   ///< two fresh tree samples (energy read in between waits for the window to close)
     process_list,  ///< device energy that counts only while a tracked process uses the device
                    ///< (decided by Sensor::slow_update; see Accumulator)
 };
@@ -44,6 +45,9 @@ struct TreeSample {
     double tree_rss_bytes = 0.0;     ///< resident memory of the live tree
     double machine_used_bytes = 0.0; ///< MemTotal - MemAvailable
     std::vector<pid_t> pids;         ///< live tracked processes
+    /// Whether the tree fields above were read at t. The tree is read at most every 50 ms (reading 50
+    /// processes' stat files costs ~0.2 ms); between reads they keep their last values and only t moves.
+    bool fresh = true;
 };
 
 /// Counts read failures of a sensor; keeps the first message. Thread-safe.

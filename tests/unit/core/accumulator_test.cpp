@@ -118,3 +118,17 @@ TEST(Accumulator, CounterResetIsIgnoredAndCounted) {
     EXPECT_DOUBLE_EQ(acc.totals()[0], 10);
     EXPECT_EQ(acc.counter_resets(), 1u);
 }
+
+TEST(Accumulator, CpuShareWaitsForAFreshTreeSample) {
+    Accumulator acc({counter(Component::cpu, 0, Attribution::cpu_share)});
+    double e = 0;
+    acc.begin(at(0, 0, 0), &e);
+    TreeSample stale = at(0.5, 0, 0);  // the tree was not read: its fields are old
+    stale.fresh = false;
+    e = 60;
+    acc.update(stale, &e);
+    EXPECT_DOUBLE_EQ(acc.totals()[0], 0);  // waiting: the share of this window is not known yet
+    e = 100;  // the window closes: the tree used 1 of 4 busy CPU-seconds over all 100 J
+    acc.update(at(1, 1, 4), &e);
+    EXPECT_DOUBLE_EQ(acc.totals()[0], 25);
+}
