@@ -45,7 +45,7 @@ struct TreeSample {
     double tree_rss_bytes = 0.0;     ///< resident memory of the live tree
     double machine_used_bytes = 0.0; ///< MemTotal - MemAvailable
     std::vector<pid_t> pids;         ///< live tracked processes
-    /// Whether the tree fields above were read at t. The tree is read at most every 50 ms (reading 50
+    /// Whether the tree fields above were read at t. The tree is read at most every 100 ms (reading 50
     /// processes' stat files costs ~0.2 ms); between reads they keep their last values and only t moves.
     bool fresh = true;
 };
