@@ -1,0 +1,285 @@
+// Cost of one sampler tick on a live process tree (see docs/benchmarks.md).
+//
+// A tree of N sleeping processes (a root that fork()s N-1 children, all in pause()) is spawned before the
+// benchmarks run and killed after them. Measured:
+//   BM_tree_sample/discover:{1,0}/procs:N  ProcessTree::sample with and without the /proc scan for new pids
+//   BM_tick/discover:{1,0}/procs:N         what Tracker's tick() does per sample on a machine without RAPL or
+//                                           NVML: tree sample, every sensor of build_sensors() read,
+//                                           Accumulator::update
+//   BM_tick_series/discover:{1,0}/procs:N  the same plus the time-series row eco2 run writes per tick
+//   BM_paced_tick/procs:N/period_us:P      BM_tick_series paced as eco2 run paces it: one tick every P us after
+//                                           a sleep on a deadline, discovery every 50 ms (or every tick at
+//                                           P >= 50 ms); CPU per tick includes the wake-up and cold caches
+//   BM_wakeup/period_us:10000              the sampler's sleep alone: CPU per wake-up of a thread waiting on
+//                                           a condition variable until a deadline 10 ms ahead (no work)
+//   BM_syscall/...                         the system calls a tick is made of, one at a time, for the
+//                                           breakdown: pread of a kept-open /proc/<pid>/stat, of /proc/stat
+//                                           and /proc/meminfo (4 KiB prefix, as ProcessTree does), a full
+//                                           opendir/readdir/closedir of /proc, and getppid() as the floor
+// The CPU column (thread CPU time, user + system) is the figure that counts against the "% of one core"
+// targets: the sampler's work is almost all system calls on procfs.
+
+#include <benchmark/benchmark.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/accumulator.hpp"
+#include "core/process_tree.hpp"
+#include "sensors/registry.hpp"
+#include "sys/file_reader.hpp"
+#include "sys/fs_root.hpp"
+#include "writers/series_writer.hpp"
+
+namespace {
+
+using namespace eco2;
+using namespace eco2::detail;
+
+// A process group of `size` sleeping processes: the root and size-1 children of it. Killed on destruction.
+class SleepingTree {
+public:
+    explicit SleepingTree(int size) {
+        int ready[2];
+        if (::pipe(ready) != 0) throw std::runtime_error("pipe failed");
+        m_root = ::fork();
+        if (m_root < 0) throw std::runtime_error("fork failed");
+        if (m_root == 0) {
+            ::setpgid(0, 0);
+            ::close(ready[0]);
+            for (int i = 1; i < size; ++i) {
+                pid_t c = ::fork();
+                if (c == 0) {
+                    ::close(ready[1]);
+                    for (;;) ::pause();
+                }
+            }
+            char ok = 1;
+            if (::write(ready[1], &ok, 1) != 1) ::_exit(1);
+            ::close(ready[1]);
+            for (;;) ::pause();
+        }
+        ::setpgid(m_root, m_root);  // also here, so the group exists whichever side runs first
+        ::close(ready[1]);
+        char ok = 0;
+        ssize_t n = ::read(ready[0], &ok, 1);
+        ::close(ready[0]);
+        if (n != 1) throw std::runtime_error("the process tree did not start");
+    }
+    ~SleepingTree() {
+        ::kill(-m_root, SIGKILL);
+        // The root's children are handed to us (main() makes us a subreaper) before the root is reapable.
+        ::waitpid(m_root, nullptr, 0);
+        while (::waitpid(-m_root, nullptr, 0) > 0) {
+        }
+    }
+    SleepingTree(const SleepingTree&) = delete;
+    SleepingTree& operator=(const SleepingTree&) = delete;
+    pid_t root() const noexcept { return m_root; }
+
+private:
+    pid_t m_root = 0;
+};
+
+ProcessTree::Options tree_options(pid_t root) {
+    ProcessTree::Options o;
+    o.root = root;
+    o.count_from_root_start = true;
+    return o;
+}
+
+void BM_tree_sample(benchmark::State& state, pid_t root) {
+    const bool discover = state.range(0) != 0;
+    ProcessTree tree(sys::FsRoot::live(), tree_options(root));
+    TreeSample sample;
+    tree.sample(0.0, true, sample);  // the first sample discovers the whole tree, as Tracker::start() does
+    double t = 0.0;
+    for (auto _ : state) {
+        t += 1.0;
+        tree.sample(t, discover, sample);
+        benchmark::DoNotOptimize(sample.tree_cpu_s);
+    }
+    state.counters["pids"] = static_cast<double>(sample.pids.size());
+    if (tree.failures().count() > 0) state.SkipWithError(tree.failures().first().c_str());
+}
+
+// Everything Tracker::Impl::tick() does per tick except the lock-protected bookkeeping of the result (a few
+// additions) and the checkpoint (measured by checkpoint_bench). slow_update() is a no-op for the model
+// sensors and runs at most once a second.
+// pace_us = 0: back to back, discovery as range(0) says. pace_us > 0: one tick per pace_us on a steady_clock
+// deadline (condition_variable::wait_until, as Tracker's loop() sleeps), discovering new processes as tick()
+// does: every tick at periods of 50 ms and more, else once per 50 ms.
+void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::int64_t pace_us = 0) {
+    const bool back_to_back_discover = pace_us == 0 && state.range(0) != 0;
+    const std::int64_t discover_every = pace_us >= 50'000 || pace_us == 0 ? 1 : 50'000 / pace_us;
+    sys::FsRoot fs = sys::FsRoot::live();
+    ProcessTree tree(fs, tree_options(root));
+    NvmlOptions nvml;
+    nvml.library = sys::resolve_nvml_library("");
+    SensorSet sensors = build_sensors(fs, sys::default_reader(), Scope::process, nvml);
+    std::vector<Channel> channels;
+    std::vector<std::size_t> offsets;
+    for (const auto& s : sensors.sensors) {
+        offsets.push_back(channels.size());
+        channels.insert(channels.end(), s->channels().begin(), s->channels().end());
+    }
+    std::vector<double> values(channels.size(), std::nan(""));
+    Accumulator acc(std::move(channels));
+    TreeSample sample;
+    auto read_all = [&] {
+        for (std::size_t i = 0; i < sensors.sensors.size(); ++i)
+            sensors.sensors[i]->read(sample, values.data() + offsets[i]);
+    };
+    tree.sample(0.0, true, sample);
+    read_all();
+    acc.begin(sample, values.data());
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::unique_lock lock(mutex);
+    auto next = std::chrono::steady_clock::now();
+    std::int64_t n = 0;
+    double t = 0.0;
+    for (auto _ : state) {
+        bool discover = back_to_back_discover;
+        if (pace_us > 0) {
+            next += std::chrono::microseconds(pace_us);
+            cv.wait_until(lock, next, [] { return false; });
+            discover = n++ % discover_every == 0;
+        }
+        t += 1.0;
+        tree.sample(t, discover, sample);
+        read_all();
+        ComponentJoules added = acc.update(sample, values.data());
+        if (series) series->append(t, added, acc.totals(), 0.0, 436.5, sample);
+        benchmark::DoNotOptimize(added);
+    }
+    std::string used;
+    for (const auto& s : sensors.sensors) {
+        if (!used.empty()) used += ',';
+        used += s->backend();
+    }
+    state.SetLabel(used);
+    state.counters["pids"] = static_cast<double>(sample.pids.size());
+}
+
+void BM_tick(benchmark::State& state, pid_t root) { run_ticks(state, root, nullptr); }
+
+void with_series(benchmark::State& state, pid_t root, std::int64_t pace_us) {
+    std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                ("eco2_tick_bench_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    {
+        SeriesWriter series(dir / "series.csv");
+        run_ticks(state, root, &series, pace_us);
+        series.close();
+    }
+    std::filesystem::remove_all(dir);
+}
+
+void BM_tick_series(benchmark::State& state, pid_t root) { with_series(state, root, 0); }
+
+// As `eco2 run` samples: paced by the clock, so every tick starts after a sleep (cold caches, a wake-up).
+void BM_paced_tick(benchmark::State& state, pid_t root) { with_series(state, root, state.range(0)); }
+
+// One system call (or one /proc scan) per iteration, on the live system.
+void BM_pread(benchmark::State& state, std::string path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        state.SkipWithError(("cannot open " + path).c_str());
+        return;
+    }
+    char buf[4096];
+    for (auto _ : state) benchmark::DoNotOptimize(::pread(fd, buf, sizeof buf - 1, 0));
+    ::close(fd);
+}
+
+void BM_scan_proc(benchmark::State& state) {
+    std::size_t entries = 0;
+    for (auto _ : state) {
+        DIR* dir = ::opendir("/proc");
+        entries = 0;
+        while (::readdir(dir) != nullptr) ++entries;
+        ::closedir(dir);
+    }
+    state.counters["entries"] = static_cast<double>(entries);
+}
+
+// The sampler thread's sleep between ticks (condition_variable::wait_until a steady_clock deadline, as
+// Tracker's loop() does) with nothing to do: the CPU time per wake-up is the floor of any tick's cost.
+void BM_wakeup(benchmark::State& state) {
+    std::mutex mutex;
+    std::condition_variable cv;
+    const auto period = std::chrono::microseconds(state.range(0));
+    std::unique_lock lock(mutex);
+    auto next = std::chrono::steady_clock::now() + period;
+    for (auto _ : state) {
+        cv.wait_until(lock, next, [] { return false; });
+        next += period;
+    }
+}
+
+void BM_getppid(benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(::getppid());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    // Orphans of the trees come back to us, so none is left as a zombie of init.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    // Spawned before any benchmark thread exists, so fork() copies a single-threaded process.
+    SleepingTree one(1);
+    SleepingTree fifty(50);
+    for (const SleepingTree* tree : {&one, &fifty}) {
+        const pid_t root = tree->root();
+        const std::string procs = "/procs:" + std::to_string(tree == &one ? 1 : 50);
+        for (const char* name : {"BM_tree_sample", "BM_tick", "BM_tick_series"}) {
+            const std::string n = name;
+            auto* fn = n == "BM_tree_sample" ? BM_tree_sample : n == "BM_tick" ? BM_tick : BM_tick_series;
+            benchmark::RegisterBenchmark((n + procs).c_str(), fn, root)
+                ->ArgName("discover")
+                ->Arg(1)
+                ->Arg(0)
+                ->Unit(benchmark::kMicrosecond);
+        }
+        // About 3 s of ticks at each rate.
+        for (std::int64_t period_us : {10'000, 100'000})
+            benchmark::RegisterBenchmark(("BM_paced_tick" + procs).c_str(), BM_paced_tick, root)
+                ->ArgName("period_us")
+                ->Arg(period_us)
+                ->Iterations(3'000'000 / period_us)
+                ->Unit(benchmark::kMicrosecond);
+    }
+    const std::string pid_stat = "/proc/" + std::to_string(fifty.root()) + "/stat";
+    benchmark::RegisterBenchmark("BM_syscall/pread_pid_stat", BM_pread, pid_stat);
+    benchmark::RegisterBenchmark("BM_syscall/pread_proc_stat", BM_pread, std::string("/proc/stat"));
+    benchmark::RegisterBenchmark("BM_syscall/pread_meminfo", BM_pread, std::string("/proc/meminfo"));
+    benchmark::RegisterBenchmark("BM_syscall/scan_proc", BM_scan_proc);
+    benchmark::RegisterBenchmark("BM_syscall/getppid", BM_getppid);
+    benchmark::RegisterBenchmark("BM_wakeup", BM_wakeup)
+        ->ArgName("period_us")
+        ->Arg(10'000)
+        ->Iterations(300)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
