@@ -108,10 +108,14 @@ std::vector<Zone> list_zones(const sys::FsRoot& root, const sys::FileReader& rea
     return packages;
 }
 
-constexpr const char* PERMISSION_FIX =
-    "energy_uj is readable by root only on kernels patched for CVE-2020-8694: run eco2 as root, or grant read "
-    "access until reboot with `sudo chmod a+r /sys/class/powercap/intel-rapl:*/energy_uj "
-    "/sys/class/powercap/intel-rapl:*:*/energy_uj` (or a udev rule to keep it); until then eco2 uses the TDP model";
+// The fix names the host's live path (where the user runs chmod), whatever root eco2 reads from.
+std::string permission_fix() {
+    const std::string zones = (sys::FsRoot::live().powercap() / "intel-rapl:*").string();
+    return fmt::format("energy_uj is readable by root only on kernels patched for CVE-2020-8694: run eco2 as root, "
+                       "or grant read access until reboot with `sudo chmod a+r {0}/energy_uj {0}:*/energy_uj` (or "
+                       "a udev rule to keep it); until then eco2 uses the TDP model",
+                       zones);
+}
 
 }  // namespace
 
@@ -172,7 +176,7 @@ RaplProbe probe_rapl(const sys::FsRoot& fs, const sys::FileReader& reader, Scope
             if (res.status == sys::ReadStatus::permission_denied) {
                 r.status = ProbeStatus::permission_denied;
                 r.reason = "cannot read " + (z.dir / "energy_uj").string() + ": " + std::strerror(res.error);
-                r.fix = PERMISSION_FIX;
+                r.fix = permission_fix();
                 return false;
             }
             if (!res.ok() || !sys::parse_u64(res.text)) {
