@@ -9,7 +9,6 @@
 // ECO2_BENCH_DIR picks the directory of the files (default: the system temporary directory).
 
 #include <benchmark/benchmark.h>
-
 #include <unistd.h>
 
 #include <chrono>
@@ -149,9 +148,15 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     RecordFiles files;
     benchmark::RegisterBenchmark("BM_rewrite", BM_rewrite, &files)
-        ->ArgName("rows")->Arg(10)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
+        ->ArgName("rows")
+        ->Arg(10)
+        ->Arg(1'000'000)
+        ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("BM_checkpoint", BM_checkpoint, &files)
-        ->ArgName("rows")->Arg(10)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
+        ->ArgName("rows")
+        ->Arg(10)
+        ->Arg(1'000'000)
+        ->Unit(benchmark::kMicrosecond);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """What `eco2 run` adds to a command: CPU time, peak memory and start-up delay (see docs/benchmarks.md).
 
-    bench/overhead.py ECO2_BINARY [--stamp STAMP] [--reps N] [--sleep-reps N] [--parts startup,true,sampling,memory]
+    bench/overhead.py ECO2_BINARY [--stamp STAMP] [--reps N] [--sleep-reps N] [--parts startup,version,true,sampling,memory]
                       [--periods 1,0.1,0.01] [--trees sleep,tree50] [--env NAME=VALUE]... [--json FILE]
 
 Standard library only. Every process is started with os.posix_spawn and collected with os.wait4, whose
@@ -12,6 +12,7 @@ own share is that minus the bare CMD's.
               CLOCK_MONOTONIC first thing in main(). The delay is that stamp minus time.monotonic_ns() taken
               just before posix_spawn (same clock on Linux). Bare stamp gives the cost of spawning any
               program; eco2 run -- stamp adds eco2's start. Runs alternate, so load changes hit both.
+  version     Wall time of `eco2 --version` (spawn to reap): what loading eco2 costs before it does anything.
   noise       Each line ends with how busy the whole machine was meanwhile (all CPUs, any process, from
               /proc/stat): the benchmark alone keeps it low (about 1 % during the sleep runs), so a higher
               figure means other work competed and the line should be rerun.
@@ -184,8 +185,8 @@ def main():
     ap.add_argument("--sleep-reps", type=int, default=3,
                     help="runs of each sampling case, bare and under eco2 (default 3)")
     ap.add_argument("--sleep", type=float, default=10.0, help="seconds the sleep command lasts (default 10)")
-    ap.add_argument("--parts", default="startup,true,sampling,memory",
-                    help="comma-separated parts to run (default: startup,true,sampling,memory)")
+    ap.add_argument("--parts", default="startup,version,true,sampling,memory",
+                    help="comma-separated parts to run (default: startup,version,true,sampling,memory)")
     ap.add_argument("--periods", default="1,0.1,0.01", help="sampling periods, s (default: 1,0.1,0.01)")
     ap.add_argument("--trees", default="sleep,tree50", help="sampled commands: sleep, tree50 (default: both)")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
@@ -230,6 +231,11 @@ def main():
             "added": {"median": statistics.median(added), "p95": percentile(added, 95)},
             "machine_busy_pct": busy_pct(since),
         }
+
+    def version_case():
+        # Loading eco2 alone (dynamic linking, static initialisers, exit), without running anything.
+        walls = [run([eco2, "--version"], env)[1] * 1e3 for _ in range(args.reps)]
+        return {"median_ms": statistics.median(walls), "p95_ms": percentile(walls, 95)}
 
     def true_case():
         since = cpu_times()
@@ -308,6 +314,8 @@ def main():
     try:
         if "startup" in parts:
             results["startup_ms"] = startup()
+        if "version" in parts:
+            results["version"] = version_case()
         if "true" in parts:
             results["true"] = true_case()
         if "sampling" in parts:
@@ -327,6 +335,9 @@ def main():
               f"p95 {s['bare']['p95']:.3f} | eco2 run -- stamp: median {s['eco2']['median']:.3f} "
               f"p95 {s['eco2']['p95']:.3f} | added: median {s['added']['median']:.3f} p95 {s['added']['p95']:.3f} "
               f"[machine busy {s['machine_busy_pct']:.0f} %]")
+    if "version" in results:
+        v = results["version"]
+        print(f"eco2 --version ({args.reps} runs): wall {v['median_ms']:.2f} ms median, p95 {v['p95_ms']:.2f} ms")
     if "true" in results:
         t = results["true"]
         print(f"eco2 run -- true ({args.reps} runs): added CPU {1e3 * t['added_cpu_s']:.2f} ms (median; min "

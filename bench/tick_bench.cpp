@@ -2,14 +2,15 @@
 //
 // A tree of N sleeping processes (a root that fork()s N-1 children, all in pause()) is spawned before the
 // benchmarks run and killed after them. Measured:
-//   BM_tree_sample/discover:{1,0}/procs:N  ProcessTree::sample with and without the /proc scan for new pids
-//   BM_tick/discover:{1,0}/procs:N         what Tracker's tick() does per sample on a machine without RAPL or
+//   BM_tree_sample/procs:N/discover:{1,0}  ProcessTree::sample with and without the /proc scan for new pids
+//   BM_tick/procs:N/discover:{1,0}         what Tracker's tick() does per sample on a machine without RAPL or
 //                                           NVML: tree sample, every sensor of build_sensors() read,
 //                                           Accumulator::update
-//   BM_tick_series/discover:{1,0}/procs:N  the same plus the time-series row eco2 run writes per tick
-//   BM_paced_tick/procs:N/period_us:P      BM_tick_series paced as eco2 run paces it: one tick every P us after
-//                                           a sleep on a deadline, discovery every 50 ms (or every tick at
-//                                           P >= 50 ms); CPU per tick includes the wake-up and cold caches
+//   BM_tick_series/procs:N/discover:{1,0}  the same plus the time-series row eco2 run writes per tick
+//   BM_paced_tick/procs:N/period_us:P      BM_tick_series paced as eco2 run paces it: one tick every P
+//                                           us after a sleep on a deadline, the tree read at most every
+//                                           100 ms and /proc scanned at most every 250 ms, as tick() does;
+//                                           CPU per tick includes the wake-up and the cold caches
 //   BM_wakeup/period_us:10000              the sampler's sleep alone: CPU per wake-up of a thread waiting on
 //                                           a condition variable until a deadline 10 ms ahead (no work)
 //   BM_syscall/...                         the system calls a tick is made of, one at a time, for the
@@ -20,7 +21,6 @@
 // targets: the sampler's work is almost all system calls on procfs.
 
 #include <benchmark/benchmark.h>
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,8 +31,8 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -122,12 +122,17 @@ void BM_tree_sample(benchmark::State& state, pid_t root) {
 // Everything Tracker::Impl::tick() does per tick except the lock-protected bookkeeping of the result (a few
 // additions) and the checkpoint (measured by checkpoint_bench). slow_update() is a no-op for the model
 // sensors and runs at most once a second.
-// pace_us = 0: back to back, discovery as range(0) says. pace_us > 0: one tick per pace_us on a steady_clock
-// deadline (condition_variable::wait_until, as Tracker's loop() sleeps), discovering new processes as tick()
-// does: every tick at periods of 50 ms and more, else once per 50 ms.
+// The rates of Tracker's tick() (TREE_INTERVAL_S and DISCOVERY_INTERVAL_S in src/core/tracker.cpp): the tree
+// is read on every tick at periods of 100 ms and more, else once per 100 ms, and /proc scanned at most once
+// per 250 ms. Ticks in between read the sensors on the last tree sample.
+constexpr std::int64_t TREE_INTERVAL_US = 100'000;
+constexpr std::int64_t DISCOVERY_INTERVAL_US = 250'000;
+
+// pace_us = 0: back to back, the tree read on every tick, discovery as range(0) says. pace_us > 0: one tick
+// per pace_us on a steady_clock deadline (condition_variable::wait_until, as Tracker's loop() sleeps), the
+// tree read and /proc scanned as tick() does.
 void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::int64_t pace_us = 0) {
     const bool back_to_back_discover = pace_us == 0 && state.range(0) != 0;
-    const std::int64_t discover_every = pace_us >= 50'000 || pace_us == 0 ? 1 : 50'000 / pace_us;
     sys::FsRoot fs = sys::FsRoot::live();
     ProcessTree tree(fs, tree_options(root));
     NvmlOptions nvml;
@@ -153,17 +158,27 @@ void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::i
     std::condition_variable cv;
     std::unique_lock lock(mutex);
     auto next = std::chrono::steady_clock::now();
-    std::int64_t n = 0;
+    std::int64_t now_us = 0, last_tree_us = 0, last_discovery_us = 0;
     double t = 0.0;
     for (auto _ : state) {
-        bool discover = back_to_back_discover;
+        bool read_tree = true, discover = back_to_back_discover;
         if (pace_us > 0) {
             next += std::chrono::microseconds(pace_us);
             cv.wait_until(lock, next, [] { return false; });
-            discover = n++ % discover_every == 0;
+            now_us += pace_us;
+            read_tree = pace_us >= TREE_INTERVAL_US || now_us - last_tree_us >= TREE_INTERVAL_US;
+            discover = read_tree && now_us - last_discovery_us >= DISCOVERY_INTERVAL_US;
+            if (read_tree) last_tree_us = now_us;
+            if (discover) last_discovery_us = now_us;
         }
-        t += 1.0;
-        tree.sample(t, discover, sample);
+        t = pace_us > 0 ? static_cast<double>(now_us) / 1e6 : t + 1.0;
+        if (read_tree) {
+            tree.sample(t, discover, sample);
+            sample.fresh = true;
+        } else {
+            sample.t = t;
+            sample.fresh = false;
+        }
         read_all();
         ComponentJoules added = acc.update(sample, values.data());
         if (series) series->append(t, added, acc.totals(), 0.0, 436.5, sample);
@@ -178,11 +193,13 @@ void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::i
     state.counters["pids"] = static_cast<double>(sample.pids.size());
 }
 
-void BM_tick(benchmark::State& state, pid_t root) { run_ticks(state, root, nullptr); }
+void BM_tick(benchmark::State& state, pid_t root) {
+    run_ticks(state, root, nullptr);
+}
 
 void with_series(benchmark::State& state, pid_t root, std::int64_t pace_us) {
-    std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                ("eco2_tick_bench_" + std::to_string(::getpid()));
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("eco2_tick_bench_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     {
         SeriesWriter series(dir / "series.csv");
@@ -192,10 +209,14 @@ void with_series(benchmark::State& state, pid_t root, std::int64_t pace_us) {
     std::filesystem::remove_all(dir);
 }
 
-void BM_tick_series(benchmark::State& state, pid_t root) { with_series(state, root, 0); }
+void BM_tick_series(benchmark::State& state, pid_t root) {
+    with_series(state, root, 0);
+}
 
 // As `eco2 run` samples: paced by the clock, so every tick starts after a sleep (cold caches, a wake-up).
-void BM_paced_tick(benchmark::State& state, pid_t root) { with_series(state, root, state.range(0)); }
+void BM_paced_tick(benchmark::State& state, pid_t root) {
+    with_series(state, root, state.range(0));
+}
 
 // One system call (or one /proc scan) per iteration, on the live system.
 void BM_pread(benchmark::State& state, std::string path) {
