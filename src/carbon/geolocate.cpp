@@ -1,17 +1,64 @@
 #include "carbon/geolocate.hpp"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
-#include <httplib.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "eco2/error.hpp"
+#include "http/http_get.h"
+#include "sys/fs_root.hpp"
 
 namespace eco2::carbon {
 namespace {
 
 constexpr std::size_t MAX_ANSWER = 64 * 1024;
+
+// The HTTP module (src/http/), loaded at each request and never unloaded (dlopen hands back the same handle
+// when it is already loaded).
+struct HttpModule {
+    eco2_http_get_fn get = nullptr;
+    eco2_http_free_fn free = nullptr;
+};
+
+// ECO2_HTTP_MODULE when set; else beside the running program (the build tree), then in the library directory
+// of its installation prefix.
+std::vector<std::filesystem::path> http_module_candidates() {
+    if (const char* v = std::getenv("ECO2_HTTP_MODULE"); v != nullptr && *v != '\0') return {v};
+    std::error_code ec;
+    const std::filesystem::path exe = std::filesystem::read_symlink(sys::FsRoot::live().self_exe(), ec);
+    if (ec) return {ECO2_HTTP_MODULE_NAME};  // the dynamic loader's search path
+    const std::filesystem::path dir = exe.parent_path();
+    return {dir / ECO2_HTTP_MODULE_NAME, (dir / ECO2_HTTP_MODULE_RELDIR / ECO2_HTTP_MODULE_NAME).lexically_normal()};
+}
+
+HttpModule load_http_module() {
+    std::vector<std::string> tried;
+    for (const auto& path : http_module_candidates()) {
+        void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            std::error_code ec;
+            tried.push_back(std::filesystem::exists(path, ec) ? fmt::format("{} ({})", path.string(), ::dlerror())
+                                                              : path.string() + " (absent)");
+            continue;
+        }
+        HttpModule m;
+        m.get = reinterpret_cast<eco2_http_get_fn>(::dlsym(handle, ECO2_HTTP_GET_SYMBOL));
+        m.free = reinterpret_cast<eco2_http_free_fn>(::dlsym(handle, ECO2_HTTP_FREE_SYMBOL));
+        if (m.get != nullptr && m.free != nullptr) return m;
+        tried.push_back(path.string() + " (not eco2's HTTP module: no " ECO2_HTTP_GET_SYMBOL ")");
+        ::dlclose(handle);
+    }
+    throw Error(Errc::io_error,
+                fmt::format("geolocation needs eco2's HTTP module, which did not load: {}; install eco2's runtime "
+                            "component (`cmake --install BUILD --component runtime`) or set ECO2_HTTP_MODULE to "
+                            "the path of {}",
+                            fmt::join(tried, "; "), ECO2_HTTP_MODULE_NAME));
+}
 
 bool is_code(const std::string& s, std::size_t min, std::size_t max) {
     return s.size() >= min && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
@@ -80,33 +127,20 @@ GeoAnswer geolocate(const std::string& url, std::chrono::milliseconds timeout) {
     const std::string origin = url.substr(0, path_start);
     const std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
 
-    httplib::Client client(origin);
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout);
-    const auto usecs = std::chrono::duration_cast<std::chrono::microseconds>(timeout - secs);
-    client.set_connection_timeout(static_cast<time_t>(secs.count()), static_cast<time_t>(usecs.count()));
-    client.set_read_timeout(static_cast<time_t>(secs.count()), static_cast<time_t>(usecs.count()));
-    client.set_write_timeout(static_cast<time_t>(secs.count()), static_cast<time_t>(usecs.count()));
-    client.set_follow_location(false);
-    if (!client.is_valid()) throw Error(Errc::io_error, fmt::format("geolocation: cannot use {}", origin));
-    std::string body;
-    bool too_big = false;
-    auto res =
-        client.Get(path, httplib::Headers{{"Accept", "application/json"}}, [&](const char* data, size_t n) {
-            if (body.size() + n > MAX_ANSWER) {
-                too_big = true;
-                return false;
-            }
-            body.append(data, n);
-            return true;
-        });
-    if (too_big)
+    const HttpModule http = load_http_module();
+    eco2_http_answer answer{};
+    const int rc = http.get(origin.c_str(), path.c_str(), static_cast<long>(timeout.count()), MAX_ANSWER, &answer);
+    const std::string body = answer.body ? std::string(answer.body, answer.body_size) : std::string();
+    http.free(&answer);
+    if (rc != 0) throw Error(Errc::io_error, fmt::format("geolocation: {}", answer.error));
+    if (answer.too_big)
         throw Error(Errc::io_error,
                     fmt::format("geolocation: the answer from {} is larger than 64 KiB", url));
-    if (!res)
+    if (answer.status == 0)
         throw Error(Errc::io_error, fmt::format("geolocation: no answer from {} within {} ms ({})", url,
-                                                timeout.count(), httplib::to_string(res.error())));
-    if (res->status != 200)
-        throw Error(Errc::io_error, fmt::format("geolocation: {} answered HTTP {}", url, res->status));
+                                                timeout.count(), answer.error));
+    if (answer.status != 200)
+        throw Error(Errc::io_error, fmt::format("geolocation: {} answered HTTP {}", url, answer.status));
     return parse_geolocation(body, url);
 }
 

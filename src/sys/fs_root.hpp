@@ -28,6 +28,8 @@ struct FsRoot {
     std::filesystem::path cpuinfo() const { return proc / "cpuinfo"; }
     std::filesystem::path pid_dir(int pid) const { return proc / std::to_string(pid); }
     std::filesystem::path self_mountinfo() const { return proc / "self" / "mountinfo"; }
+    /// The running program (a symbolic link to it).
+    std::filesystem::path self_exe() const { return proc / "self" / "exe"; }
     /// Maps a mount point of the live system ("/sys/fs/cgroup") into this root; empty if outside sysfs.
     std::filesystem::path map_sys_mount(std::string_view live_mount_point) const;
 };

@@ -41,6 +41,15 @@ foreach(f include/eco2/eco2.h include/eco2/c_export.h include/eco2/export.h incl
   endif()
 endforeach()
 
+# The installed eco2 finds its HTTP module (lib/eco2, loaded only for --geolocate): asking a closed local port
+# fails for want of an answer, not of the module.
+run(COMMAND ${prefix}/bin/eco2 where --geolocate --geolocate-url http://127.0.0.1:9/json --geolocate-timeout 0.3
+            --format json OUTPUT where_json)
+if(where_json MATCHES "HTTP module" OR NOT where_json MATCHES "no answer from http://127.0.0.1:9/json")
+  message(FATAL_ERROR "install_test: the installed eco2 did not reach its HTTP module:\n${where_json}")
+endif()
+message(STATUS "eco2 --geolocate: HTTP module found")
+
 # Programs run against the installed library, with no build tree or system path to fall back on.
 set(ENV{ECO2_SYS_ROOT} ${SOURCE_DIR}/tests/fixtures/no_rapl/sys)
 set(ENV{ECO2_NVML_LIBRARY} ${WORK_DIR}/no-nvml.so)

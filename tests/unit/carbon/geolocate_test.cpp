@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "eco2/error.hpp"
@@ -35,9 +36,15 @@ private:
     std::thread m_thread;
 };
 
+// The HTTP module of this build tree (the test program is not beside it).
+class Geolocation : public ::testing::Test {
+protected:
+    void SetUp() override { ::setenv("ECO2_HTTP_MODULE", ECO2_HTTP_MODULE_PATH, 1); }
+};
+
 }  // namespace
 
-TEST(Geolocation, AnswersOfTheCommonServicesAreRead) {
+TEST_F(Geolocation, AnswersOfTheCommonServicesAreRead) {
     GeoAnswer a = parse_geolocation(
         R"({"ip":"1.2.3.4","country_code":"US","region_code":"CA","region":"California"})", "s");
     EXPECT_EQ(a.country, "US");
@@ -53,7 +60,7 @@ TEST(Geolocation, AnswersOfTheCommonServicesAreRead) {
     EXPECT_EQ(a.region_name, "New South Wales");
 }
 
-TEST(Geolocation, AnythingElseIsRefusedAsData) {
+TEST_F(Geolocation, AnythingElseIsRefusedAsData) {
     for (const char* bad :
          {"", "not json", "[\"US\"]", "{}", R"({"country_code":"USA"})", R"({"country_code":"U$"})",
           R"({"country_code":12})", R"({"country_code":"US"; rm -rf /})"})
@@ -61,7 +68,7 @@ TEST(Geolocation, AnythingElseIsRefusedAsData) {
     EXPECT_THROW(parse_geolocation(std::string(70000, ' ') + R"({"country_code":"US"})", "s"), Error);
 }
 
-TEST(Geolocation, AsksALocalServer) {
+TEST_F(Geolocation, AsksALocalServer) {
     LocalServer server([](const httplib::Request&, httplib::Response& res) {
         res.set_content(R"({"country_code":"DE","region_code":"BY","region":"Bavaria"})", "application/json");
     });
@@ -71,7 +78,7 @@ TEST(Geolocation, AsksALocalServer) {
     EXPECT_EQ(a.service, server.url());
 }
 
-TEST(Geolocation, ErrorsAndSlowServersFailWithinTheTimeout) {
+TEST_F(Geolocation, ErrorsAndSlowServersFailWithinTheTimeout) {
     LocalServer server([](const httplib::Request& req, httplib::Response& res) {
         if (req.has_param("slow")) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
         res.status = req.has_param("missing") ? 404 : 200;
@@ -94,7 +101,7 @@ TEST(Geolocation, ErrorsAndSlowServersFailWithinTheTimeout) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1200));
 }
 
-TEST(Geolocation, NoServerIsAnErrorNotAHang) {
+TEST_F(Geolocation, NoServerIsAnErrorNotAHang) {
     int port = 0;
     {
         LocalServer gone([](const httplib::Request&, httplib::Response&) {});
@@ -104,4 +111,18 @@ TEST(Geolocation, NoServerIsAnErrorNotAHang) {
         geolocate("http://127.0.0.1:" + std::to_string(port) + "/json", std::chrono::milliseconds(500)),
         Error);
     EXPECT_THROW(geolocate("ftp://example.org/", std::chrono::milliseconds(500)), Error);
+}
+
+TEST(GeolocationModule, AMissingModuleIsNamedWithTheFix) {
+    ::setenv("ECO2_HTTP_MODULE", "/nonexistent/libeco2_http.so", 1);
+    try {
+        geolocate("http://127.0.0.1:1/json", std::chrono::milliseconds(200));
+        FAIL();
+    } catch (const Error& e) {
+        const std::string what = e.what();
+        EXPECT_EQ(e.code(), Errc::io_error);
+        EXPECT_NE(what.find("/nonexistent/libeco2_http.so (absent)"), std::string::npos) << what;
+        EXPECT_NE(what.find("ECO2_HTTP_MODULE"), std::string::npos) << what;
+    }
+    ::unsetenv("ECO2_HTTP_MODULE");
 }
