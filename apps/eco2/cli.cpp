@@ -510,9 +510,13 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
                     app.add_subcommand("mark", "mark an epoch or report work, from inside a command run by eco2 run"),
                     {}});
     CLI::App* version = app.add_subcommand("version", "print eco2's version");
+    // Only the named command gets its options: building every command's (about 50 each) cost every start
+    // about 1 M instructions. `eco2 --help` lists the commands, not their options, so nothing else needs them.
+    const std::string named = args.empty() ? std::string() : args.front();
     for (Sub& s : subs)
-        for (const OptionRow& r : OPTIONS)
-            if (r.commands & s.bit) s.options.emplace_back(&r, r.bind(*s.app, r, help_of(r), o));
+        if (s.app->get_name() == named)
+            for (const OptionRow& r : OPTIONS)
+                if (r.commands & s.bit) s.options.emplace_back(&r, r.bind(*s.app, r, help_of(r), o));
 
     CLI::App* run = subs[0].app;
     run->prefix_command();  // without "--", the first word that is not an option starts the command
