@@ -89,8 +89,9 @@ std::vector<UserIntensityRow> load_user_intensity_table(const std::filesystem::p
 /// An immutable zone database. Copies share the data; all const members are safe to call concurrently.
 class ZoneDatabase {
 public:
-    /// The database compiled into eco2, built on first use (thread-safe). Throws Error(internal) only if the
-    /// compiled-in data is inconsistent (a bug).
+    /// The database compiled into eco2, built on first use (thread-safe) and never destroyed. The index of
+    /// codes and names is built on the first lookup that needs it (a zone key needs none). Throws
+    /// Error(internal) only if the compiled-in data is inconsistent (a bug), as may that first lookup.
     static const ZoneDatabase& builtin();
 
     /// A copy of this database in which the user's average values replace the database's: a row with a year

@@ -3552,14 +3552,18 @@ ZW,2025,419,50,50
 
 }  // namespace
 
-std::vector<EmbeddedFile> embedded_data_files() {
-    std::vector<EmbeddedFile> out;
-    for (const File& f : FILES) {
-        EmbeddedFile e{std::string(f.name), {}};
-        for (std::string_view piece : f.pieces) e.content += piece;
-        out.push_back(std::move(e));
-    }
-    return out;
+const std::vector<EmbeddedFile>& embedded_data_files() {
+    // Never freed: the zone database views this text for the life of the program.
+    static const std::vector<EmbeddedFile>* const files = [] {
+        auto* out = new std::vector<EmbeddedFile>;
+        for (const File& f : FILES) {
+            EmbeddedFile e{std::string(f.name), {}};
+            for (std::string_view piece : f.pieces) e.content += piece;
+            out->push_back(std::move(e));
+        }
+        return out;
+    }();
+    return *files;
 }
 
 }  // namespace eco2::carbon

@@ -12,7 +12,8 @@ struct EmbeddedFile {
     std::string content;
 };
 
-/// All compiled-in data files, sorted by name. Builds strings from static pieces: call once, keep the result.
-std::vector<EmbeddedFile> embedded_data_files();
+/// All compiled-in data files, sorted by name. Joined from static pieces on the first call (thread-safe) and
+/// never freed, so views into them stay valid until the program ends.
+const std::vector<EmbeddedFile>& embedded_data_files();
 
 }  // namespace eco2::carbon

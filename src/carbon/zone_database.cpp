@@ -3,35 +3,47 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
 #include <map>
+#include <memory_resource>
+#include <mutex>
+#include <numeric>
 #include <set>
+#include <span>
 #include <unordered_map>
 
 #include "carbon/csv.hpp"
 #include "carbon/zone_data.hpp"
-#include "sys/text.hpp"
 #include "eco2/error.hpp"
 #include "eco2/zones.hpp"
+#include "sys/text.hpp"
 
 namespace eco2 {
 namespace {
 
 // ------------------------------------------------------------------------------------------ text helpers
 
-// Lookup form of a text: trimmed, ASCII letters lower-cased, inner blanks collapsed. Bytes >= 0x80 are kept,
-// so names with accents match as written; the data adds ASCII spellings as aliases.
-std::string fold(std::string_view s) {
-    std::string out;
+// fold(s) is the lookup form of a text: trimmed, ASCII letters lower-cased, inner blanks collapsed. Bytes >=
+// 0x80 are kept, so names with accents match as written; the data adds ASCII spellings as aliases. fold_into
+// writes it to out, which has room for s.size() chars (it is never longer), and returns its length.
+std::size_t fold_into(std::string_view s, char* out) {
+    std::size_t n = 0;
     bool blank = false;
     for (char c : s) {
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            blank = !out.empty();
+            blank = n > 0;
             continue;
         }
-        if (blank) out += ' ';
+        if (blank) out[n++] = ' ';
         blank = false;
-        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        out[n++] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     }
+    return n;
+}
+
+std::string fold(std::string_view s) {
+    std::string out(s.size(), ' ');
+    out.resize(fold_into(s, out.data()));
     return out;
 }
 
@@ -46,17 +58,38 @@ bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// Concatenation, for the texts made while loading (cheaper than fmt::format for thousands of them).
+std::string cat(std::initializer_list<std::string_view> parts) {
+    std::size_t size = 0;
+    for (std::string_view p : parts) size += p.size();
+    std::string out;
+    out.reserve(size);
+    for (std::string_view p : parts) out += p;
+    return out;
+}
 
-std::vector<std::string> split_aliases(const std::string& field) {
-    std::vector<std::string> out;
+// The non-empty items of "a|b|c", viewing field.
+std::vector<std::string_view> split_aliases(std::string_view field) {
+    std::vector<std::string_view> out;
     std::size_t start = 0;
     while (start < field.size()) {
         std::size_t bar = field.find('|', start);
-        if (bar == std::string::npos) bar = field.size();
+        if (bar == std::string_view::npos) bar = field.size();
         if (bar > start) out.push_back(field.substr(start, bar - start));
         start = bar + 1;
     }
     return out;
+}
+
+// Whether s is the upper-case form of a folded text ("US-CAL-CISO", "NORTH AMERICA"): no lower-case letter,
+// no blank but single spaces between words. Two such texts never fold to the same text.
+bool folds_uniquely(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if ((c >= 'a' && c <= 'z') || c == '\t' || c == '\n' || c == '\r') return false;
+        if (c == ' ' && (i == 0 || i + 1 == s.size() || s[i + 1] == ' ')) return false;
+    }
+    return true;
 }
 
 // "a, b or c".
@@ -71,56 +104,62 @@ std::string join_or(const std::vector<std::string>& items) {
 
 // ------------------------------------------------------------------------------------------ compiled-in data
 
-// The rows of one compiled-in CSV file, checked against the columns this code reads.
+Error bad_data(std::string_view file, std::string_view what) {
+    return Error(Errc::internal,
+                 fmt::format("compiled-in data/{} {}: regenerate with tools/regen_zone_data", file, what));
+}
+
+std::string_view embedded_text(std::string_view file) {
+    const auto& files = carbon::embedded_data_files();
+    auto it = std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.name == file; });
+    if (it == files.end()) throw bad_data(file, "is not compiled in");
+    return it->content;
+}
+
+// The rows of one compiled-in CSV file, checked against the columns this code reads. Fields view the
+// compiled-in text, which lives as long as the program, so they stay valid as long as the table.
 class DataTable {
 public:
-    DataTable(const std::vector<carbon::EmbeddedFile>& files, std::string_view name,
-              std::vector<std::string_view> columns)
-        : m_name(name) {
-        auto it = std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.name == name; });
-        if (it == files.end()) throw bad("is not compiled in");
-        m_rows = carbon::parse_csv(it->content, fmt::format("data/{}", name));
-        if (m_rows.empty() ||
-            m_rows.front().fields != std::vector<std::string>(columns.begin(), columns.end()))
+    DataTable(std::string_view file, std::initializer_list<std::string_view> columns)
+        : m_file(file), m_csv(embedded_text(file), fmt::format("data/{}", file)) {
+        if (m_csv.size() == 0 || !std::ranges::equal(m_csv.fields(0), columns))
             throw bad(fmt::format("header is not {}", fmt::join(columns, ",")));
-        for (const auto& r : m_rows)
-            if (r.fields.size() != columns.size())
-                throw bad(fmt::format("line {} has {} fields", r.line, r.fields.size()));
-        m_rows.erase(m_rows.begin());
+        for (std::size_t i = 0; i < m_csv.size(); ++i)
+            if (m_csv.fields(i).size() != columns.size())
+                throw bad(fmt::format("line {} has {} fields", m_csv.line(i), m_csv.fields(i).size()));
     }
-    const std::vector<carbon::CsvRecord>& rows() const { return m_rows; }
 
-    double number(const carbon::CsvRecord& r, std::size_t col) const {
-        const std::string& f = r.fields[col];
+    // Rows without the header: row(0) is the first line of data.
+    std::size_t size() const { return m_csv.size() - 1; }
+    std::span<const std::string_view> row(std::size_t i) const { return m_csv.fields(i + 1); }
+    std::size_t line(std::size_t i) const { return m_csv.line(i + 1); }
+
+    double number(std::size_t i, std::size_t col) const {
+        const std::string_view f = row(i)[col];
         double v = 0.0;
         auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
         if (ec != std::errc{} || p != f.data() + f.size() || !std::isfinite(v) || v < 0.0)
-            throw bad(fmt::format("line {}: \"{}\" is not a number >= 0", r.line, f));
+            throw bad(fmt::format("line {}: \"{}\" is not a number >= 0", line(i), f));
         return v;
     }
-    int year(const carbon::CsvRecord& r, std::size_t col) const {
-        const std::string& f = r.fields[col];
+    int year(std::size_t i, std::size_t col) const {
+        const std::string_view f = row(i)[col];
         int v = 0;
         auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
         if (ec != std::errc{} || p != f.data() + f.size())
-            throw bad(fmt::format("line {}: bad year \"{}\"", r.line, f));
+            throw bad(fmt::format("line {}: bad year \"{}\"", line(i), f));
         return v;
     }
-    Error bad(std::string_view what) const {
-        return Error(
-            Errc::internal,
-            fmt::format("compiled-in data/{} {}: regenerate with tools/regen_zone_data", m_name, what));
-    }
+    Error bad(std::string_view what) const { return bad_data(m_file, what); }
 
 private:
-    std::string m_name;
-    std::vector<carbon::CsvRecord> m_rows;
+    std::string_view m_file;
+    carbon::CsvTable m_csv;
 };
 
-struct Country {
-    std::string alpha2, alpha3, numeric, name;
-    std::vector<std::string> aliases;
-};
+// Columns of countries.csv and subdivisions.csv that lookup entries refer to.
+enum CountryColumn { ALPHA2, ALPHA3, NUMERIC, COUNTRY_NAME, COUNTRY_ALIASES };
+enum SubdivisionColumn { CODE, SUB_COUNTRY, SUB_NAME, SUB_ALIASES, SUB_ZONE, MATCH, CANDIDATES };
 
 }  // namespace
 
@@ -131,202 +170,376 @@ struct ZoneDatabase::Impl {
     // subdivision's.
     enum class Tier { zone_key, iso_code, zone_name, country_name, subdivision_name };
 
-    // What one lookup text leads to: a zone, or a region known to have no single zone (with the reason).
-    struct Entry {
-        Tier tier = Tier::zone_key;
-        std::string spelling;             // the text as the data writes it, for suggestions
-        std::optional<std::size_t> zone;  // index into zones
-        std::string via;                  // how the text matched
-        std::string no_data;              // why there is no zone, when zone is empty
-        std::string region;               // "Antarctica (AQ)", "US-FL (Florida)": names it when zone is empty
+    // Where a lookup text comes from. With the entry's zone or row it gives the texts of messages, which are
+    // made only for the entries a lookup returns.
+    enum class Source {
+        zone_key,          // the zone's key
+        zone_name,         // the zone's name, display name or an alias
+        alpha2,            // countries.csv ...
+        alpha3,            //
+        numeric,           //
+        country_name,      // ... name or alias
+        subdivision_code,  // subdivisions.csv ...
+        subdivision_name,  // ... name or alias
     };
 
-    std::vector<ZoneInfo> zones;
-    std::unordered_map<std::string, std::size_t> by_key;        // zone key -> index
-    std::unordered_map<std::string, std::vector<Entry>> index;  // fold(text) -> entries
-    std::unordered_map<std::string, std::string> country_ids;   // fold(code or name) -> alpha-2
+    // What one lookup text leads to: a zone, or a region known to have no single zone.
+    struct Entry {
+        Tier tier = Tier::zone_key;
+        Source source = Source::zone_key;
+        std::string_view spelling;  // the text as the data writes it; empty for a zone key (see spelling())
+        std::optional<std::size_t> zone;  // index into zones
+        std::size_t row = 0;              // row of countries.csv or subdivisions.csv, for those sources
 
-    void add(const std::string& text, Entry e) {
-        auto& list = index[fold(text)];
-        for (const Entry& x : list)
-            if (x.tier == e.tier && x.zone == e.zone && x.no_data == e.no_data) return;
-        list.push_back(std::move(e));
+        bool from_countries() const { return source >= Source::alpha2 && source <= Source::country_name; }
+        // Both lead to the same zone, or to the same region without one.
+        bool same_target(const Entry& o) const {
+            return zone == o.zone && (zone || (from_countries() == o.from_countries() && row == o.row));
+        }
+    };
+
+    // fold(text) -> entries, and subdivisions.csv, which only the index needs.
+    struct Index {
+        explicit Index(DataTable subdivisions_) : subdivisions(std::move(subdivisions_)) {}
+        void add(std::string_view text, const Entry& e);
+
+        DataTable subdivisions;
+        // Thousands of small keys and lists, made once and freed together if ever: they come from one arena,
+        // at a fraction of the cost of malloc. Keys are texts folded into the arena.
+        std::pmr::monotonic_buffer_resource arena;
+        std::pmr::unordered_map<std::string_view, std::pmr::vector<Entry>> entries{&arena};
+    };
+
+    // The compiled-in tables that entries and messages view, and the index, made on the first lookup that
+    // needs one: runs that name a zone by its key (see resolve()) never do. Shared by the builtin database
+    // and the copies with_user_table makes, which change values only.
+    struct Lookup {
+        // The texts a zone is looked up by, viewing zones.csv, countries.csv or countries_average.csv.
+        struct ZoneTexts {
+            std::string_view name, display_name, aliases;
+        };
+
+        DataTable countries, zone_table, ember;
+        std::vector<ZoneTexts> zone_texts;  // in the order of Impl::zones
+        std::once_flag index_made;
+        std::unique_ptr<const Index> index;
+
+        // The name of a country by its alpha-2 code (the last row that has it), for messages: a scan will do.
+        std::string_view country_name(std::string_view alpha2) const {
+            for (std::size_t i = countries.size(); i-- > 0;)
+                if (countries.row(i)[ALPHA2] == alpha2) return countries.row(i)[COUNTRY_NAME];
+            return {};
+        }
+    };
+
+    std::vector<ZoneInfo> zones;  // sorted by key
+    std::shared_ptr<Lookup> lookup;
+
+    static std::shared_ptr<Impl> load();  // from the compiled-in data
+
+    // Made on first use (thread-safe). Throws Error(internal) if subdivisions.csv names an unknown zone.
+    const Index& index() const {
+        std::call_once(lookup->index_made, [&] { lookup->index = make_index(); });
+        return *lookup->index;
     }
+    std::unique_ptr<const Index> make_index() const;
 
     std::optional<std::size_t> zone_index(std::string_view key) const {
-        auto it = by_key.find(upper(key));
-        if (it == by_key.end()) return std::nullopt;
-        return it->second;
+        const std::string k = upper(key);
+        auto it =
+            std::lower_bound(zones.begin(), zones.end(), k,
+                             [](const ZoneInfo& z, const std::string& wanted) { return z.key < wanted; });
+        if (it == zones.end() || it->key != k) return std::nullopt;
+        return static_cast<std::size_t>(it - zones.begin());
     }
 
-    std::string label(const Entry& e) const {
-        const ZoneInfo& z = zones[*e.zone];
-        if (e.tier == Tier::zone_key || e.tier == Tier::iso_code)
-            return fmt::format("{} ({})", e.spelling, z.name);
-        return fmt::format("{} ({})", e.spelling, z.key);
+    // Texts for messages, made from an entry when a lookup returns it.
+    std::string_view spelling(const Entry& e) const {
+        return e.source == Source::zone_key ? std::string_view(zones[*e.zone].key) : e.spelling;
     }
+    std::string label(const Entry& e) const;
+    std::string via(const Entry& e) const;  // how the text matched; for an entry with a zone
+    // "Antarctica (AQ)", "US-FL (Florida)": the country or subdivision of an entry from one.
+    std::string region_of(const Entry& e) const;
+    std::string no_data(const Entry& e) const;  // why there is no zone; for an entry without one
 
-    void load();  // from the compiled-in data
+    // The alpha-2 code of the country that a folded code or name denotes; the last one in countries.csv when
+    // several share it (Congo).
+    std::optional<std::string_view> country_named(const std::string& folded) const;
+
     ZoneMatch resolve(std::string_view region) const;
     std::string suggestions(const std::string& folded) const;
 };
 
-void ZoneDatabase::Impl::load() {
-    const auto files = carbon::embedded_data_files();
+void ZoneDatabase::Impl::Index::add(std::string_view text, const Entry& e) {
+    // The key is folded straight into the arena; when the map has it already, those few bytes go unused.
+    char* key = static_cast<char*>(arena.allocate(text.size(), alignof(char)));
+    auto& list = entries.try_emplace(std::string_view(key, fold_into(text, key))).first->second;
+    for (const Entry& x : list)
+        if (x.tier == e.tier && x.same_target(e)) return;
+    list.push_back(e);
+}
+
+std::shared_ptr<ZoneDatabase::Impl> ZoneDatabase::Impl::load() {
+    // The maps below are only needed here: their hundreds of nodes come from one arena, freed at once.
+    std::pmr::monotonic_buffer_resource scratch;
 
     // sources.csv: dataset -> row, for source strings such as "Ember yearly average, latest year (@tgwf/co2
     // X)".
-    std::map<std::string, std::vector<std::string>> sources;
-    DataTable src(files, "sources.csv",
-                  {"dataset", "title", "package", "version", "integrity", "license", "years", "upstream"});
-    for (const auto& r : src.rows()) sources[r.fields[0]] = r.fields;
-    const auto source_text = [&](const std::string& dataset, const std::string& detail) {
+    const DataTable src("sources.csv", {"dataset", "title", "package", "version", "integrity", "license",
+                                        "years", "upstream"});
+    std::map<std::string_view, std::span<const std::string_view>> sources;
+    for (std::size_t i = 0; i < src.size(); ++i) sources[src.row(i)[0]] = src.row(i);
+    const auto source_text = [&](std::string_view dataset, std::string_view detail) {
         auto it = sources.find(dataset);
         if (it == sources.end()) throw src.bad(fmt::format("has no dataset {}", dataset));
-        const auto& f = it->second;
-        return fmt::format("{}{} ({} {})", f[1], detail, f[2], f[3]);
+        const auto f = it->second;
+        return cat({f[1], detail, " (", f[2], " ", f[3], ")"});
     };
 
     // Countries.
-    std::vector<Country> countries;
-    std::unordered_map<std::string, std::size_t> by_alpha2, by_alpha3;
-    DataTable ctab(files, "countries.csv", {"alpha2", "alpha3", "numeric", "name", "aliases"});
-    for (const auto& r : ctab.rows()) {
-        Country c{r.fields[0], r.fields[1], r.fields[2], r.fields[3], split_aliases(r.fields[4])};
-        by_alpha2[c.alpha2] = countries.size();
-        by_alpha3[c.alpha3] = countries.size();
-        countries.push_back(std::move(c));
+    DataTable countries("countries.csv", {"alpha2", "alpha3", "numeric", "name", "aliases"});
+    std::pmr::unordered_map<std::string_view, std::size_t> by_alpha2(&scratch), by_alpha3(&scratch);
+    by_alpha2.reserve(countries.size());
+    by_alpha3.reserve(countries.size());
+    for (std::size_t i = 0; i < countries.size(); ++i) {
+        by_alpha2[countries.row(i)[ALPHA2]] = i;
+        by_alpha3[countries.row(i)[ALPHA3]] = i;
     }
-    const auto name_of_country = [&](const std::string& alpha2) -> std::string {
+    const auto name_of_country = [&](std::string_view alpha2) {
         auto it = by_alpha2.find(alpha2);
-        return it == by_alpha2.end() ? std::string() : countries[it->second].name;
+        return it == by_alpha2.end() ? std::string_view() : countries.row(it->second)[COUNTRY_NAME];
+    };
+
+    // The zones in the order the data gives them.
+    struct NewZone {
+        ZoneInfo info;
+        Lookup::ZoneTexts texts;
+    };
+    DataTable zone_table("zones.csv", {"zone", "country", "name", "display_name", "aliases"});
+    DataTable ember("countries_average.csv", {"code", "g_co2eq_per_kwh"});
+    std::vector<NewZone> found;
+    found.reserve(zone_table.size() + ember.size());
+    std::pmr::unordered_map<std::string, std::size_t> found_by_key(&scratch);
+    found_by_key.reserve(zone_table.size() + ember.size());
+    const auto add_zone = [&](std::string key, const DataTable& table, std::size_t row) -> NewZone& {
+        // resolve() finds keys without the index: no two keys may fold to the same text.
+        if (!folds_uniquely(key))
+            throw table.bad(fmt::format("line {}: zone key \"{}\" is not upper case with single blanks",
+                                        table.line(row), key));
+        if (!found_by_key.emplace(key, found.size()).second)
+            throw table.bad(fmt::format("line {}: zone {} twice", table.line(row), key));
+        NewZone& z = found.emplace_back();
+        z.info.key = std::move(key);
+        return z;
     };
 
     // Electricity Maps zones and their yearly averages.
-    std::map<std::string, ZoneInfo> found;  // by key, so the zones come out sorted
-    DataTable ztab(files, "zones.csv", {"zone", "country", "name", "display_name", "aliases"});
-    std::map<std::string, std::vector<std::string>> zone_aliases;
-    for (const auto& r : ztab.rows()) {
-        ZoneInfo z;
-        z.key = r.fields[0];
-        z.country = r.fields[1];
-        z.name = r.fields[2];
-        z.display_name = r.fields[3];
-        z.country_name = name_of_country(z.country);
-        zone_aliases[z.key] = split_aliases(r.fields[4]);
-        if (!found.emplace(z.key, z).second)
-            throw ztab.bad(fmt::format("line {}: zone {} twice", r.line, z.key));
+    for (std::size_t i = 0; i < zone_table.size(); ++i) {
+        const auto f = zone_table.row(i);
+        NewZone& z = add_zone(std::string(f[0]), zone_table, i);
+        z.info.name = f[2];
+        z.info.display_name = f[3];
+        z.info.country = f[1];
+        z.info.country_name = name_of_country(f[1]);
+        z.texts = {f[2], f[3], f[4]};
     }
-    DataTable atab(files, "zones_average.csv",
-                   {"zone", "year", "g_co2eq_per_kwh", "renewable_pct", "carbon_free_pct"});
-    for (const auto& r : atab.rows()) {
-        auto it = found.find(r.fields[0]);
-        if (it == found.end()) throw atab.bad(fmt::format("line {}: unknown zone {}", r.line, r.fields[0]));
-        const int year = atab.year(r, 1);
-        it->second.values.push_back({IntensityKind::average, year, atab.number(r, 2),
-                                     source_text("electricity_maps", fmt::format(" {}", year)), false});
+    const DataTable averages("zones_average.csv",
+                             {"zone", "year", "g_co2eq_per_kwh", "renewable_pct", "carbon_free_pct"});
+    std::map<int, std::string> average_sources;  // by year: one text, copied into each value
+    for (std::size_t i = 0; i < averages.size();) {
+        // The file lists a zone's years one after the other: find the zone once for them all.
+        const std::string_view key = averages.row(i)[0];
+        std::size_t end = i + 1;
+        while (end < averages.size() && averages.row(end)[0] == key) ++end;
+        auto it = found_by_key.find(std::string(key));
+        if (it == found_by_key.end())
+            throw averages.bad(fmt::format("line {}: unknown zone {}", averages.line(i), key));
+        auto& values = found[it->second].info.values;
+        values.reserve(values.size() + (end - i) + 1);  // + its marginal value
+        for (; i < end; ++i) {
+            const int year = averages.year(i, 1);
+            auto [source, fresh] = average_sources.try_emplace(year);
+            if (fresh) source->second = source_text("electricity_maps", cat({" ", std::to_string(year)}));
+            values.push_back({IntensityKind::average, year, averages.number(i, 2), source->second, false});
+        }
     }
 
     // Ember: countries that Electricity Maps lacks become zones keyed by alpha-2; non-country codes (WORLD,
     // EU, ASIA...) become aggregate zones keyed by the code.
     const std::string ember_source = source_text("ember", ", latest year");
-    DataTable etab(files, "countries_average.csv", {"code", "g_co2eq_per_kwh"});
-    for (const auto& r : etab.rows()) {
-        const std::string& code = r.fields[0];
-        ZoneInfo z;
+    for (std::size_t i = 0; i < ember.size(); ++i) {
+        const std::string_view code = ember.row(i)[0];
+        const double value = ember.number(i, 1);
+        NewZone* z = nullptr;
         if (auto c = by_alpha3.find(code); c != by_alpha3.end()) {
-            const Country& country = countries[c->second];
-            if (found.count(country.alpha2)) continue;  // Electricity Maps has the country
-            z.key = country.alpha2;
-            z.name = country.name;
-            z.country = country.alpha2;
-            z.country_name = country.name;
+            const std::string_view alpha2 = countries.row(c->second)[ALPHA2];
+            const std::string_view name = countries.row(c->second)[COUNTRY_NAME];
+            if (found_by_key.count(std::string(alpha2))) continue;  // Electricity Maps has the country
+            z = &add_zone(std::string(alpha2), ember, i);
+            z->info.name = name;
+            z->info.country = alpha2;
+            z->info.country_name = name;
+            z->texts.name = name;
         } else {
-            z.key = upper(code);
-            z.name = code;
+            z = &add_zone(upper(code), ember, i);
+            z->info.name = code;
+            z->texts.name = code;
         }
-        z.values.push_back({IntensityKind::average, std::nullopt, etab.number(r, 1), ember_source, false});
-        if (!found.emplace(z.key, z).second)
-            throw etab.bad(fmt::format("line {}: zone {} twice", r.line, z.key));
+        z->info.values.reserve(2);  // + its marginal value
+        z->info.values.push_back({IntensityKind::average, std::nullopt, value, ember_source, false});
     }
 
     // Marginal intensities are per country (alpha-3); every zone of the country gets its country's value.
-    std::map<std::string, std::pair<int, double>> marginal_by_country;
-    DataTable mtab(files, "countries_marginal.csv", {"code", "year", "g_co2eq_per_kwh"});
-    for (const auto& r : mtab.rows())
-        if (auto c = by_alpha3.find(r.fields[0]); c != by_alpha3.end())
-            marginal_by_country[countries[c->second].alpha2] = {mtab.year(r, 1), mtab.number(r, 2)};
-    for (auto& [key, z] : found) {
+    const DataTable marginal("countries_marginal.csv", {"code", "year", "g_co2eq_per_kwh"});
+    // By alpha-2: (year, gCO2/kWh).
+    std::pmr::unordered_map<std::string_view, std::pair<int, double>> marginal_by_country(&scratch);
+    for (std::size_t i = 0; i < marginal.size(); ++i)
+        if (auto c = by_alpha3.find(marginal.row(i)[0]); c != by_alpha3.end())
+            marginal_by_country[countries.row(c->second)[ALPHA2]] = {marginal.year(i, 1),
+                                                                     marginal.number(i, 2)};
+    // By year and the country a sub-national zone borrows the value from ("" for a country's own zone): one
+    // text, copied into each value.
+    std::map<std::pair<int, std::string>, std::string> marginal_sources;
+    for (NewZone& nz : found) {
+        ZoneInfo& z = nz.info;
         auto m = marginal_by_country.find(z.country);
         if (m == marginal_by_country.end()) continue;
         const auto [year, value] = m->second;
-        const std::string scope = key == z.country ? "" : fmt::format(", country value for {}", z.country);
-        z.values.push_back({IntensityKind::marginal, year, value,
-                            source_text("marginal", fmt::format(" {}{}", year, scope)), false});
-    }
-
-    for (auto& [key, z] : found) {
-        by_key[key] = zones.size();
-        zones.push_back(std::move(z));
-    }
-
-    // Lookup index.
-    for (std::size_t i = 0; i < zones.size(); ++i) {
-        const ZoneInfo& z = zones[i];
-        add(z.key, {Tier::zone_key, z.key, i, "zone key", {}, {}});
-        add(z.name, {Tier::zone_name, z.name, i, fmt::format("zone name {}", z.name), {}, {}});
-        if (!z.display_name.empty())
-            add(z.display_name,
-                {Tier::zone_name, z.display_name, i, fmt::format("zone name {}", z.display_name), {}, {}});
-        for (const auto& alias : zone_aliases[z.key])
-            add(alias, {Tier::zone_name, alias, i, fmt::format("zone name {}", alias), {}, {}});
-    }
-    for (const Country& c : countries) {
-        const auto zone = zone_index(c.alpha2);
-        const std::string no_data =
-            zone ? std::string()
-                 : fmt::format("{} ({}) has no carbon-intensity data in eco2", c.name, c.alpha2);
-        const auto entry = [&](Tier tier, const std::string& spelling, std::string via) {
-            add(spelling,
-                {tier, spelling, zone, std::move(via), no_data, fmt::format("{} ({})", c.name, c.alpha2)});
-            country_ids[fold(spelling)] = c.alpha2;
-        };
-        entry(Tier::iso_code, c.alpha2, fmt::format("ISO 3166-1 alpha-2 code {}", c.alpha2));
-        entry(Tier::iso_code, c.alpha3, fmt::format("ISO 3166-1 alpha-3 code {}", c.alpha3));
-        entry(Tier::iso_code, c.numeric, fmt::format("ISO 3166-1 numeric code {}", c.numeric));
-        entry(Tier::country_name, c.name, fmt::format("country name {}", c.name));
-        for (const auto& alias : c.aliases)
-            entry(Tier::country_name, alias, fmt::format("country name {}", alias));
-    }
-    DataTable stab(files, "subdivisions.csv",
-                   {"code", "country", "name", "aliases", "zone", "match", "candidates"});
-    for (const auto& r : stab.rows()) {
-        const std::string &code = r.fields[0], &country = r.fields[1], &name = r.fields[2];
-        const std::string& match = r.fields[5];
-        std::optional<std::size_t> zone;
-        std::string how, no_data;
-        if (!r.fields[4].empty()) {
-            zone = zone_index(r.fields[4]);
-            if (!zone) throw stab.bad(fmt::format("line {}: unknown zone {}", r.line, r.fields[4]));
-            how = match == "same_name" ? "zone of the same name" : "zone named after it";
-        } else {
-            std::vector<std::string> named;
-            for (const auto& key : split_aliases(r.fields[6]))
-                if (auto k = zone_index(key)) named.push_back(fmt::format("{} ({})", key, zones[*k].name));
-            no_data = fmt::format("{} ({}) is not covered by a single zone of {}", code, name,
-                                  name_of_country(country));
-            if (!named.empty()) no_data += fmt::format("; zones named after it: {}", fmt::join(named, ", "));
-            no_data += fmt::format("; pick one of the zones of {} (eco2 regions {})", country, country);
+        const std::string scope = z.key == z.country ? std::string() : z.country;
+        auto [source, fresh] = marginal_sources.try_emplace({year, scope});
+        if (fresh) {
+            const std::string y = std::to_string(year);
+            source->second = source_text(
+                "marginal", scope.empty() ? cat({" ", y}) : cat({" ", y, ", country value for ", scope}));
         }
-        const std::string region = fmt::format("{} ({})", code, name);
-        add(code,
-            {Tier::iso_code, code, zone, fmt::format("ISO 3166-2 {}, {}", region, how), no_data, region});
-        std::vector<std::string> names = split_aliases(r.fields[3]);
-        names.insert(names.begin(), name);
-        for (const auto& n : names)
-            add(n, {Tier::subdivision_name, n, zone, fmt::format("subdivision {} ({}), {}", n, code, how),
-                    no_data, region});
+        z.values.push_back({IntensityKind::marginal, year, value, source->second, false});
     }
+
+    // The database: zones sorted by key, and what the index will need.
+    std::vector<std::size_t> order(found.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return found[a].info.key < found[b].info.key; });
+    auto impl = std::make_shared<Impl>();
+    impl->lookup = std::make_shared<Lookup>(std::move(countries), std::move(zone_table), std::move(ember));
+    impl->zones.reserve(found.size());
+    impl->lookup->zone_texts.reserve(found.size());
+    for (std::size_t i : order) {
+        impl->zones.push_back(std::move(found[i].info));
+        impl->lookup->zone_texts.push_back(found[i].texts);
+    }
+    return impl;
+}
+
+std::unique_ptr<const ZoneDatabase::Impl::Index> ZoneDatabase::Impl::make_index() const {
+    auto index = std::make_unique<Index>(
+        DataTable("subdivisions.csv", {"code", "country", "name", "aliases", "zone", "match", "candidates"}));
+    const DataTable& countries = lookup->countries;
+    const DataTable& subdivisions = index->subdivisions;
+    index->entries.reserve(2 * zones.size() + 4 * countries.size() + 2 * subdivisions.size());
+    for (std::size_t i = 0; i < zones.size(); ++i) {
+        const Lookup::ZoneTexts& z = lookup->zone_texts[i];
+        index->add(zones[i].key, {Tier::zone_key, Source::zone_key, {}, i});
+        index->add(z.name, {Tier::zone_name, Source::zone_name, z.name, i});
+        if (!z.display_name.empty())
+            index->add(z.display_name, {Tier::zone_name, Source::zone_name, z.display_name, i});
+        for (std::string_view alias : split_aliases(z.aliases))
+            index->add(alias, {Tier::zone_name, Source::zone_name, alias, i});
+    }
+    for (std::size_t row = 0; row < countries.size(); ++row) {
+        const auto f = countries.row(row);
+        const auto zone = zone_index(f[ALPHA2]);
+        const auto entry = [&](Tier tier, Source source, std::string_view spelling) {
+            index->add(spelling, {tier, source, spelling, zone, row});
+        };
+        entry(Tier::iso_code, Source::alpha2, f[ALPHA2]);
+        entry(Tier::iso_code, Source::alpha3, f[ALPHA3]);
+        entry(Tier::iso_code, Source::numeric, f[NUMERIC]);
+        entry(Tier::country_name, Source::country_name, f[COUNTRY_NAME]);
+        for (std::string_view alias : split_aliases(f[COUNTRY_ALIASES]))
+            entry(Tier::country_name, Source::country_name, alias);
+    }
+    for (std::size_t row = 0; row < subdivisions.size(); ++row) {
+        const auto f = subdivisions.row(row);
+        std::optional<std::size_t> zone;
+        if (!f[SUB_ZONE].empty()) {
+            zone = zone_index(f[SUB_ZONE]);
+            if (!zone)
+                throw subdivisions.bad(
+                    fmt::format("line {}: unknown zone {}", subdivisions.line(row), f[SUB_ZONE]));
+        }
+        index->add(f[CODE], {Tier::iso_code, Source::subdivision_code, f[CODE], zone, row});
+        index->add(f[SUB_NAME], {Tier::subdivision_name, Source::subdivision_name, f[SUB_NAME], zone, row});
+        for (std::string_view alias : split_aliases(f[SUB_ALIASES]))
+            index->add(alias, {Tier::subdivision_name, Source::subdivision_name, alias, zone, row});
+    }
+    return index;
+}
+
+std::string ZoneDatabase::Impl::label(const Entry& e) const {
+    const ZoneInfo& z = zones[*e.zone];
+    if (e.tier == Tier::zone_key || e.tier == Tier::iso_code)
+        return fmt::format("{} ({})", spelling(e), z.name);
+    return fmt::format("{} ({})", spelling(e), z.key);
+}
+
+std::string ZoneDatabase::Impl::via(const Entry& e) const {
+    const auto subdivision = [&] { return index().subdivisions.row(e.row); };
+    const auto how = [&] {
+        return subdivision()[MATCH] == "same_name" ? "zone of the same name" : "zone named after it";
+    };
+    switch (e.source) {
+        case Source::zone_key:
+            return "zone key";
+        case Source::zone_name:
+            return fmt::format("zone name {}", e.spelling);
+        case Source::alpha2:
+            return fmt::format("ISO 3166-1 alpha-2 code {}", e.spelling);
+        case Source::alpha3:
+            return fmt::format("ISO 3166-1 alpha-3 code {}", e.spelling);
+        case Source::numeric:
+            return fmt::format("ISO 3166-1 numeric code {}", e.spelling);
+        case Source::country_name:
+            return fmt::format("country name {}", e.spelling);
+        case Source::subdivision_code:
+            return fmt::format("ISO 3166-2 {}, {}", region_of(e), how());
+        case Source::subdivision_name:
+            return fmt::format("subdivision {} ({}), {}", e.spelling, subdivision()[CODE], how());
+    }
+    return {};
+}
+
+std::string ZoneDatabase::Impl::region_of(const Entry& e) const {
+    if (e.from_countries()) {
+        const auto f = lookup->countries.row(e.row);
+        return fmt::format("{} ({})", f[COUNTRY_NAME], f[ALPHA2]);
+    }
+    const auto f = index().subdivisions.row(e.row);
+    return fmt::format("{} ({})", f[CODE], f[SUB_NAME]);
+}
+
+std::string ZoneDatabase::Impl::no_data(const Entry& e) const {
+    if (e.from_countries()) return fmt::format("{} has no carbon-intensity data in eco2", region_of(e));
+    const auto f = index().subdivisions.row(e.row);
+    std::vector<std::string> named;
+    for (std::string_view key : split_aliases(f[CANDIDATES]))
+        if (auto k = zone_index(key)) named.push_back(fmt::format("{} ({})", key, zones[*k].name));
+    std::string out = fmt::format("{} is not covered by a single zone of {}", region_of(e),
+                                  lookup->country_name(f[SUB_COUNTRY]));
+    if (!named.empty()) out += fmt::format("; zones named after it: {}", fmt::join(named, ", "));
+    out += fmt::format("; pick one of the zones of {} (eco2 regions {})", f[SUB_COUNTRY], f[SUB_COUNTRY]);
+    return out;
+}
+
+std::optional<std::string_view> ZoneDatabase::Impl::country_named(const std::string& folded) const {
+    const auto& entries = index().entries;
+    auto it = entries.find(folded);
+    if (it == entries.end()) return std::nullopt;
+    std::optional<std::string_view> out;
+    for (const Entry& e : it->second)
+        if (e.from_countries()) out = lookup->countries.row(e.row)[ALPHA2];
+    return out;
 }
 
 std::string ZoneDatabase::Impl::suggestions(const std::string& folded) const {
@@ -338,7 +551,7 @@ std::string ZoneDatabase::Impl::suggestions(const std::string& folded) const {
         std::size_t zone;
     };
     std::vector<Candidate> found;
-    for (const auto& [text, entries] : index) {
+    for (const auto& [text, entries] : index().entries) {
         const std::size_t d = sys::edit_distance(folded, text);
         if (d > limit) continue;
         for (const Entry& e : entries)
@@ -363,8 +576,12 @@ ZoneMatch ZoneDatabase::Impl::resolve(std::string_view region) const {
     if (key.empty()) throw Error(Errc::not_found, "empty region name; list the zones with `eco2 regions`");
     if (all_digits(key) && key.size() < 3)
         key.insert(0, 3 - key.size(), '0');  // ISO numeric codes are 3 digits
-    auto it = index.find(key);
-    if (it == index.end())
+    // A zone key is the best match a text can have (Tier::zone_key), and no two keys fold to the same text
+    // (load() checks): the sorted zones answer without the index.
+    if (auto i = zone_index(key)) return ZoneMatch{&zones[*i], "zone key"};
+    const auto& index_entries = index().entries;
+    auto it = index_entries.find(key);
+    if (it == index_entries.end())
         throw Error(Errc::not_found,
                     fmt::format("unknown region \"{}\": {}", region, suggestions(fold(region))));
     const auto& entries = it->second;
@@ -374,19 +591,18 @@ ZoneMatch ZoneDatabase::Impl::resolve(std::string_view region) const {
     std::vector<const Entry*> top;
     for (const Entry& e : entries) {
         if (e.tier != best) continue;
-        const bool same = std::any_of(top.begin(), top.end(), [&](const Entry* t) {
-            return t->zone == e.zone && (e.zone || t->no_data == e.no_data);
-        });
+        const bool same =
+            std::any_of(top.begin(), top.end(), [&](const Entry* t) { return t->same_target(e); });
         if (!same) top.push_back(&e);
     }
     if (top.size() == 1) {
-        if (top[0]->zone) return ZoneMatch{&zones[*top[0]->zone], top[0]->via};
-        throw Error(Errc::not_found, fmt::format("region \"{}\": {}", region, top[0]->no_data));
+        if (top[0]->zone) return ZoneMatch{&zones[*top[0]->zone], via(*top[0])};
+        throw Error(Errc::not_found, fmt::format("region \"{}\": {}", region, no_data(*top[0])));
     }
     std::vector<std::string> options;
     for (const Entry* e : top)
         options.push_back(e->zone ? fmt::format("{} ({})", zones[*e->zone].key, zones[*e->zone].name)
-                                  : e->region);
+                                  : region_of(*e));
     throw Error(Errc::not_found,
                 fmt::format("region \"{}\" is ambiguous: it names {}; use a code", region, join_or(options)));
 }
@@ -407,12 +623,9 @@ std::vector<int> ZoneInfo::years(IntensityKind kind) const {
 ZoneDatabase::ZoneDatabase(std::shared_ptr<const Impl> impl) : m_impl(std::move(impl)) {}
 
 const ZoneDatabase& ZoneDatabase::builtin() {
-    static const ZoneDatabase db = [] {
-        auto impl = std::make_shared<Impl>();
-        impl->load();
-        return ZoneDatabase(std::move(impl));
-    }();
-    return db;
+    // Never destroyed: tearing it down at exit would cost a tenth of building it, for nothing.
+    static const ZoneDatabase* const db = new ZoneDatabase(Impl::load());
+    return *db;
 }
 
 ZoneDatabase ZoneDatabase::with_user_table(const std::vector<UserIntensityRow>& rows) const {
@@ -425,7 +638,7 @@ ZoneDatabase ZoneDatabase::with_user_table(const std::vector<UserIntensityRow>& 
         } catch (const Error& e) {
             throw Error(e.code(), fmt::format("{}: {}", row.origin, e.what()));
         }
-        const std::size_t index = m_impl->by_key.at(m.zone->key);
+        const std::size_t index = *m_impl->zone_index(m.zone->key);
         auto [prev, fresh] = seen.emplace(std::make_pair(index, row.year), row.origin);
         if (!fresh)
             throw Error(
@@ -510,11 +723,11 @@ const std::vector<ZoneInfo>& ZoneDatabase::zones() const noexcept {
 std::vector<const ZoneInfo*> ZoneDatabase::search(std::string_view text) const {
     std::vector<const ZoneInfo*> out;
     const std::string q = fold(text);
-    auto country = m_impl->country_ids.find(q);
+    const auto country = m_impl->country_named(q);
     for (const ZoneInfo& z : m_impl->zones) {
         bool hit = q.empty();
-        if (country != m_impl->country_ids.end()) {
-            hit = z.country == country->second;
+        if (country) {
+            hit = z.country == *country;
         } else {
             for (const std::string* f : {&z.key, &z.name, &z.display_name, &z.country, &z.country_name})
                 hit = hit || fold(*f).find(q) != std::string::npos;

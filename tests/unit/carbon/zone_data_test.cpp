@@ -94,6 +94,21 @@ TEST(Csv, QuotesCommasAndLineNumbers) {
     EXPECT_THROW(carbon::parse_csv("a,\"b\n", "t"), Error);
 }
 
+TEST(Csv, TableFieldsViewTheTextUnlessUnescapedAndSurviveAMove) {
+    const std::string text = "a,\"b, c\",\"say \"\"hi\"\"\"\n\nz\n";
+    carbon::CsvTable parsed(text, "t");
+    const carbon::CsvTable table(std::move(parsed));
+    ASSERT_EQ(table.size(), 2u);
+    const auto f = table.fields(0);
+    ASSERT_EQ(f.size(), 3u);
+    EXPECT_EQ(f[0], "a");
+    EXPECT_EQ(f[1], "b, c");
+    EXPECT_EQ(f[1].data(), text.data() + 3);  // a view into the text, not a copy
+    EXPECT_EQ(f[2], "say \"hi\"");            // unescaped into the table, still valid after the move
+    EXPECT_EQ(table.fields(1)[0], "z");
+    EXPECT_EQ(table.line(1), 3u);
+}
+
 // Sanity against peers' tables (../shared/reference, read-only, for comparison): Electricity Maps counts
 // life-cycle emissions of consumed electricity and the peers direct emissions of generation, so only the
 // order of magnitude must agree.

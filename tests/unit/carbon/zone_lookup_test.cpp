@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "eco2/error.hpp"
 #include "eco2/zones.hpp"
@@ -37,6 +39,31 @@ TEST(ZoneLookup, CountryByKeyCodesAndNameAreTheSameZone) {
     EXPECT_EQ(db().find("FR").country_name, "France");
     EXPECT_EQ(db().resolve("FRA").via, "ISO 3166-1 alpha-3 code FRA");
     EXPECT_EQ(db().resolve("fr").via, "zone key");
+}
+
+TEST(ZoneLookup, EveryZoneKeyResolvesToItsZoneInAnyCase) {
+    for (const ZoneInfo& z : db().zones()) {
+        std::string lower = z.key;
+        for (char& c : lower)
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        for (const std::string& text : {z.key, lower, " " + lower + " "}) {
+            const ZoneMatch m = db().resolve(text);
+            EXPECT_EQ(m.zone, &z) << text;
+            EXPECT_EQ(m.via, "zone key") << text;
+        }
+    }
+    EXPECT_EQ(db().find("north  america").key, "NORTH AMERICA");  // an Ember aggregate: blanks fold
+}
+
+TEST(ZoneLookup, FirstLookupsFromManyThreadsAgree) {
+    // The index of names is made by the first lookup that needs it, whichever thread that is.
+    const ZoneDatabase db = ZoneDatabase::builtin().with_user_table({});
+    std::vector<std::string> keys(8);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        threads.emplace_back([&db, &keys, i] { keys[i] = db.find(i % 2 ? "France" : "California").key; });
+    for (std::thread& t : threads) t.join();
+    for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(keys[i], i % 2 ? "FR" : "US-CAL-CISO") << i;
 }
 
 TEST(ZoneLookup, NumericCodesMayDropLeadingZeros) {
