@@ -44,6 +44,11 @@ std::vector<carbon::RegionSetting> region_settings(const Options& o) {
 
 }  // namespace
 
+bool carbon_needs_checking(const Options& o) {
+    return o.given.count("region") > 0 || !o.intensity_table.empty() || !o.intensity_series.empty() ||
+           o.year.has_value() || o.marginal || !o.tariff.empty();
+}
+
 CarbonSetup setup_carbon(const Options& o, const CarbonContext& ctx, bool full_chain) {
     CarbonSetup out;
     ZoneDatabase db = ZoneDatabase::builtin();

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -31,7 +33,7 @@ namespace {
 
 constexpr int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
-TrackerConfig make_config(const Options& o, const CarbonSetup& carbon) {
+TrackerConfig make_config(const Options& o) {
     TrackerConfig c;
     c.project_name = o.project;
     c.experiment_description = o.experiment;
@@ -41,8 +43,6 @@ TrackerConfig make_config(const Options& o, const CarbonSetup& carbon) {
     c.checkpoint_s = o.checkpoint;
     c.scope = o.scope;
     c.pue = o.pue;
-    c.intensity = carbon.intensity;
-    c.price = carbon.price;
     c.expected_epochs = o.epochs;
     c.predict_after = o.predict_after;
     c.budget_kwh = o.budget_kwh;
@@ -64,12 +64,28 @@ bool sent_to_us_alone(const siginfo_t& info, pid_t child) {
     return (info.si_code == SI_USER || info.si_code == SI_QUEUE || info.si_code == SI_TKILL) && info.si_pid != child;
 }
 
+// Where the electricity comes from, once the command runs: nothing the user gave can be wrong here (see
+// carbon_needs_checking), but a guessed zone may lack a value, so a failure falls back to the world average.
+CarbonSetup carbon_after_start(const Options& options) {
+    try {
+        return setup_carbon(options, CarbonContext{});
+    } catch (const std::exception& e) {
+        CarbonSetup fallback;
+        fallback.intensity = world_average_intensity();
+        fallback.warnings.push_back(
+            fmt::format("{}: the world average {} gCO2/kWh was used", e.what(), WORLD_AVERAGE_G_PER_KWH));
+        return fallback;
+    }
+}
+
 }  // namespace
 
 int cmd_run(const Options& options) {
-    // Where the electricity comes from: resolved (and any mistake reported) before the command starts.
-    const CarbonSetup carbon = setup_carbon(options, CarbonContext{});
-    TrackerConfig config = make_config(options, carbon);
+    // Where the electricity comes from: when the options name a region, table, series, year or tariff, resolved
+    // (and any mistake reported) before the command starts; otherwise after, so that it does not delay it.
+    std::optional<CarbonSetup> carbon;
+    if (carbon_needs_checking(options)) carbon = setup_carbon(options, CarbonContext{});
+    TrackerConfig config = make_config(options);
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }
     if (!config.output.empty()) detail::RecordFile::check_writable(config.output, detail::CsvWriter::header());
@@ -126,6 +142,9 @@ int cmd_run(const Options& options) {
         return 126;
     }
 
+    if (!carbon) carbon = carbon_after_start(options);
+    config.intensity = carbon->intensity;
+    config.price = carbon->price;
     config.root_pid = child;
     config.count_from_root_start = true;
     std::optional<Tracker> tracker;
@@ -179,12 +198,12 @@ int cmd_run(const Options& options) {
     siginfo_t reaped{};
     ::waitid(P_PID, static_cast<id_t>(child), &reaped, WEXITED);
     if (result) {
-        result->warnings.insert(result->warnings.end(), carbon.warnings.begin(), carbon.warnings.end());
-        if (carbon.series) {
+        result->warnings.insert(result->warnings.end(), carbon->warnings.begin(), carbon->warnings.end());
+        if (carbon->series) {
             const auto end =
                 result->start_time + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                                          std::chrono::duration<double>(result->duration_s));
-            for (std::string& w : carbon.series->coverage_warnings(result->start_time, end))
+            for (std::string& w : carbon->series->coverage_warnings(result->start_time, end))
                 result->warnings.push_back(std::move(w));
         }
     }

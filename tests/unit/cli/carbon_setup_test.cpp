@@ -126,3 +126,21 @@ TEST(CarbonSetup, GeolocationFailureFallsBackOffline) {
             failed_step || (s.name == "geolocation" && s.detail.find("no network") != std::string::npos);
     EXPECT_TRUE(failed_step);
 }
+
+// eco2 run checks before starting the command exactly what setup_carbon() could reject.
+TEST(CarbonSetup, OnlyWhatCouldBeWrongIsCheckedBeforeTheCommandStarts) {
+    EXPECT_FALSE(carbon_needs_checking(options({})));
+    EXPECT_FALSE(carbon_needs_checking(options({"--intensity", "300"})));
+    EXPECT_FALSE(carbon_needs_checking(options({"--geolocate"})));
+    EXPECT_TRUE(carbon_needs_checking(options({"--region", "FR"})));
+    EXPECT_TRUE(carbon_needs_checking(options({}, {{"ECO2_REGION", "FR"}})));
+    EXPECT_TRUE(carbon_needs_checking(options({}, {}, "region = \"FR\"\n")));
+    EXPECT_TRUE(carbon_needs_checking(options({"--year", "2023"})));
+    EXPECT_TRUE(carbon_needs_checking(options({"--marginal"})));
+    EXPECT_TRUE(carbon_needs_checking(options({"--intensity-table", "t.csv"})));
+    EXPECT_TRUE(carbon_needs_checking(options({"--intensity-series", "s.csv"})));
+    EXPECT_TRUE(carbon_needs_checking(options({"--tariff", "00:00-24:00=0.2"})));
+    // What these options could not reject does not need the check: without them no setup throws.
+    EXPECT_NO_THROW(setup_carbon(options({"--geolocate"}), context("Antarctica/Troll")));
+    EXPECT_NO_THROW(setup_carbon(options({}), context("Nowhere/Unknown")));
+}
