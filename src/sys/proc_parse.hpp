@@ -58,4 +58,12 @@ std::optional<std::string> parse_cgroup2_mount(std::string_view mountinfo);
 /// usage_usec from a cgroup v2 cpu.stat.
 std::optional<std::uint64_t> parse_cpu_stat_usage_usec(std::string_view text) noexcept;
 
+/// The last field of /proc/loadavg ("0.20 0.18 0.12 1/80 11206"): the pid most recently allocated in the
+/// reader's pid namespace.
+std::optional<std::uint64_t> parse_loadavg_last_pid(std::string_view text) noexcept;
+
+/// How many pids the "NSpid:" line of a /proc/<pid>/status lists: one per pid namespace from the one procfs
+/// was mounted for down to the process's own. nullopt when the line is missing (kernels before 4.1).
+std::optional<int> parse_status_nspid_count(std::string_view text) noexcept;
+
 }  // namespace eco2::sys

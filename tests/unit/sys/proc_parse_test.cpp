@@ -69,6 +69,22 @@ TEST(ProcParse, CgroupV2) {
     EXPECT_EQ(parse_cpu_stat_usage_usec("usage_usec 123456\nuser_usec 1\n"), 123456u);
 }
 
+TEST(ProcParse, LoadavgLastPid) {
+    EXPECT_EQ(parse_loadavg_last_pid("0.20 0.18 0.12 1/80 11206\n"), 11206u);
+    EXPECT_EQ(parse_loadavg_last_pid("0.00 0.00 0.00 0/1 0"), 0u);
+    EXPECT_FALSE(parse_loadavg_last_pid("0.20 0.18 0.12 1/80\n"));
+    EXPECT_FALSE(parse_loadavg_last_pid("0.20 0.18 0.12 1/80 11206 7\n"));
+    EXPECT_FALSE(parse_loadavg_last_pid("0.20 0.18 0.12 1/80 x\n"));
+    EXPECT_FALSE(parse_loadavg_last_pid(""));
+}
+
+TEST(ProcParse, StatusNspidCountsNamespaceLevels) {
+    EXPECT_EQ(parse_status_nspid_count("Name:\tbash\nTgid:\t4242\nNSpid:\t4242\nNSpgid:\t4242\n"), 1);
+    EXPECT_EQ(parse_status_nspid_count("Name:\tsh\nNSpid:\t91234\t17\t1\nNSpgid:\t1\n"), 3);
+    EXPECT_FALSE(parse_status_nspid_count("Name:\tsh\nPid:\t4242\n"));  // before Linux 4.1
+    EXPECT_FALSE(parse_status_nspid_count("NSpid:\n"));
+}
+
 TEST(ProcParse, Cgroup2MountAndSysfsMapping) {
     EXPECT_EQ(parse_cgroup2_mount("22 1 0:21 / /proc rw - proc proc rw\n"
                                   "40 30 0:35 / /sys/fs/cgroup/unified rw,nosuid shared:9 - cgroup2 cgroup2 rw\n"),
