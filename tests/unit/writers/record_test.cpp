@@ -11,6 +11,7 @@
 #include "eco2/error.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
+#include "writers/series_writer.hpp"
 
 using namespace eco2;
 using namespace eco2::detail;
@@ -54,6 +55,10 @@ std::vector<std::string> split_csv(const std::string& line) {
     }
     out.push_back(cur);
     return out;
+}
+
+std::size_t count_lines(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
 struct CommaDecimal : std::numpunct<char> {
@@ -223,4 +228,40 @@ TEST(RecordFile, ConcurrentWritersNeverTearOrInterleaveRows) {
         writers.insert(w);
     }
     EXPECT_EQ(writers.size(), static_cast<std::size_t>(WRITERS));
+}
+
+// Rows are kept as numbers and written in batches: at flush() (each checkpoint), every ROWS_HELD rows, and
+// at destruction. The text is the same whenever it is written.
+TEST(SeriesWriter, HeldRowsAreWrittenAtFlushInBatchesAndAtTheEnd) {
+    TempDir dir;
+    const auto path = SeriesWriter::path_for(dir / "emission.csv", "run1");
+    EXPECT_EQ(path, dir / "emission.series" / "run1.csv");
+    const std::string header = std::string(SeriesWriter::header()) + "\n";
+    TreeSample tree;
+    tree.tree_cpu_s = 0.25;
+    tree.tree_rss_bytes = 1048576;
+    tree.pids = {100, 101};
+    {
+        SeriesWriter series(path);
+        series.append(0.5, {1, 0, 0.5}, {1, 0, 0.5}, 1e-7, 436.5, tree);
+        series.append(1.5, {123.456789, 0, 0}, {124.456789, 0, 0.5}, 2.5e-7, 436.5, tree);
+        EXPECT_EQ(count_lines(read_file(path)), 0u);  // held (the header is in the stream's buffer)
+        series.flush();
+        const std::string two = header +
+                                "0.5000,2,0,1,1,0,0.5,1e-07,436.5,0.2500,1048576,2\n"
+                                "1.5000,123.457,0,0,124.456789,0,0.5,2.5e-07,436.5,0.2500,1048576,2\n";
+        EXPECT_EQ(read_file(path), two);
+        for (std::size_t i = 0; i < SeriesWriter::ROWS_HELD + 3; ++i)
+            series.append(2.0 + static_cast<double>(i), {0, 0, 0}, {124.456789, 0, 0.5}, 2.5e-7, 436.5, tree);
+        series.flush();
+        const std::string all = read_file(path);
+        EXPECT_EQ(count_lines(all), 3 + SeriesWriter::ROWS_HELD + 3);
+        EXPECT_EQ(all.substr(0, two.size()), two);
+        EXPECT_NE(all.find("\n66.0000,0,0,0,124.456789,0,0.5,2.5e-07,436.5,0.2500,1048576,2\n"),
+                  std::string::npos);
+        series.append(70.0, {0, 0, 0}, {124.456789, 0, 0.5}, 2.5e-7, 436.5, tree);
+    }
+    const std::string last = read_file(path);
+    EXPECT_EQ(count_lines(last), 3 + SeriesWriter::ROWS_HELD + 4);
+    EXPECT_NE(last.find("\n70.0000,0,0,0,"), std::string::npos);
 }
