@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <variant>
-#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -18,6 +17,7 @@
 
 #include "core/accumulator.hpp"
 #include "core/process_tree.hpp"
+#include "core/stop_signal.hpp"
 #include "eco2/error.hpp"
 #include "sensors/registry.hpp"
 #include "writers/csv_writer.hpp"
@@ -154,8 +154,6 @@ struct Tracker::Impl {
 
     // Shared with snapshot() and marks (mutex).
     mutable std::mutex mutex;
-    std::condition_variable cv;
-    bool stop_requested = false;
     bool running = false;
     Result result;        // the whole run so far
     Totals totals;        // the whole run so far, in row terms
@@ -167,6 +165,7 @@ struct Tracker::Impl {
     std::optional<Prediction> prediction;
     bool budget_warned = false, budget_exceeded = false;
     std::vector<ProbeReport> reports;
+    StopSignal stop_signal;
     std::thread thread;
     std::optional<Result> last;  // of the last stop
 
@@ -440,15 +439,11 @@ struct Tracker::Impl {
         // than one period still gets samples of its memory and power (CPU time is a counter and needs none).
         auto step = std::min(period, std::chrono::duration_cast<steady::duration>(std::chrono::milliseconds(10)));
         auto next = t0 + step;
-        std::unique_lock lock(mutex);
-        while (!stop_requested) {
-            if (cv.wait_until(lock, next, [&] { return stop_requested; })) break;
-            lock.unlock();
+        while (!stop_signal.wait_until(next)) {
             {
                 std::lock_guard tick_lock(tick_mutex);
                 tick(false);
             }
-            lock.lock();
             step = std::min(period, step * 2);
             next += step;
             auto n = steady::now();
@@ -555,19 +550,15 @@ struct Tracker::Impl {
         {
             std::lock_guard lock(mutex);
             reports = sensors.reports;
-            stop_requested = false;
             running = true;
         }
+        stop_signal.reset();
         thread = std::thread([this] { loop(); });
     }
 
     Result stop(std::optional<int> exit_code, RunStatus status) {
         if (!running) throw Error(Errc::invalid_state, "tracker is not running: call start() first");
-        {
-            std::lock_guard lock(mutex);
-            stop_requested = true;
-        }
-        cv.notify_all();
+        stop_signal.request();
         if (thread.joinable()) thread.join();
         Result total, last_row;
         {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "../test_util.hpp"
+#include "core/stop_signal.hpp"
 #include "eco2/error.hpp"
 
 using namespace eco2;
@@ -202,4 +203,32 @@ TEST(Tracker, CostIsFacilityEnergyTimesPrice) {
     Tracker no_price(config_in(dir));
     no_price.start();
     EXPECT_FALSE(no_price.stop().cost);
+}
+
+// What the sampler sleeps on: the deadline, or a stop request that ends a wait in progress.
+TEST(StopSignal, WaitsUntilTheDeadlineOrTheRequest) {
+    using steady = std::chrono::steady_clock;
+    eco2::detail::StopSignal stop;
+    EXPECT_FALSE(stop.wait_until(steady::now() - std::chrono::seconds(1)));  // a past deadline: at once
+    auto t = steady::now();
+    EXPECT_FALSE(stop.wait_until(t + std::chrono::milliseconds(20)));
+    EXPECT_GE(steady::now() - t, std::chrono::milliseconds(20));
+    std::thread requester([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        stop.request();
+    });
+    t = steady::now();
+    EXPECT_TRUE(stop.wait_until(t + std::chrono::seconds(60)));
+    EXPECT_LT(steady::now() - t, std::chrono::seconds(30));
+    requester.join();
+    EXPECT_TRUE(stop.requested());
+    EXPECT_TRUE(stop.wait_until(steady::now() + std::chrono::seconds(60)));  // stays requested
+    stop.reset();
+    EXPECT_FALSE(stop.requested());
+    EXPECT_FALSE(stop.wait_until(steady::now() + std::chrono::milliseconds(1)));
+    stop.request();  // before the wait
+    stop.request();
+    EXPECT_TRUE(stop.wait_until(steady::now() + std::chrono::seconds(60)));
+    stop.reset();
+    EXPECT_FALSE(stop.wait_until(steady::now()));  // the second request posted nothing more
 }
