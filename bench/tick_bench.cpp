@@ -2,9 +2,13 @@
 //
 // A tree of N sleeping processes (a root that fork()s N-1 children, all in pause()) is spawned before the
 // benchmarks run and killed after them. Measured:
-//   BM_tree_sample/procs:N/discover:{1,0}  ProcessTree::sample with and without the /proc scan for new pids
+//   BM_tree_sample/procs:N/discover:{1,0}  ProcessTree::sample (reading /proc/stat and /proc/meminfo too)
+//                                           with and without discovery: discover:1 scans /proc only when
+//                                           /proc/loadavg's last pid moved, and at least every 5 s (one
+//                                           iteration = 1 s of tree time)
 //   BM_tick/procs:N/discover:{1,0}         what Tracker's tick() does per sample on a machine without RAPL or
-//                                           NVML: tree sample, every sensor of build_sensors() read,
+//                                           NVML: tree sample (machine figures read only if a sensor uses
+//                                           them, as tick() does), every sensor of build_sensors() read,
 //                                           Accumulator::update
 //   BM_tick_series/procs:N/discover:{1,0}  the same plus the time-series row eco2 run writes per tick
 //   BM_paced_tick/procs:N/period_us:P      BM_tick_series paced as eco2 run paces it: one tick every P
@@ -12,10 +16,12 @@
 //                                           100 ms and /proc scanned at most every 250 ms, as tick() does;
 //                                           CPU per tick includes the wake-up and the cold caches
 //   BM_wakeup/period_us:10000              the sampler's sleep alone: CPU per wake-up of a thread waiting on
-//                                           a condition variable until a deadline 10 ms ahead (no work)
+//                                           a StopSignal until a deadline 10 ms ahead (no work)
+//   BM_wakeup_condvar/period_us:10000      the same on a condition variable (the sampler's sleep before)
 //   BM_syscall/...                         the system calls a tick is made of, one at a time, for the
 //                                           breakdown: pread of a kept-open /proc/<pid>/stat, of /proc/stat
-//                                           and /proc/meminfo (4 KiB prefix, as ProcessTree does), a full
+//                                           and /proc/meminfo (4 KiB prefix, as ProcessTree does), of
+//                                           /proc/loadavg (the check before a scan), a full
 //                                           opendir/readdir/closedir of /proc, and getppid() as the floor
 // The CPU column (thread CPU time, user + system) is the figure that counts against the "% of one core"
 // targets: the sampler's work is almost all system calls on procfs.
@@ -42,6 +48,7 @@
 
 #include "core/accumulator.hpp"
 #include "core/process_tree.hpp"
+#include "core/stop_signal.hpp"
 #include "sensors/registry.hpp"
 #include "sys/file_reader.hpp"
 #include "sys/fs_root.hpp"
@@ -129,12 +136,11 @@ constexpr std::int64_t TREE_INTERVAL_US = 100'000;
 constexpr std::int64_t DISCOVERY_INTERVAL_US = 250'000;
 
 // pace_us = 0: back to back, the tree read on every tick, discovery as range(0) says. pace_us > 0: one tick
-// per pace_us on a steady_clock deadline (condition_variable::wait_until, as Tracker's loop() sleeps), the
+// per pace_us on a steady_clock deadline (StopSignal::wait_until, as Tracker's loop() sleeps), the
 // tree read and /proc scanned as tick() does.
 void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::int64_t pace_us = 0) {
     const bool back_to_back_discover = pace_us == 0 && state.range(0) != 0;
     sys::FsRoot fs = sys::FsRoot::live();
-    ProcessTree tree(fs, tree_options(root));
     NvmlOptions nvml;
     nvml.library = sys::resolve_nvml_library("");
     SensorSet sensors = build_sensors(fs, sys::default_reader(), Scope::process, nvml);
@@ -146,6 +152,10 @@ void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::i
     }
     std::vector<double> values(channels.size(), std::nan(""));
     Accumulator acc(std::move(channels));
+    // As Tracker::start(): /proc/stat and /proc/meminfo only when a sensor or RAPL's process share uses them.
+    ProcessTree::Options options = tree_options(root);
+    options.machine = machine_fields(sensors) | acc.machine_fields();
+    ProcessTree tree(fs, options);
     TreeSample sample;
     auto read_all = [&] {
         for (std::size_t i = 0; i < sensors.sensors.size(); ++i)
@@ -154,9 +164,7 @@ void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::i
     tree.sample(0.0, true, sample);
     read_all();
     acc.begin(sample, values.data());
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::unique_lock lock(mutex);
+    StopSignal sleep;
     auto next = std::chrono::steady_clock::now();
     std::int64_t now_us = 0, last_tree_us = 0, last_discovery_us = 0;
     double t = 0.0;
@@ -164,7 +172,7 @@ void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::i
         bool read_tree = true, discover = back_to_back_discover;
         if (pace_us > 0) {
             next += std::chrono::microseconds(pace_us);
-            cv.wait_until(lock, next, [] { return false; });
+            sleep.wait_until(next);
             now_us += pace_us;
             read_tree = pace_us >= TREE_INTERVAL_US || now_us - last_tree_us >= TREE_INTERVAL_US;
             discover = read_tree && now_us - last_discovery_us >= DISCOVERY_INTERVAL_US;
@@ -241,9 +249,20 @@ void BM_scan_proc(benchmark::State& state) {
     state.counters["entries"] = static_cast<double>(entries);
 }
 
-// The sampler thread's sleep between ticks (condition_variable::wait_until a steady_clock deadline, as
-// Tracker's loop() does) with nothing to do: the CPU time per wake-up is the floor of any tick's cost.
+// The sampler thread's sleep between ticks (StopSignal::wait_until a steady_clock deadline, as Tracker's
+// loop() does) with nothing to do: the CPU time per wake-up is the floor of any tick's cost.
 void BM_wakeup(benchmark::State& state) {
+    StopSignal sleep;
+    const auto period = std::chrono::microseconds(state.range(0));
+    auto next = std::chrono::steady_clock::now() + period;
+    for (auto _ : state) {
+        sleep.wait_until(next);
+        next += period;
+    }
+}
+
+// The same with condition_variable::wait_until (the sampler's sleep before StopSignal), for comparison.
+void BM_wakeup_condvar(benchmark::State& state) {
     std::mutex mutex;
     std::condition_variable cv;
     const auto period = std::chrono::microseconds(state.range(0));
@@ -293,13 +312,17 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("BM_syscall/pread_pid_stat", BM_pread, pid_stat);
     benchmark::RegisterBenchmark("BM_syscall/pread_proc_stat", BM_pread, std::string("/proc/stat"));
     benchmark::RegisterBenchmark("BM_syscall/pread_meminfo", BM_pread, std::string("/proc/meminfo"));
+    benchmark::RegisterBenchmark("BM_syscall/pread_loadavg", BM_pread, std::string("/proc/loadavg"));
     benchmark::RegisterBenchmark("BM_syscall/scan_proc", BM_scan_proc);
     benchmark::RegisterBenchmark("BM_syscall/getppid", BM_getppid);
-    benchmark::RegisterBenchmark("BM_wakeup", BM_wakeup)
-        ->ArgName("period_us")
-        ->Arg(10'000)
-        ->Iterations(300)
-        ->Unit(benchmark::kMicrosecond);
+    using Wakeup = void (*)(benchmark::State&);
+    for (auto [name, fn] : {std::pair<const char*, Wakeup>("BM_wakeup", BM_wakeup),
+                            std::pair<const char*, Wakeup>("BM_wakeup_condvar", BM_wakeup_condvar)})
+        benchmark::RegisterBenchmark(name, fn)
+            ->ArgName("period_us")
+            ->Arg(10'000)
+            ->Iterations(300)
+            ->Unit(benchmark::kMicrosecond);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

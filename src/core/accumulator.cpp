@@ -14,6 +14,12 @@ double Accumulator::counter_delta(double previous, double current, double wrap_j
     return std::nan("");
 }
 
+MachineFields Accumulator::machine_fields() const noexcept {
+    MachineFields f;
+    for (const Channel& ch : m_channels) f.busy = f.busy || ch.attribution == Attribution::cpu_share;
+    return f;
+}
+
 void Accumulator::begin(const TreeSample& tree, const double* values) noexcept {
     for (std::size_t i = 0; i < m_channels.size(); ++i) {
         m_state[i].valid = !std::isnan(values[i]);

@@ -34,6 +34,8 @@ public:
     /// Counter readings that went backwards without a known wrap range (counter reset), ignored.
     std::uint64_t counter_resets() const noexcept { return m_resets; }
     const std::vector<Channel>& channels() const noexcept { return m_channels; }
+    /// The machine-wide TreeSample fields update() uses: the busy CPU time when a channel is cpu_share.
+    MachineFields machine_fields() const noexcept;
 
     /// Energy between two readings of a counter that wraps at wrap_j (0: no wrap known). Negative
     /// results never happen: a backwards step without a wrap range returns NaN.

@@ -13,7 +13,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "sensors/sensor.hpp"
@@ -31,6 +30,8 @@ public:
         bool count_from_root_start = false;
         /// How many stat files are kept open between samples (the rest are opened per read).
         std::size_t max_open_files = 256;
+        /// The machine-wide figures sample() reads (/proc/stat, /proc/meminfo); those left out are NaN.
+        MachineFields machine{true, true};
     };
 
     ProcessTree(sys::FsRoot root, Options options);
@@ -45,9 +46,10 @@ public:
     /// Available: sample() uses it from the next sample on.
     ProbeReport probe_cgroup() noexcept;
 
-    /// Samples the tree (and /proc/stat, /proc/meminfo) at steady time t. discover=false skips the /proc
-    /// directory scan for new processes (their time is still counted once discovered). Never throws;
-    /// read failures are logged in failures().
+    /// Samples the tree (and /proc/stat, /proc/meminfo as Options::machine says) at steady time t.
+    /// discover=true scans /proc for new processes, unless no pid was allocated since the scans before (see
+    /// discover() in process_tree.cpp); discover=false skips the scan (a new process's time is still counted
+    /// in full once it is discovered). Never throws; read failures are logged in failures().
     void sample(double t, bool discover, TreeSample& out) noexcept;
 
     /// Clock ticks per second used to convert times.
@@ -55,6 +57,8 @@ public:
     const FailureLog& failures() const noexcept { return m_failures; }
     /// Processes ever tracked (the root included).
     std::uint64_t processes_seen() const noexcept { return m_seen; }
+    /// Directory scans of /proc made so far (for tests and benchmarks).
+    std::uint64_t scans() const noexcept { return m_scans; }
 
 private:
     struct Tracked {
@@ -64,18 +68,35 @@ private:
         pid_t ppid = 0;
         int fd = -1;
     };
+    struct Candidate {
+        pid_t pid;
+        std::uint64_t key;
+        sys::PidStat st;
+    };
     bool read_stat(pid_t pid, Tracked& entry, sys::PidStat& st, bool keep_open) noexcept;
-    void discover() noexcept;
+    void discover(double t) noexcept;
+    bool scan_needed(double t) noexcept;
+    std::optional<std::uint64_t> read_last_pid() noexcept;
     void read_machine(TreeSample& out) noexcept;
 
     sys::FsRoot m_root;
+    std::string m_proc;  // m_root.proc as a string, for building paths without allocating
     Options m_options;
     double m_hz = 100.0;
     double m_page_bytes = 4096.0;
     std::unordered_map<pid_t, Tracked> m_tracked;
     // Processes known not to be ours, keyed by pid and the inode of their /proc entry (a reused pid gets a
-    // new inode), so the directory scan does not re-read their stat.
-    std::unordered_set<std::uint64_t> m_foreign, m_foreign_next;
+    // new inode), so the directory scan does not re-read their stat. Sorted; reused from scan to scan.
+    std::vector<std::uint64_t> m_foreign, m_foreign_next;
+    std::vector<Candidate> m_candidates;
+    // Scan skipping (see scan_needed()): /proc/loadavg kept open; its last pid at the previous check.
+    enum class LastPid { untried, usable, unusable };
+    LastPid m_last_pid_state = LastPid::untried;
+    int m_loadavg_fd = -1;
+    std::optional<std::uint64_t> m_checked_last_pid;
+    bool m_confirm_scan = false;
+    double m_last_scan_t = 0.0;
+    std::uint64_t m_scans = 0;
     int m_stat_fd = -1, m_meminfo_fd = -1;
     std::uint64_t m_base_ticks = 0;   // ticks of vanished processes nobody tracked absorbed, plus baseline
     double m_start_s = 0.0;           // subtracted: the tree's time before tracking began

@@ -184,9 +184,10 @@ struct Tracker::Impl {
     // One sampler tick: tree, sensors, energy, CO2, series, checkpoint. Caller holds tick_mutex. Never throws.
     void tick(bool final) noexcept {
         double t = now();
-        // The tree (its processes' stat files, /proc/stat, meminfo) is read at most every 100 ms, and /proc
-        // scanned for new processes at most every 250 ms: reading a 50-process tree costs ~0.23 ms, so at
-        // 100 Hz this keeps eco2 under 1 % of a core. CPU time is a counter, so nothing is lost.
+        // The tree (its processes' stat files; /proc/stat and meminfo when used) is read at most every 100 ms,
+        // and new processes looked for at most every 250 ms (a /proc scan only when a pid was allocated since:
+        // ProcessTree::scan_needed): a 50-process tree costs ~0.4 ms per read with cold caches (~7.5 us a
+        // stat file on the reference VM). CPU time is a counter, so nothing is lost.
         const bool tree_due = final || cfg.period_s >= TREE_INTERVAL_S || t - last_tree >= TREE_INTERVAL_S;
         if (tree_due) {
             const bool discover = final || t - last_discovery >= DISCOVERY_INTERVAL_S;
@@ -456,15 +457,7 @@ struct Tracker::Impl {
         fs = sys::FsRoot::resolve(cfg.paths);
         if (!cfg.output.empty()) record = std::make_unique<RecordFile>(cfg.output, CsvWriter::header());
 
-        ProcessTree::Options topt;
-        topt.root = cfg.root_pid;
-        topt.count_from_root_start = cfg.count_from_root_start;
-        tree = std::make_unique<ProcessTree>(fs, topt);
-        ProbeReport procfs = tree->probe();
-
         sensors = build_sensors(fs, sys::default_reader(), cfg.scope, nvml_options(cfg));
-        sensors.reports.insert(sensors.reports.begin(), procfs);
-
         std::vector<Channel> channels;
         offsets.clear();
         for (const auto& s : sensors.sensors) {
@@ -474,6 +467,14 @@ struct Tracker::Impl {
         values.assign(channels.size(), std::nan(""));
         used = std::make_unique<bool[]>(channels.size());
         acc = std::make_unique<Accumulator>(std::move(channels));
+
+        ProcessTree::Options topt;
+        topt.root = cfg.root_pid;
+        topt.count_from_root_start = cfg.count_from_root_start;
+        // /proc/stat and /proc/meminfo only when a sensor or the process share of RAPL uses them.
+        topt.machine = machine_fields(sensors) | acc->machine_fields();
+        tree = std::make_unique<ProcessTree>(fs, topt);
+        sensors.reports.insert(sensors.reports.begin(), tree->probe());
 
         // Baseline.
         t0 = steady::now();

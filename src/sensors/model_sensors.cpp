@@ -19,6 +19,7 @@ public:
         double cpu_s = m_scope == Scope::process ? tree.tree_cpu_s : tree.machine_busy_s;
         values[0] = m_cpu.tdp_w * cpu_s / m_cpu.online_cpus;
     }
+    MachineFields machine_fields() const noexcept override { return {m_scope != Scope::process, false}; }
     std::string source() const override {
         return fmt::format("tdp-model({:g} W, {}; {} CPU time / {} CPUs; estimated)", m_cpu.tdp_w, m_cpu.tdp_source,
                            m_scope == Scope::process ? "tree" : "machine busy", m_cpu.online_cpus);
@@ -43,6 +44,7 @@ public:
         double bytes = m_scope == Scope::process ? tree.tree_rss_bytes : tree.machine_used_bytes;
         values[0] = RAM_W_PER_GIB * bytes / (1024.0 * 1024.0 * 1024.0);
     }
+    MachineFields machine_fields() const noexcept override { return {false, m_scope != Scope::process}; }
     std::string source() const override {
         return fmt::format("ram-model({} W/GiB of {}; estimated)", RAM_W_PER_GIB,
                            m_scope == Scope::process ? "tree resident memory" : "machine used memory");

@@ -67,4 +67,10 @@ SensorSet build_sensors(const sys::FsRoot& fs, const sys::FileReader& reader, Sc
     return set;
 }
 
+MachineFields machine_fields(const SensorSet& set) noexcept {
+    MachineFields f;
+    for (const auto& s : set.sensors) f = f | s->machine_fields();
+    return f;
+}
+
 }  // namespace eco2::detail

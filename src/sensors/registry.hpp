@@ -28,4 +28,8 @@ struct SensorSet {
 SensorSet build_sensors(const sys::FsRoot& fs, const sys::FileReader& reader, Scope scope,
                         const NvmlOptions& nvml);
 
+/// The machine-wide TreeSample fields the set's sensors read. The tracker reads what these and the
+/// accumulator (Accumulator::machine_fields) need, and nothing more.
+MachineFields machine_fields(const SensorSet& set) noexcept;
+
 }  // namespace eco2::detail

@@ -41,14 +41,24 @@ struct Channel {
 struct TreeSample {
     double t = 0.0;                  ///< steady-clock time, s
     double tree_cpu_s = 0.0;         ///< cumulative CPU time of the tracked tree, s (monotone)
-    double machine_busy_s = 0.0;     ///< cumulative busy CPU time of all CPUs, s
+    double machine_busy_s = 0.0;     ///< cumulative busy CPU time of all CPUs, s (NaN: not read)
     double tree_rss_bytes = 0.0;     ///< resident memory of the live tree
-    double machine_used_bytes = 0.0; ///< MemTotal - MemAvailable
+    double machine_used_bytes = 0.0; ///< MemTotal - MemAvailable (NaN: not read, see MachineFields)
     std::vector<pid_t> pids;         ///< live tracked processes
     /// Whether the tree fields above were read at t. The tree is read at most every 100 ms (reading 50
     /// processes' stat files costs ~0.2 ms); between reads they keep their last values and only t moves.
     bool fresh = true;
 };
+
+/// The machine-wide fields of TreeSample that something uses. ProcessTree reads only those: each is one more
+/// procfs read per tree sample (/proc/stat, /proc/meminfo); in process scope without RAPL nothing uses them.
+struct MachineFields {
+    bool busy = false;    ///< machine_busy_s
+    bool memory = false;  ///< machine_used_bytes
+};
+inline MachineFields operator|(MachineFields a, MachineFields b) noexcept {
+    return {a.busy || b.busy, a.memory || b.memory};
+}
 
 /// Counts read failures of a sensor; keeps the first message. Thread-safe.
 class FailureLog {
@@ -76,6 +86,8 @@ public:
     /// Low-rate work (NVML process lists). For each process_list channel, sets used[i] to whether a tracked
     /// process used that device since the previous slow_update. Called from the sampler thread only.
     virtual void slow_update(const TreeSample& tree, bool* used) noexcept { (void)tree; (void)used; }
+    /// The machine-wide TreeSample fields read() uses (none by default). Fixed after construction.
+    virtual MachineFields machine_fields() const noexcept { return {}; }
     /// Where the component's energy comes from, for the record (e.g. "rapl(package-0,package-1)").
     virtual std::string source() const = 0;
     /// Whether the figures are modelled rather than read from hardware counters.

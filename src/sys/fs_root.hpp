@@ -25,9 +25,11 @@ struct FsRoot {
     std::filesystem::path cgroup2() const { return sys / "fs" / "cgroup"; }
     std::filesystem::path proc_stat() const { return proc / "stat"; }
     std::filesystem::path meminfo() const { return proc / "meminfo"; }
+    std::filesystem::path loadavg() const { return proc / "loadavg"; }
     std::filesystem::path cpuinfo() const { return proc / "cpuinfo"; }
     std::filesystem::path pid_dir(int pid) const { return proc / std::to_string(pid); }
     std::filesystem::path self_mountinfo() const { return proc / "self" / "mountinfo"; }
+    std::filesystem::path self_status() const { return proc / "self" / "status"; }
     /// The running program (a symbolic link to it).
     std::filesystem::path self_exe() const { return proc / "self" / "exe"; }
     /// Maps a mount point of the live system ("/sys/fs/cgroup") into this root; empty if outside sysfs.

@@ -69,6 +69,21 @@ TEST(Accumulator, CpuShareAttributesMachineEnergyByTreeCpuTime) {
     EXPECT_DOUBLE_EQ(acc.totals()[0], 25);
 }
 
+TEST(Accumulator, NeedsTheMachineBusyTimeOnlyForCpuShareChannels) {
+    EXPECT_TRUE(Accumulator({counter(Component::cpu, 0, Attribution::cpu_share)}).machine_fields().busy);
+    EXPECT_FALSE(Accumulator({counter(Component::cpu, 0, Attribution::cpu_share)}).machine_fields().memory);
+    Accumulator direct({counter(Component::cpu), power(Component::ram)});
+    EXPECT_FALSE(direct.machine_fields().busy);
+    EXPECT_FALSE(direct.machine_fields().memory);
+    // Without cpu_share channels the machine fields are not read (NaN) and change nothing.
+    double v[2] = {10, 2};
+    direct.begin(at(0, 0, std::nan("")), v);
+    v[0] = 30;
+    auto added = direct.update(at(1, 1, std::nan("")), v);
+    EXPECT_DOUBLE_EQ(added[index_of(Component::cpu)], 20);
+    EXPECT_DOUBLE_EQ(added[index_of(Component::ram)], 2);
+}
+
 TEST(Accumulator, FailedCounterReadIsCountedWhenReadsResume) {
     Accumulator acc({counter(Component::cpu)});
     double e = 10;

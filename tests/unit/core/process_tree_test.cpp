@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <csignal>
 #include <thread>
 
 #include "../test_util.hpp"
@@ -41,10 +43,23 @@ struct FakeProc {
         set(pid, "");
         std::filesystem::remove_all(dir / ("proc/" + std::to_string(pid)));
     }
-    ProcessTree tree(int root) {
-        return ProcessTree(sys::FsRoot{dir / "proc", dir / "sys"}, ProcessTree::Options{root, false, 256});
+    ProcessTree tree(int root, MachineFields machine = {true, true}) {
+        return ProcessTree(sys::FsRoot{dir / "proc", dir / "sys"},
+                           ProcessTree::Options{root, false, 256, machine});
+    }
+    // /proc/loadavg's last allocated pid, and a /proc/self/status that puts us in procfs's pid namespace
+    // (nspid_levels = 1; more: procfs belongs to a namespace above ours).
+    void set_last_pid(int pid, int nspid_levels = 1) {
+        write_file(dir / "proc/loadavg", "0.10 0.20 0.30 1/90 " + std::to_string(pid) + "\n");
+        std::string nspid = "NSpid:";
+        for (int i = 0; i < nspid_levels; ++i) nspid += "\t" + std::to_string(4242 - i);
+        write_file(dir / "proc/self/status", "Name:\teco2\nPid:\t4242\n" + nspid + "\n");
     }
 };
+
+bool tracks(const TreeSample& s, pid_t pid) {
+    return std::find(s.pids.begin(), s.pids.end(), pid) != s.pids.end();
+}
 
 double ticks(double n, const ProcessTree& t) { return n / t.ticks_per_second(); }
 
@@ -123,6 +138,151 @@ TEST(ProcessTree, ProbeNamesAMissingProcess) {
     ProbeReport r = tree.probe();
     EXPECT_EQ(r.status, ProbeStatus::failed);
     EXPECT_NE(r.reason.find("4242"), std::string::npos);
+}
+
+TEST(ProcessTree, MachineFiguresAreReadOnlyWhenAsked) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 10, 0, 0, 0));
+    ProcessTree both = p.tree(100);
+    ProcessTree busy_only = p.tree(100, {true, false});
+    ProcessTree none = p.tree(100, {false, false});
+    TreeSample s;
+    both.sample(0, true, s);
+    EXPECT_DOUBLE_EQ(s.machine_busy_s, 1000 / both.ticks_per_second());
+    EXPECT_DOUBLE_EQ(s.machine_used_bytes, 600.0 * 1024);
+    busy_only.sample(0, true, s);
+    EXPECT_DOUBLE_EQ(s.machine_busy_s, 1000 / both.ticks_per_second());
+    EXPECT_TRUE(std::isnan(s.machine_used_bytes));
+    // Not read at all: without the files there is no failure.
+    std::filesystem::remove(p.dir / "proc/stat");
+    std::filesystem::remove(p.dir / "proc/meminfo");
+    none.sample(0, true, s);
+    none.sample(1, true, s);
+    EXPECT_TRUE(std::isnan(s.machine_busy_s));
+    EXPECT_TRUE(std::isnan(s.machine_used_bytes));
+    EXPECT_EQ(none.failures().count(), 0u);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, 0);
+    ProcessTree asks = p.tree(100);  // one that does read them fails
+    asks.sample(0, true, s);
+    EXPECT_EQ(asks.failures().count(), 2u);
+}
+
+TEST(ProcessTree, ScanIsSkippedWhileNoPidIsAllocated) {
+    FakeProc p;
+    p.set_last_pid(100);
+    p.set(100, stat_line(100, 1, 10, 0, 0, 0));
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    EXPECT_EQ(tree.scans(), 1u);
+    tree.sample(0.25, true, s);  // the check after a change scans once more
+    EXPECT_EQ(tree.scans(), 2u);
+    tree.sample(0.5, true, s);
+    tree.sample(0.75, true, s);
+    EXPECT_EQ(tree.scans(), 2u);
+    // A fork allocates a pid: the next check scans and finds the child.
+    p.set(101, stat_line(101, 100, 3, 0, 0, 0));
+    p.set_last_pid(101);
+    tree.sample(1.0, true, s);
+    EXPECT_EQ(tree.scans(), 3u);
+    EXPECT_TRUE(tracks(s, 101));
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(3, tree));
+    tree.sample(1.25, true, s);
+    tree.sample(1.5, true, s);
+    EXPECT_EQ(tree.scans(), 4u);
+    // Pids wrap around pid_max: a smaller number is a change like any other.
+    p.set(301, stat_line(301, 101, 2, 0, 0, 0));
+    p.set_last_pid(301);
+    tree.sample(1.75, true, s);
+    EXPECT_TRUE(tracks(s, 301));
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(5, tree));
+    // discover=false never scans.
+    p.set_last_pid(302);
+    tree.sample(2.0, false, s);
+    EXPECT_EQ(tree.scans(), 5u);
+}
+
+// The kernel allocates a pid a moment before the process shows in /proc: the scan made when the last pid
+// moved can miss it, and the next check finds it although the last pid has not moved since.
+TEST(ProcessTree, ProcessShownAfterItsPidMovedIsFoundByTheNextCheck) {
+    FakeProc p;
+    p.set_last_pid(100);
+    p.set(100, stat_line(100, 1, 10, 0, 0, 0));
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    tree.sample(0.25, true, s);
+    tree.sample(0.5, true, s);
+    ASSERT_EQ(tree.scans(), 2u);
+    p.set_last_pid(101);  // allocated, not in /proc yet
+    tree.sample(0.75, true, s);
+    EXPECT_EQ(tree.scans(), 3u);
+    EXPECT_FALSE(tracks(s, 101));
+    p.set(101, stat_line(101, 100, 4, 0, 0, 0));
+    tree.sample(1.0, true, s);
+    EXPECT_EQ(tree.scans(), 4u);
+    EXPECT_TRUE(tracks(s, 101));
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(4, tree));
+}
+
+// Even if the last pid came back to the same value (a full lap of the pid range between two checks, or a
+// privileged write to ns_last_pid), a full scan is made every 5 s.
+TEST(ProcessTree, FullScanAtLeastEveryFiveSeconds) {
+    FakeProc p;
+    p.set_last_pid(100);
+    p.set(100, stat_line(100, 1, 10, 0, 0, 0));
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    tree.sample(0.25, true, s);
+    p.set(101, stat_line(101, 100, 4, 0, 0, 0));  // last pid unchanged
+    for (double t = 0.5; t < 5.25; t += 0.25) tree.sample(t, true, s);
+    EXPECT_EQ(tree.scans(), 2u);
+    EXPECT_FALSE(tracks(s, 101));
+    tree.sample(5.25, true, s);
+    EXPECT_EQ(tree.scans(), 3u);
+    EXPECT_TRUE(tracks(s, 101));
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(4, tree));
+}
+
+TEST(ProcessTree, EveryCheckScansWithoutAUsableLastPid) {
+    // procfs of another pid namespace than ours (NSpid lists two levels): loadavg's last pid is not its own.
+    FakeProc other_ns;
+    other_ns.set_last_pid(100, 2);
+    other_ns.set(100, stat_line(100, 1, 10, 0, 0, 0));
+    // No loadavg at all (the fake trees of the other tests, or procfs mounted with subset=pid).
+    FakeProc no_loadavg;
+    no_loadavg.set(100, stat_line(100, 1, 10, 0, 0, 0));
+    for (FakeProc* p : {&other_ns, &no_loadavg}) {
+        ProcessTree tree = p->tree(100);
+        TreeSample s;
+        for (int i = 0; i < 4; ++i) tree.sample(i * 0.25, true, s);
+        EXPECT_EQ(tree.scans(), 4u);
+    }
+}
+
+// Live: a child started after quiet checks (whose scans may be skipped) is still found at the next check.
+TEST(ProcessTree, ChildStartedLaterIsDiscoveredOnTheLiveSystem) {
+    std::vector<char*> argv{const_cast<char*>("sh"), const_cast<char*>("-c"),
+                            const_cast<char*>("sleep 0.6; sleep 5 & wait"), nullptr};
+    pid_t child = 0;
+    ASSERT_EQ(::posix_spawnp(&child, "sh", nullptr, nullptr, argv.data(), environ), 0);
+    ProcessTree tree(sys::FsRoot::live(), ProcessTree::Options{child, true, 256});
+    TreeSample s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    tree.sample(0, true, s);
+    const std::vector<pid_t> first = s.pids;  // sh and `sleep 0.6`
+    pid_t later = 0;
+    for (int i = 1; i <= 40 && later == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        tree.sample(i * 0.1, true, s);
+        for (pid_t pid : s.pids)
+            if (std::find(first.begin(), first.end(), pid) == first.end()) later = pid;
+    }
+    EXPECT_NE(later, 0) << "`sleep 5` was not discovered";
+    if (later != 0) ::kill(later, SIGKILL);
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
 }
 
 // Real processes: many short-lived CPU-burning grandchildren, each living less than one sample period,

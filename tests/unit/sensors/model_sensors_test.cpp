@@ -117,6 +117,11 @@ TEST(ModelSensors, CpuEnergyIsTdpTimesCpuTimeOverOnlineCpus) {
     EXPECT_DOUBLE_EQ(v, 120 * 2.0 / 8);
     machine->read(t, &v);
     EXPECT_DOUBLE_EQ(v, 120 * 6.0 / 8);
+    // Only the machine scope needs /proc/stat read.
+    EXPECT_FALSE(process->machine_fields().busy);
+    EXPECT_FALSE(process->machine_fields().memory);
+    EXPECT_TRUE(machine->machine_fields().busy);
+    EXPECT_FALSE(machine->machine_fields().memory);
     EXPECT_TRUE(process->estimated());
     EXPECT_NE(process->source().find("estimated"), std::string::npos);
 }
@@ -132,5 +137,10 @@ TEST(ModelSensors, RamPowerIs0375WattPerGiB) {
     EXPECT_DOUBLE_EQ(w, 1.5);
     machine->read(t, &w);
     EXPECT_DOUBLE_EQ(w, 6.0);
+    // Only the machine scope needs /proc/meminfo read.
+    EXPECT_FALSE(process->machine_fields().busy);
+    EXPECT_FALSE(process->machine_fields().memory);
+    EXPECT_FALSE(machine->machine_fields().busy);
+    EXPECT_TRUE(machine->machine_fields().memory);
     EXPECT_TRUE(process->estimated());
 }

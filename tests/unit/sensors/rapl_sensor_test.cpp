@@ -7,6 +7,7 @@
 
 #include "../test_util.hpp"
 #include "core/accumulator.hpp"
+#include "sensors/registry.hpp"
 
 using namespace eco2;
 using namespace eco2::detail;
@@ -59,6 +60,27 @@ TEST(Rapl, ProcessScopeAttributesByCpuShare) {
     ASSERT_TRUE(p.package);
     EXPECT_EQ(p.package->channels()[0].attribution, Attribution::cpu_share);
     EXPECT_NE(p.package->source().find("process share"), std::string::npos);
+}
+
+// Which machine-wide figures (/proc/stat, /proc/meminfo) the tracker reads with each set of sensors.
+TEST(Rapl, MachineFiguresNeededByEachScope) {
+    auto needs = [](const char* fixture, Scope scope) {
+        NvmlOptions nvml;
+        nvml.library = "/nonexistent/libnvidia-ml.so.1";
+        SensorSet set =
+            build_sensors(roots(eco2::test::fixture(fixture)), sys::default_reader(), scope, nvml);
+        std::vector<Channel> channels;
+        for (const auto& s : set.sensors)
+            channels.insert(channels.end(), s->channels().begin(), s->channels().end());
+        MachineFields f = machine_fields(set) | Accumulator(channels).machine_fields();
+        return std::pair(f.busy, f.memory);
+    };
+    // Process scope: the TDP model uses the tree's CPU time, RAPL's process share the machine's busy time.
+    EXPECT_EQ(needs("no_rapl", Scope::process), std::pair(false, false));
+    EXPECT_EQ(needs("rapl_2socket_dram", Scope::process), std::pair(true, false));
+    // Machine scope: the models use the machine's figures; RAPL (packages and DRAM) uses none.
+    EXPECT_EQ(needs("no_rapl", Scope::machine), std::pair(true, true));
+    EXPECT_EQ(needs("rapl_2socket_dram", Scope::machine), std::pair(false, false));
 }
 
 TEST(Rapl, PermissionDeniedSaysHowToFixAndKeepsTheTdp) {
