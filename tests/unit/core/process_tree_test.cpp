@@ -52,7 +52,10 @@ struct FakeProc {
     void set_last_pid(int pid, int nspid_levels = 1) {
         write_file(dir / "proc/loadavg", "0.10 0.20 0.30 1/90 " + std::to_string(pid) + "\n");
         std::string nspid = "NSpid:";
-        for (int i = 0; i < nspid_levels; ++i) nspid += "\t" + std::to_string(4242 - i);
+        for (int i = 0; i < nspid_levels; ++i) {
+            nspid += '\t';  // appended apart: GCC 12 warns falsely (-Wrestrict) on "\t" + std::string
+            nspid += std::to_string(4242 - i);
+        }
         write_file(dir / "proc/self/status", "Name:\teco2\nPid:\t4242\n" + nspid + "\n");
     }
 };
