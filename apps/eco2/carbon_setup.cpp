@@ -46,7 +46,8 @@ std::vector<carbon::RegionSetting> region_settings(const Options& o) {
 
 bool carbon_needs_checking(const Options& o) {
     return o.given.count("region") > 0 || !o.intensity_table.empty() || !o.intensity_series.empty() ||
-           o.year.has_value() || o.marginal || !o.tariff.empty();
+           o.year.has_value() || o.marginal || !o.tariff.empty() ||
+           o.geolocate;  // a request of up to --geolocate-timeout: before the tracker starts, so no energy is missed
 }
 
 CarbonSetup setup_carbon(const Options& o, const CarbonContext& ctx, bool full_chain) {

@@ -39,9 +39,9 @@ struct CarbonSetup {
 };
 
 /// Whether the options name something setup_carbon() could reject: a region (at any level), a user table, an
-/// intensity series, a year, marginal values or a tariff. `eco2 run` checks those before it starts the command,
-/// so that a mistake stops it first; without them it starts the command at once and resolves the location
-/// (time zone, geolocation) and the value while the command runs.
+/// intensity series, a year, marginal values or a tariff; or that may take long (--geolocate). `eco2 run` does
+/// those before it starts the command, so that a mistake stops it first; without them it starts the command at
+/// once and resolves the location (time zone) and the value while the command runs.
 bool carbon_needs_checking(const Options& options);
 
 /// Builds the setup. full_chain: run the location chain to the end even when the value is given (eco2 where
