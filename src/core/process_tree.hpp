@@ -48,7 +48,7 @@ public:
 
     /// Samples the tree (and /proc/stat, /proc/meminfo as Options::machine says) at steady time t.
     /// discover=true scans /proc for new processes, unless no pid was allocated since the scans before (see
-    /// discover() in process_tree.cpp); discover=false skips the scan (a new process's time is still counted
+    /// scan_needed() in process_tree.cpp); discover=false skips the scan (a new process's time is still counted
     /// in full once it is discovered). Never throws; read failures are logged in failures().
     void sample(double t, bool discover, TreeSample& out) noexcept;
 
