@@ -136,8 +136,8 @@ NvmlReturn list_processes(NvmlReturn (*fn)(NvmlDevice, unsigned int*, Info*), Nv
     return NVML_ERROR_INSUFFICIENT_SIZE;
 }
 
-// Whether a listed pid (NVML's: the initial pid namespace's) is one of `pids` (sorted): the tracked pids, and
-// under PidMapping::nspid their NSpid entries too.
+// Whether a listed pid (NVML's: the initial pid namespace's) is one of `pids` (sorted): the tracked pids, or
+// under PidMapping::nspid their outermost NSpid entries (see NvmlSensor::match_set).
 template <typename Info>
 bool any_tracked(const std::vector<Info>& infos, unsigned int n, const std::vector<pid_t>& pids) noexcept {
     for (unsigned int k = 0; k < n; ++k) {
