@@ -905,6 +905,24 @@ TEST_F(NvmlFakeLibrary, MigAndWholeGpusTogether) {
     EXPECT_DOUBLE_EQ(v[1], 50.0);  // gpu1 whole (power)
 }
 
+TEST_F(NvmlFakeLibrary, MigFoundAmongEachGpusMigDevicesWithoutHandleByUuid) {
+    mig_scenario(dir);
+    std::string error;
+    bool not_found = false;
+    std::optional<NvmlLibrary> lib = NvmlLibrary::open(ECO2_FAKE_NVML, error, not_found);
+    ASSERT_TRUE(lib) << error;
+    NvmlApi api = lib->api();
+    ASSERT_NE(api.device_get_handle_by_uuid, nullptr);  // the fake has it: drop it, as older drivers lack it
+    api.device_get_handle_by_uuid = nullptr;
+    NvmlOptions options;
+    options.scope = Scope::machine;
+    options.cuda_visible_devices = "MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+    auto s = make_nvml_sensor(api, options, report);
+    ASSERT_NE(s, nullptr) << report.reason;
+    EXPECT_EQ(report.channels, (Ids{"nvml.gpu.0"}));
+    EXPECT_NEAR(read_all(*s)[0], 1000.0 * 3.0 / 7.0, 1e-9);
+}
+
 TEST_F(NvmlFakeLibrary, OldStyleMigIdNamesTheParentAndInstances) {
     mig_scenario(dir);
     auto s = make(Scope::machine, "MIG-GPU-5d8c3a2e-1f4b-4c9e-9a7d-0b1e2f3a4b5c/5/0");
