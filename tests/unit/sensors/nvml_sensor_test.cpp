@@ -3,8 +3,6 @@
 
 #include "sensors/nvml_sensor.hpp"
 
-#include "core/accumulator.hpp"
-
 #include <dlfcn.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -19,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/accumulator.hpp"
 
 using namespace eco2;
 using namespace eco2::detail;
@@ -764,8 +764,8 @@ TEST_F(NvmlFakeLibrary, CudaVisibleDevicesByUuidPrefix) {
 
 // ------------------------------------------------------------------ process-scope attribution over time
 
-// Drives the fake's timeline with an injected clock (its `clock` file) the way the tracker does: a reading every
-// 0.1 s, process lists at the start, every 0.5 s and at the end. Returns the GPU energy attributed, J.
+// Drives the fake's timeline with an injected clock (its `clock` file) the way the tracker does: a reading
+// every 0.1 s, process lists at the start, every 0.5 s and at the end. Returns the GPU energy attributed, J.
 double simulate_run(const fs::path& fdir, Sensor& s, const std::vector<pid_t>& tracked, double until_s,
                     double period_s = 0.1, double check_s = 0.5) {
     auto at = [&](double t) { write_file(fdir / "clock", std::to_string(1000.0 + t) + "\n"); };
@@ -890,7 +890,8 @@ TEST_F(NvmlFakeLibrary, MigSlicesOfOneGpuAreNeverCountedBeyondTheGpu) {
     EXPECT_THAT(s->source(), HasSubstr("gpu0 MIG 7/7"));
     EXPECT_DOUBLE_EQ(read_all(*s)[0], 1000.0);
 
-    auto two = make(Scope::machine, "MIG-11111111-2222-3333-4444-555555555555,MIG-fa4e0000-0000-0000-0000-000000000004");
+    auto two = make(Scope::machine,
+                    "MIG-11111111-2222-3333-4444-555555555555,MIG-fa4e0000-0000-0000-0000-000000000004");
     ASSERT_NE(two, nullptr) << report.reason;
     EXPECT_NEAR(read_all(*two)[0], 1000.0 * 6.0 / 7.0, 1e-9);
 }
@@ -952,17 +953,20 @@ TEST_F(NvmlFakeLibrary, MigSliceSizeUnknownCountsTheWholeGpuAndSaysSo) {
 
 TEST(NvmlCudaDeviceOrder, PciBusIdIsNvmlOrderFastestFirstIsEstimated) {
     std::string note;
-    EXPECT_EQ(cuda_device_order(std::string("PCI_BUS_ID"), {1, 5, 3}, note), (std::vector<unsigned int>{0, 1, 2}));
+    EXPECT_EQ(cuda_device_order(std::string("PCI_BUS_ID"), {1, 5, 3}, note),
+              (std::vector<unsigned int>{0, 1, 2}));
     EXPECT_TRUE(note.empty());
     EXPECT_EQ(cuda_device_order(std::nullopt, {1, 5, 3}, note), (std::vector<unsigned int>{1, 2, 0}));
     EXPECT_THAT(note, HasSubstr("FASTEST_FIRST order, estimated"));
     note.clear();
-    EXPECT_EQ(cuda_device_order(std::string("FASTEST_FIRST"), {2, 2, 2}, note), (std::vector<unsigned int>{0, 1, 2}));
+    EXPECT_EQ(cuda_device_order(std::string("FASTEST_FIRST"), {2, 2, 2}, note),
+              (std::vector<unsigned int>{0, 1, 2}));
     EXPECT_TRUE(note.empty());  // identical GPUs: the PCI bus order
     EXPECT_EQ(cuda_device_order(std::nullopt, {2, 0, 9}, note), (std::vector<unsigned int>{0, 1, 2}));
     EXPECT_THAT(note, HasSubstr("PCI bus order"));
     note.clear();
-    EXPECT_EQ(cuda_device_order(std::nullopt, {4, 9, 4}, note), (std::vector<unsigned int>{1, 0, 2}));  // stable
+    EXPECT_EQ(cuda_device_order(std::nullopt, {4, 9, 4}, note),
+              (std::vector<unsigned int>{1, 0, 2}));  // stable
 }
 
 TEST_F(NvmlFakeLibrary, CudaDeviceOrderDecidesWhichGpuAnIndexNames) {
@@ -989,14 +993,15 @@ TEST_F(NvmlFakeLibrary, CudaDeviceOrderDecidesWhichGpuAnIndexNames) {
 // ------------------------------------------------------------------ pid namespaces
 
 TEST(NvmlPidNamespaces, NspidLineAndNamespaceKind) {
-    EXPECT_EQ(parse_status_nspid("Name:\tx\nNSpid:\t4242\t17\t5\nNSsid:\t1\n"), (std::vector<pid_t>{4242, 17, 5}));
+    EXPECT_EQ(parse_status_nspid("Name:\tx\nNSpid:\t4242\t17\t5\nNSsid:\t1\n"),
+              (std::vector<pid_t>{4242, 17, 5}));
     EXPECT_EQ(parse_status_nspid("Name:\tx\nNSpid:\t31\n"), (std::vector<pid_t>{31}));
     EXPECT_TRUE(parse_status_nspid("Name:\tx\n").empty());
     EXPECT_TRUE(parse_status_nspid("NSpid:\t12x\n").empty());
     using Kind = NvmlOptions::PidMapping::Kind;
-    EXPECT_EQ(pid_mapping_kind("pid:[4026531836]", 1), Kind::same);  // the initial pid namespace
-    EXPECT_EQ(pid_mapping_kind("", std::nullopt), Kind::same);        // unknown: as before
-    EXPECT_EQ(pid_mapping_kind("pid:[4026532999]", 2), Kind::nspid);  // a procfs of an outer namespace
+    EXPECT_EQ(pid_mapping_kind("pid:[4026531836]", 1), Kind::same);          // the initial pid namespace
+    EXPECT_EQ(pid_mapping_kind("", std::nullopt), Kind::same);               // unknown: as before
+    EXPECT_EQ(pid_mapping_kind("pid:[4026532999]", 2), Kind::nspid);         // a procfs of an outer namespace
     EXPECT_EQ(pid_mapping_kind("pid:[4026532999]", 1), Kind::unresolvable);  // a container's own procfs
 }
 
