@@ -18,7 +18,8 @@ and a Pythonic one::
         train()
     print(t.result.co2_kg, t.result.cpu.joules, t.result.cpu.source)
 
-See docs/python.md.
+CodeCarbon's API is eco2.codecarbon (`from eco2.codecarbon import EmissionsTracker`), and `%load_ext eco2` gives
+IPython/Jupyter the %%eco2 cell magic. See docs/python.md and docs/codecarbon.md.
 """
 
 from ._core import (
@@ -42,6 +43,18 @@ from ._summary import FileDoesNotExistsError, NotNeededExtensionError, summary
 from ._tracker import IncorrectMethodSequenceError, Tracker, available_devices, probe_sensors, track
 
 __version__ = version()
+
+
+def load_ipython_extension(ipython):  # `%load_ext eco2`: the %%eco2 and %eco2_start/%eco2_stop magics
+    from ._ipython import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from ._ipython import unload_ipython_extension as unload
+
+    unload(ipython)
 
 __all__ = [
     "BudgetExceeded",
