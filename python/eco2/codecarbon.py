@@ -254,6 +254,8 @@ class EmissionsTracker:
         self._output_dir = os.fspath(output_dir) if output_dir is not None else "."
         self._output_file = os.fspath(output_file) if output_file is not None else "emissions.csv"
         self._save_to_file = True if save_to_file is None else bool(save_to_file)
+        if self._save_to_file:  # CodeCarbon fails at stop() on a missing folder; eco2 makes it now
+            os.makedirs(self._output_dir, exist_ok=True)
         self._on_csv_write = on_csv_write or "append"
         if self._on_csv_write not in ("append", "update"):
             raise ValueError(f"on_csv_write must be 'append' or 'update', not {on_csv_write!r}")
