@@ -335,6 +335,11 @@ const OptionRow OPTIONS[] = {
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_option(r.flags, o.gpu, h);
      }},
+    {"--list", nullptr, nullptr, Kind::boolean, ESTIMATE,
+     "list the accelerators --gpu knows, with their board power and its source",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_flag(r.flags, o.list, h);
+     }},
     {"--gpus", nullptr, nullptr, Kind::integer, ESTIMATE, "number of accelerators (default 1)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_option(r.flags, o.gpus, h)->check(num::Range(1, 1000000));
@@ -789,7 +794,7 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
         return fail(fmt::format("both --intensity ({}) and --intensity-series ({}) are given: choose one",
                                 fixed->origin, series->origin));
 
-    if (sub->command == Command::estimate) {
+    if (sub->command == Command::estimate && !o.list) {
         const bool hardware =
             !o.gpu.empty() || o.gpu_watts || !o.cpu.empty() || o.cpu_cores > 0 || o.memory_gb > 0;
         if (o.energy_kwh && (hardware || o.hours))

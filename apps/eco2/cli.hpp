@@ -91,6 +91,7 @@ struct Options {
     std::string query;             ///< eco2 regions QUERY
 
     // eco2 estimate
+    bool list = false;  ///< eco2 estimate --list: the accelerator table
     std::string gpu;
     int gpus = 1;
     std::optional<double> gpu_watts;

@@ -252,3 +252,33 @@ TEST(ZoneListing, SearchByCountryOrText) {
         std::any_of(text.begin(), text.end(), [](const ZoneInfo* z) { return z->key == "US-FLA-FPL"; }));
     EXPECT_EQ(db().search("").size(), db().zones().size());
 }
+
+TEST(CloudRegions, ProviderRegionNamesResolveToTheZoneWhereTheProviderSaysTheyAre) {
+    EXPECT_EQ(db().resolve("us-east-1").zone->key, "US-MIDA-PJM");
+    EXPECT_EQ(db().resolve("aws:us-west-2").zone->key, "US-NW-BPAT");
+    EXPECT_EQ(db().resolve("gcp:europe-west4").zone->key, "NL");
+    EXPECT_EQ(db().resolve("Google europe-west4").zone->key, "NL");
+    EXPECT_EQ(db().resolve("westeurope").zone->key, "NL");
+    EXPECT_EQ(db().resolve("AZURE:WestUS2").zone->key, "US-NW-GCPD");
+    const ZoneMatch m = db().resolve("us-east-1");
+    EXPECT_NE(m.via.find("AWS region us-east-1 (US East (N. Virginia)) -> zone US-MIDA-PJM: "), std::string::npos)
+        << m.via;
+    EXPECT_NE(m.via.find("docs.aws.amazon.com"), std::string::npos) << m.via;
+    // The intensity's source names the zone's dataset and how the region was read.
+    EXPECT_NE(db().intensity("europe-west4").source.find("Google Cloud region europe-west4"), std::string::npos);
+}
+
+TEST(CloudRegions, UnknownRegionsOfAProviderSuggestTheClosest) {
+    EXPECT_NE(not_found_message("aws:us-east-7").find("did you mean us-east-1"), std::string::npos)
+        << not_found_message("aws:us-east-7");
+    EXPECT_NE(not_found_message("azure:westeurop").find("westeurope"), std::string::npos);
+    // A misspelt plain name is suggested among the other names.
+    EXPECT_NE(not_found_message("europe-west44").find("europe-west4"), std::string::npos)
+        << not_found_message("europe-west44");
+}
+
+TEST(CloudRegions, EveryRowNamesAKnownZoneAndAPublicSource) {
+    // Every row of data/cloud_regions.csv resolves (the table checks its zones) and cites an https page.
+    for (const std::string_view name : {"aws:ap-southeast-2", "gcp:asia-northeast1", "azure:swedencentral"})
+        EXPECT_NE(db().resolve(name).via.find("https://"), std::string::npos) << name;
+}
