@@ -1552,6 +1552,49 @@ US-WV,US,West Virginia,,,,
 US-WY,US,Wyoming,,,,
 )eco2csv",
     }},
+    {"us_state_zones.csv", {
+        R"eco2csv(code,zone,candidates,reason,source
+US-AL,US-SE-SOCO,US-TEN-TVA,most of Alabama is served by Alabama Power (Southern Company); the north by TVA,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-AR,US-MIDW-MISO,US-CENT-SWPP,"Entergy Arkansas, the largest utility, is in MISO; the west is in SPP","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-CT,US-NE-ISNE,,the whole state is in ISO New England,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-DC,US-MIDA-PJM,,"Pepco, in PJM, serves the District","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-DE,US-MIDA-PJM,,the state is in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-FL,US-FLA-FPL,US-FLA-FPC|US-FLA-TEC|US-FLA-JEA,"Florida Power & Light serves about half of Florida; Duke Energy Florida, Tampa Electric and JEA most of the rest","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-GA,US-SE-SOCO,,Georgia Power (Southern Company) balances the state,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-IA,US-MIDW-MISO,,"Iowa's utilities (MidAmerican, Alliant) are in MISO","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-IL,US-MIDA-PJM,US-MIDW-MISO,"northern Illinois (ComEd, Chicago) is in PJM; central and southern Illinois (Ameren) in MISO","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-IN,US-MIDW-MISO,US-MIDA-PJM,most of Indiana is in MISO; the north-east (Indiana Michigan Power) in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-KS,US-CENT-SWPP,,Kansas is in the Southwest Power Pool,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-LA,US-MIDW-MISO,,"Louisiana's utilities (Entergy, Cleco) are in MISO","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MA,US-NE-ISNE,,the whole state is in ISO New England,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MD,US-MIDA-PJM,,Maryland is in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-ME,US-NE-ISNE,,Maine is in ISO New England (but for the far north),"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MI,US-MIDW-MISO,US-MIDA-PJM,"most of Michigan (Consumers Energy, DTE) is in MISO; the south-west corner in PJM","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MN,US-MIDW-MISO,,Minnesota's utilities are in MISO,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MO,,US-MIDW-MISO|US-CENT-SWPP|US-MIDW-AECI,"St. Louis (Ameren) is in MISO, Kansas City (Evergy) in SPP, rural co-operatives in AECI","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MS,US-MIDW-MISO,US-SE-SOCO|US-TEN-TVA,"Entergy Mississippi is in MISO; the south coast (Mississippi Power) in Southern Company, the north-east in TVA","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MT,US-NW-NWMT,US-NW-WAUW,NorthWestern Energy balances most of Montana; the east is in WAPA Upper Great Plains,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-NC,,US-CAR-DUK|US-CAR-CPLE|US-CAR-CPLW,"Duke Energy Carolinas (Charlotte, the west) and Duke Energy Progress (Raleigh, the east) split the state","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-ND,,US-MIDW-MISO|US-CENT-SWPP,"the east is in MISO, the west in SPP","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-NE,US-CENT-SWPP,,Nebraska's utilities are in the Southwest Power Pool,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-NH,US-NE-ISNE,,the whole state is in ISO New England,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-NJ,US-MIDA-PJM,,New Jersey is in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-OH,US-MIDA-PJM,,Ohio's utilities are in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-OK,US-CENT-SWPP,,Oklahoma is in the Southwest Power Pool,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-OR,,US-NW-PGE|US-NW-PACW|US-NW-BPAT,"Portland is served by Portland General Electric, much of the west by PacifiCorp West, the east by BPA-area utilities","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-PA,US-MIDA-PJM,,Pennsylvania is in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-RI,US-NE-ISNE,,the whole state is in ISO New England,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-SC,,US-CAR-SC|US-CAR-SCEG|US-CAR-DUK,"Santee Cooper, Dominion Energy South Carolina (SCE&G) and Duke Energy serve parts of the state","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-SD,US-CENT-SWPP,US-MIDW-MISO,most of South Dakota is in SPP; a few utilities of the east in MISO,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-UT,US-NW-PACE,,Rocky Mountain Power (PacifiCorp East) serves most of Utah,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-VA,US-MIDA-PJM,US-CAR-CPLE,"most of Virginia (Dominion Energy, Appalachian Power) is in PJM; a corner of the south-east in Duke Energy Progress","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-VT,US-NE-ISNE,,the whole state is in ISO New England,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-WA,,US-NW-PSEI|US-NW-SCL|US-NW-BPAT|US-NW-AVA,"Seattle is served by Seattle City Light and Puget Sound Energy, Spokane by Avista, much of the rest by BPA-area utilities","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-WI,US-MIDW-MISO,,Wisconsin's utilities are in MISO,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-WV,US-MIDA-PJM,,"West Virginia's utilities (Appalachian Power, Mon Power) are in PJM","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-WY,,US-NW-PACE|US-NW-WACM,"PacifiCorp East serves most of the state, WAPA Rocky Mountain the south-east (Cheyenne)","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+)eco2csv",
+    }},
     {"zones.csv", {
         R"eco2csv(zone,country,name,display_name,aliases
 AE,AE,United Arab Emirates,,

@@ -231,6 +231,9 @@ struct ZoneDatabase::Impl {
         // data/cloud_regions.csv, read on the first lookup that is not a zone key.
         std::once_flag cloud_made;
         std::unique_ptr<const DataTable> cloud;
+        // data/us_state_zones.csv, read when a US state without a zone of its own is named.
+        std::once_flag states_made;
+        std::unique_ptr<const DataTable> states;
 
         // The name of a country by its alpha-2 code (the last row that has it), for messages: a scan will do.
         std::string_view country_name(std::string_view alpha2) const {
@@ -285,7 +288,14 @@ struct ZoneDatabase::Impl {
     // provider, or a plain name two providers use for different zones.
     std::optional<ZoneMatch> resolve_cloud(std::string_view region) const;
     ZoneMatch cloud_match(std::size_t row) const;
+
+    // US states that span zones (data/us_state_zones.csv): the best zone with the reason, or throws
+    // Error(not_found) with the likely zones; nullopt when the table has no row for the subdivision.
+    const DataTable& states() const;
+    std::optional<ZoneMatch> state_zone(std::string_view region, const Entry& e) const;
 };
+
+enum StateColumn { STATE_CODE, STATE_ZONE, STATE_CANDIDATES, STATE_REASON, STATE_SOURCE };
 
 // Columns of cloud_regions.csv.
 enum CloudColumn { CLOUD_PROVIDER, CLOUD_REGION, CLOUD_LOCATION, CLOUD_ZONE, CLOUD_REASON, CLOUD_SOURCE };
@@ -613,6 +623,48 @@ const DataTable& ZoneDatabase::Impl::cloud() const {
     return *lookup->cloud;
 }
 
+const DataTable& ZoneDatabase::Impl::states() const {
+    std::call_once(lookup->states_made, [&] {
+        auto t = std::make_unique<const DataTable>(
+            "us_state_zones.csv",
+            std::initializer_list<std::string_view>{"code", "zone", "candidates", "reason", "source"});
+        for (std::size_t i = 0; i < t->size(); ++i) {
+            std::vector<std::string_view> keys = split_aliases(t->row(i)[STATE_CANDIDATES]);
+            if (!t->row(i)[STATE_ZONE].empty()) keys.push_back(t->row(i)[STATE_ZONE]);
+            for (std::string_view k : keys)
+                if (!zone_index(k)) throw t->bad(fmt::format("line {}: unknown zone \"{}\"", t->line(i), k));
+        }
+        lookup->states = std::move(t);
+    });
+    return *lookup->states;
+}
+
+std::optional<ZoneMatch> ZoneDatabase::Impl::state_zone(std::string_view region, const Entry& e) const {
+    if (e.from_countries()) return std::nullopt;
+    const auto sub = index().subdivisions.row(e.row);
+    const DataTable& t = states();
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const auto f = t.row(i);
+        if (f[STATE_CODE] != sub[CODE]) continue;
+        std::vector<std::string> others;
+        for (std::string_view k : split_aliases(f[STATE_CANDIDATES]))
+            others.push_back(fmt::format("{} ({})", k, zones[*zone_index(k)].name));
+        if (f[STATE_ZONE].empty())
+            throw Error(Errc::not_found,
+                        fmt::format("region \"{}\": {} spans several zones: {}; the likely ones: {} (--region "
+                                    "ZONE; source: {})",
+                                    region, region_of(e), f[STATE_REASON], join_or(others), f[STATE_SOURCE]));
+        const ZoneInfo& z = zones[*zone_index(f[STATE_ZONE])];
+        return ZoneMatch{&z, fmt::format("ISO 3166-2 {} -> zone {}, the best single zone: {}{} (source: {})",
+                                         region_of(e), z.key, f[STATE_REASON],
+                                         others.empty() ? std::string()
+                                                        : fmt::format("; elsewhere in the state: {}",
+                                                                      fmt::join(others, ", ")),
+                                         f[STATE_SOURCE])};
+    }
+    return std::nullopt;
+}
+
 ZoneMatch ZoneDatabase::Impl::cloud_match(std::size_t row) const {
     const auto f = cloud().row(row);
     const ZoneInfo& z = zones[*zone_index(f[CLOUD_ZONE])];
@@ -693,6 +745,7 @@ ZoneMatch ZoneDatabase::Impl::resolve(std::string_view region) const {
     }
     if (top.size() == 1) {
         if (top[0]->zone) return ZoneMatch{&zones[*top[0]->zone], via(*top[0])};
+        if (auto m = state_zone(region, *top[0])) return *m;
         throw Error(Errc::not_found, fmt::format("region \"{}\": {}", region, no_data(*top[0])));
     }
     std::vector<std::string> options;

@@ -113,3 +113,13 @@ def test_first_run_in_utc_says_the_region_used_and_how_to_set_it_in_one_line(tmp
     assert len(warnings) == 1 and "world average" in warnings[0] and "--region" in warnings[0]
     assert len(warnings[0]) < 160, warnings[0]
     assert "  carbon  436.5 gCO2/kWh, World (world average: no region set)" in r.stderr
+
+
+def test_us_states_spanning_zones_get_the_best_zone_or_a_short_list(tmp_path):
+    r = eco2(["run", "-q", "--region", "Virginia", "--", "true"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    (row,) = rows(tmp_path / "emission.csv")
+    assert row["region/country"] == "US-MIDA-PJM"
+    assert "the best single zone: most of Virginia" in row["location_source"]
+    r = eco2(["regions", "Missouri"], tmp_path)
+    assert r.returncode != 0 and "the likely ones: US-MIDW-MISO" in r.stderr and r.stderr.count("US-") < 8

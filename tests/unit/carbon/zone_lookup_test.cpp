@@ -105,12 +105,25 @@ TEST(ZoneLookup, Iso3166_2SubdivisionsThatOneZoneStandsFor) {
 }
 
 TEST(ZoneLookup, SubdivisionSplitAmongZonesIsAnErrorNamingThem) {
-    const std::string msg = not_found_message("US-FL");
+    const std::string msg = not_found_message("AU-ACT");
     EXPECT_NE(msg.find("not covered by a single zone"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("US-FLA-FPL"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("eco2 regions AU"), std::string::npos) << msg;
+}
+
+TEST(ZoneLookup, UsStatesGetTheBestZoneWithTheReasonOrTheLikelyOnes) {
+    // Virginia: PJM, and why (issue 12: it used to say "pick one of the zones of US").
+    const ZoneMatch va = db().resolve("Virginia");
+    EXPECT_EQ(va.zone->key, "US-MIDA-PJM");
+    EXPECT_NE(va.via.find("ISO 3166-2 US-VA (Virginia) -> zone US-MIDA-PJM, the best single zone: most of Virginia"),
+              std::string::npos)
+        << va.via;
+    EXPECT_EQ(db().resolve("US-FL").zone->key, "US-FLA-FPL");
+    EXPECT_NE(db().resolve("US-FL").via.find("US-FLA-TEC"), std::string::npos);
+    // Wyoming has no best zone: a short list, not all ~60 US zones.
     const std::string wy = not_found_message("US-WY");
     EXPECT_NE(wy.find("Wyoming"), std::string::npos) << wy;
-    EXPECT_NE(wy.find("eco2 regions US"), std::string::npos) << wy;
+    EXPECT_NE(wy.find("the likely ones: US-NW-PACE (Pacificorp East) or US-NW-WACM"), std::string::npos) << wy;
+    EXPECT_NE(not_found_message("Missouri").find("US-MIDW-MISO"), std::string::npos);
 }
 
 TEST(ZoneLookup, ZoneCodeThatIsAnotherPlacesIsoCodeKeepsTheZone) {
