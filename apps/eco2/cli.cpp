@@ -696,6 +696,12 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
             if (std::string msg = unknown_option(*s, std::vector<std::string>(args.begin() + 1, args.end()));
                 !msg.empty())
                 return fail(msg);
+        if (!s && !named.empty() && named[0] == '-') {
+            const std::string near = nearest(named.substr(0, named.find('=')), {"--help", "--version"});
+            return fail(fmt::format("unknown option '{}'{}; eco2's own options are --help and --version, each "
+                                    "command has its own (eco2 COMMAND --help)",
+                                    named, near.empty() ? std::string() : fmt::format(": did you mean '{}'?", near)));
+        }
         return fail(fmt::format("{}\n  see '{}' for the options", e.what(),
                                 s ? "eco2 " + s->app->get_name() + " --help" : std::string("eco2 --help")));
     }

@@ -283,3 +283,8 @@ TEST(Cli, EstimateListNeedsNothingElse) {
     ASSERT_FALSE(p.error) << *p.error;
     EXPECT_TRUE(p.options.list);
 }
+
+TEST(Cli, UnknownTopLevelOptionSuggestsTheNearest) {
+    EXPECT_NE(error(parse({"--verison"})).find("did you mean '--version'?"), std::string::npos)
+        << error(parse({"--verison"}));
+}
