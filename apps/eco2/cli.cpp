@@ -7,8 +7,8 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <limits>
 #include <filesystem>
+#include <limits>
 
 #include "carbon/estimate.hpp"
 #include "carbon/tariff.hpp"
@@ -94,10 +94,12 @@ CLI::Validator number(double lo, double hi, bool lo_open, bool integer) {
             const char* e = b + text.size();
             if (b != e && *b == '+') ++b;
             auto [ptr, ec] = std::from_chars(b, e, v);
-            if (ec == std::errc::result_out_of_range) return fmt::format("{} is too large: give {}", text, want);
+            if (ec == std::errc::result_out_of_range)
+                return fmt::format("{} is too large: give {}", text, want);
             if (ec != std::errc{} || ptr != e || !std::isfinite(v))
                 return fmt::format("\"{}\" is not a number: give {}", text, want);
-            if (integer && v != std::floor(v)) return fmt::format("{} is not a whole number: give {}", text, want);
+            if (integer && v != std::floor(v))
+                return fmt::format("{} is not a whole number: give {}", text, want);
             if (v < lo || (lo_open && v == lo) || v > hi)
                 return fmt::format("{} is out of range: give {}", text, want);
             return {};
@@ -106,8 +108,12 @@ CLI::Validator number(double lo, double hi, bool lo_open, bool integer) {
 }
 
 constexpr double NO_MAX = std::numeric_limits<double>::max();
-CLI::Validator Range(double lo, double hi) { return number(lo, hi, false, false); }
-CLI::Validator Range(int lo, int hi) { return number(lo, hi, false, true); }
+CLI::Validator Range(double lo, double hi) {
+    return number(lo, hi, false, false);
+}
+CLI::Validator Range(int lo, int hi) {
+    return number(lo, hi, false, true);
+}
 const CLI::Validator Positive = number(0, NO_MAX, true, false);
 const CLI::Validator NonNegative = number(0, NO_MAX, false, false);
 const CLI::Validator PositiveInt = number(1, NO_MAX, false, true);
@@ -209,7 +215,8 @@ const OptionRow OPTIONS[] = {
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_flag(r.flags, o.stop_on_budget, h);
      }},
-    {"--grace", "ECO2_GRACE", "grace", Kind::number, RUN, "seconds between SIGTERM and SIGKILL of a budget stop",
+    {"--grace", "ECO2_GRACE", "grace", Kind::number, RUN,
+     "seconds between SIGTERM and SIGKILL of a budget stop",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_option(r.flags, o.grace, h)->check(num::Range(0.0, 3600.0));
      }},
@@ -529,7 +536,8 @@ std::string unknown_option(const Sub& sub, const std::vector<std::string>& args)
         names.push_back("--" + long_name(*row));
     }
     for (const std::string& a : args) {
-        if (a.size() < 2 || a[0] != '-' || (a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.')))
+        if (a.size() < 2 || a[0] != '-' ||
+            (a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.')))
             continue;
         const std::string name = a.substr(0, a.find('='));
         bool known = std::find(names.begin(), names.end(), name) != names.end();
@@ -698,9 +706,10 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
                 return fail(msg);
         if (!s && !named.empty() && named[0] == '-') {
             const std::string near = nearest(named.substr(0, named.find('=')), {"--help", "--version"});
-            return fail(fmt::format("unknown option '{}'{}; eco2's own options are --help and --version, each "
-                                    "command has its own (eco2 COMMAND --help)",
-                                    named, near.empty() ? std::string() : fmt::format(": did you mean '{}'?", near)));
+            return fail(
+                fmt::format("unknown option '{}'{}; eco2's own options are --help and --version, each "
+                            "command has its own (eco2 COMMAND --help)",
+                            named, near.empty() ? std::string() : fmt::format(": did you mean '{}'?", near)));
         }
         return fail(fmt::format("{}\n  see '{}' for the options", e.what(),
                                 s ? "eco2 " + s->app->get_name() + " --help" : std::string("eco2 --help")));
@@ -782,7 +791,9 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
             return v.find(':') == std::string::npos ? o.cloud + ":" + v : v;
         };
         if (sub->command == Command::regions) {
-            if (o.query.empty()) return fail("--cloud needs a region name to look up, e.g. 'eco2 regions --cloud aws us-east-1'");
+            if (o.query.empty())
+                return fail(
+                    "--cloud needs a region name to look up, e.g. 'eco2 regions --cloud aws us-east-1'");
             o.query = qualified(o.query);
         } else if (!o.region) {
             return fail("--cloud " + o.cloud + " needs --region NAME (e.g. --cloud aws --region us-east-1)" +

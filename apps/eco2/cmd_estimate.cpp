@@ -64,15 +64,14 @@ int cmd_estimate(const Options& o) {
                     const auto close = carbon::closest_accelerators(o.gpu);
                     std::vector<std::string> keys;
                     for (const auto& x : carbon::accelerator_table()) keys.emplace_back(x.key);
-                    throw Error(
-                        Errc::not_found,
-                        fmt::format(
-                            "unknown accelerator \"{}\"{}; known: {} (eco2 estimate --list); or give its power with "
-                            "--gpu-watts W",
-                            o.gpu,
-                            close.empty() ? std::string()
-                                          : fmt::format(" (did you mean {}?)", fmt::join(close, " or ")),
-                            fmt::join(keys, ", ")));
+                    throw Error(Errc::not_found,
+                                fmt::format("unknown accelerator \"{}\"{}; known: {} (eco2 estimate --list); "
+                                            "or give its power with --gpu-watts W",
+                                            o.gpu,
+                                            close.empty() ? std::string()
+                                                          : fmt::format(" (did you mean {}?)",
+                                                                        fmt::join(close, " or ")),
+                                            fmt::join(keys, ", ")));
                 }
                 in.gpu_watts = a->watts;
                 parts.emplace_back("gpu",

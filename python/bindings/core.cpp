@@ -146,7 +146,8 @@ eco2::TrackerConfig make_config(TrackerArgs a) {
     c.efficiency_alpha = a.efficiency_alpha;
     c.cpu_tdp_w = a.cpu_tdp;
     c.cpu_name = std::move(a.cpu_name);
-    if (c.cpu_tdp_w || !c.cpu_name.empty()) c.cpu_tdp_origin = c.cpu_tdp_w ? "cpu_tdp argument" : "cpu_name argument";
+    if (c.cpu_tdp_w || !c.cpu_name.empty())
+        c.cpu_tdp_origin = c.cpu_tdp_w ? "cpu_tdp argument" : "cpu_name argument";
     if (a.on_event && !a.on_event->is_none()) {
         std::shared_ptr<py::function> callback = hold(std::move(*a.on_event));
         c.on_event = [callback](const eco2::TrackerEvent& event) {
@@ -444,11 +445,13 @@ PYBIND11_MODULE(_core, m) {
             c.scope = eco2::parse_scope(scope);
             c.cpu_tdp_w = cpu_tdp;
             c.cpu_name = std::move(cpu_name);
-            if (cpu_tdp || !c.cpu_name.empty()) c.cpu_tdp_origin = cpu_tdp ? "cpu_tdp argument" : "cpu_name argument";
+            if (cpu_tdp || !c.cpu_name.empty())
+                c.cpu_tdp_origin = cpu_tdp ? "cpu_tdp argument" : "cpu_name argument";
             py::gil_scoped_release nogil;
             return eco2::probe_sensors(c);
         },
-        "scope"_a = "process", "cpu_tdp"_a = py::none(), "cpu_name"_a = "", "What each measurement back end reports, without starting anything.");
+        "scope"_a = "process", "cpu_tdp"_a = py::none(), "cpu_name"_a = "",
+        "What each measurement back end reports, without starting anything.");
     m.def(
         "version", [] { return std::string(eco2::version()); }, "eco2's version, 'MAJOR.MINOR.PATCH'.");
     m.attr("WORLD_AVERAGE_G_PER_KWH") = eco2::WORLD_AVERAGE_G_PER_KWH;

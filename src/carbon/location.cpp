@@ -76,7 +76,8 @@ Location resolve_location(const LocationInputs& in, const ZoneDatabase& db) {
         out.zone = m.zone->key;
         out.region_text = *s.value;
         out.source = fmt::format("{} {}", s.origin, *s.value);
-        // A cloud region's zone is eco2's reading of where the provider says the region is: the record says why.
+        // A cloud region's zone is eco2's reading of where the provider says the region is: the record says
+        // why.
         if (m.via.find(" -> zone ") != std::string::npos) out.source += ": " + m.via;
         add(s.step, StepStatus::used,
             fmt::format("{} -> {} ({}){}", *s.value, m.zone->key, m.zone->name,

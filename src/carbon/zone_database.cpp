@@ -592,8 +592,8 @@ std::string ZoneDatabase::Impl::suggestions(const std::string& folded) const {
         const std::size_t d = sys::edit_distance(folded, fold(f[CLOUD_REGION]));
         if (d <= limit)
             found.push_back({d, Tier::subdivision_name,
-                             fmt::format("{} ({} region, {})", f[CLOUD_REGION], provider_label(f[CLOUD_PROVIDER]),
-                                         f[CLOUD_ZONE]),
+                             fmt::format("{} ({} region, {})", f[CLOUD_REGION],
+                                         provider_label(f[CLOUD_PROVIDER]), f[CLOUD_ZONE]),
                              *zone_index(f[CLOUD_ZONE])});
     }
     std::sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
@@ -613,8 +613,8 @@ std::string ZoneDatabase::Impl::suggestions(const std::string& folded) const {
 const DataTable& ZoneDatabase::Impl::cloud() const {
     std::call_once(lookup->cloud_made, [&] {
         auto t = std::make_unique<const DataTable>(
-            "cloud_regions.csv", std::initializer_list<std::string_view>{"provider", "region", "location", "zone",
-                                                                         "reason", "source"});
+            "cloud_regions.csv", std::initializer_list<std::string_view>{"provider", "region", "location",
+                                                                         "zone", "reason", "source"});
         for (std::size_t i = 0; i < t->size(); ++i)
             if (!zone_index(t->row(i)[CLOUD_ZONE]))
                 throw t->bad(fmt::format("line {}: unknown zone \"{}\"", t->line(i), t->row(i)[CLOUD_ZONE]));
@@ -650,10 +650,11 @@ std::optional<ZoneMatch> ZoneDatabase::Impl::state_zone(std::string_view region,
         for (std::string_view k : split_aliases(f[STATE_CANDIDATES]))
             others.push_back(fmt::format("{} ({})", k, zones[*zone_index(k)].name));
         if (f[STATE_ZONE].empty())
-            throw Error(Errc::not_found,
-                        fmt::format("region \"{}\": {} spans several zones: {}; the likely ones: {} (--region "
-                                    "ZONE; source: {})",
-                                    region, region_of(e), f[STATE_REASON], join_or(others), f[STATE_SOURCE]));
+            throw Error(
+                Errc::not_found,
+                fmt::format("region \"{}\": {} spans several zones: {}; the likely ones: {} (--region "
+                            "ZONE; source: {})",
+                            region, region_of(e), f[STATE_REASON], join_or(others), f[STATE_SOURCE]));
         const ZoneInfo& z = zones[*zone_index(f[STATE_ZONE])];
         return ZoneMatch{&z, fmt::format("ISO 3166-2 {} -> zone {}, the best single zone: {}{} (source: {})",
                                          region_of(e), z.key, f[STATE_REASON],
@@ -669,8 +670,8 @@ ZoneMatch ZoneDatabase::Impl::cloud_match(std::size_t row) const {
     const auto f = cloud().row(row);
     const ZoneInfo& z = zones[*zone_index(f[CLOUD_ZONE])];
     return ZoneMatch{&z, fmt::format("{} region {} ({}) -> zone {}: {} (location from {})",
-                                     provider_label(f[CLOUD_PROVIDER]), f[CLOUD_REGION], f[CLOUD_LOCATION], z.key,
-                                     f[CLOUD_REASON], f[CLOUD_SOURCE])};
+                                     provider_label(f[CLOUD_PROVIDER]), f[CLOUD_REGION], f[CLOUD_LOCATION],
+                                     z.key, f[CLOUD_REASON], f[CLOUD_SOURCE])};
 }
 
 std::optional<ZoneMatch> ZoneDatabase::Impl::resolve_cloud(std::string_view region) const {
@@ -687,14 +688,16 @@ std::optional<ZoneMatch> ZoneDatabase::Impl::resolve_cloud(std::string_view regi
     const DataTable& t = cloud();
     std::vector<std::size_t> hits;
     for (std::size_t i = 0; i < t.size(); ++i)
-        if ((provider.empty() || t.row(i)[CLOUD_PROVIDER] == provider) && fold(t.row(i)[CLOUD_REGION]) == name)
+        if ((provider.empty() || t.row(i)[CLOUD_PROVIDER] == provider) &&
+            fold(t.row(i)[CLOUD_REGION]) == name)
             hits.push_back(i);
     if (hits.empty()) {
         if (provider.empty()) return std::nullopt;
         std::vector<std::pair<std::size_t, std::string>> near;
         for (std::size_t i = 0; i < t.size(); ++i)
             if (t.row(i)[CLOUD_PROVIDER] == provider)
-                near.emplace_back(sys::edit_distance(name, t.row(i)[CLOUD_REGION]), std::string(t.row(i)[CLOUD_REGION]));
+                near.emplace_back(sys::edit_distance(name, t.row(i)[CLOUD_REGION]),
+                                  std::string(t.row(i)[CLOUD_REGION]));
         std::sort(near.begin(), near.end());
         std::vector<std::string> names;
         for (const auto& [d, n] : near)

@@ -86,9 +86,9 @@ CpuDescription describe_cpu(const sys::FsRoot& fs, const sys::FileReader& reader
         d.tdp_known = true;
     } else if (named) {
         d.tdp_w = named->tdp_w * d.sockets;
-        d.tdp_source = fmt::format("{} \"{}\": table {} {:g} W x {} socket{} ({})", origin, hint.name,
-                                   named->model, named->tdp_w, d.sockets, d.sockets == 1 ? "" : "s",
-                                   named->source);
+        d.tdp_source =
+            fmt::format("{} \"{}\": table {} {:g} W x {} socket{} ({})", origin, hint.name, named->model,
+                        named->tdp_w, d.sockets, d.sockets == 1 ? "" : "s", named->source);
         d.tdp_known = true;
     } else if (powercap && powercap->watts > 0) {
         d.tdp_w = powercap->watts;

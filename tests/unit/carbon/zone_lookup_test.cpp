@@ -114,7 +114,8 @@ TEST(ZoneLookup, UsStatesGetTheBestZoneWithTheReasonOrTheLikelyOnes) {
     // Virginia: PJM, and why (issue 12: it used to say "pick one of the zones of US").
     const ZoneMatch va = db().resolve("Virginia");
     EXPECT_EQ(va.zone->key, "US-MIDA-PJM");
-    EXPECT_NE(va.via.find("ISO 3166-2 US-VA (Virginia) -> zone US-MIDA-PJM, the best single zone: most of Virginia"),
+    EXPECT_NE(va.via.find(
+                  "ISO 3166-2 US-VA (Virginia) -> zone US-MIDA-PJM, the best single zone: most of Virginia"),
               std::string::npos)
         << va.via;
     EXPECT_EQ(db().resolve("US-FL").zone->key, "US-FLA-FPL");
@@ -122,7 +123,8 @@ TEST(ZoneLookup, UsStatesGetTheBestZoneWithTheReasonOrTheLikelyOnes) {
     // Wyoming has no best zone: a short list, not all ~60 US zones.
     const std::string wy = not_found_message("US-WY");
     EXPECT_NE(wy.find("Wyoming"), std::string::npos) << wy;
-    EXPECT_NE(wy.find("the likely ones: US-NW-PACE (Pacificorp East) or US-NW-WACM"), std::string::npos) << wy;
+    EXPECT_NE(wy.find("the likely ones: US-NW-PACE (Pacificorp East) or US-NW-WACM"), std::string::npos)
+        << wy;
     EXPECT_NE(not_found_message("Missouri").find("US-MIDW-MISO"), std::string::npos);
 }
 
@@ -274,11 +276,13 @@ TEST(CloudRegions, ProviderRegionNamesResolveToTheZoneWhereTheProviderSaysTheyAr
     EXPECT_EQ(db().resolve("westeurope").zone->key, "NL");
     EXPECT_EQ(db().resolve("AZURE:WestUS2").zone->key, "US-NW-GCPD");
     const ZoneMatch m = db().resolve("us-east-1");
-    EXPECT_NE(m.via.find("AWS region us-east-1 (US East (N. Virginia)) -> zone US-MIDA-PJM: "), std::string::npos)
+    EXPECT_NE(m.via.find("AWS region us-east-1 (US East (N. Virginia)) -> zone US-MIDA-PJM: "),
+              std::string::npos)
         << m.via;
     EXPECT_NE(m.via.find("docs.aws.amazon.com"), std::string::npos) << m.via;
     // The intensity's source names the zone's dataset and how the region was read.
-    EXPECT_NE(db().intensity("europe-west4").source.find("Google Cloud region europe-west4"), std::string::npos);
+    EXPECT_NE(db().intensity("europe-west4").source.find("Google Cloud region europe-west4"),
+              std::string::npos);
 }
 
 TEST(CloudRegions, UnknownRegionsOfAProviderSuggestTheClosest) {

@@ -230,14 +230,17 @@ TEST(Cli, UnknownCommandsAndOptionsSuggestTheNearest) {
     EXPECT_NE(error(run({"--regoin", "FR"})).find("unknown option '--regoin': did you mean '--region'?"),
               std::string::npos)
         << error(run({"--regoin", "FR"}));
-    EXPECT_NE(error(parse({"run", "--regoin", "FR", "true"})).find("did you mean '--region'?"), std::string::npos);
-    EXPECT_NE(error(parse({"regions", "--formt", "json"})).find("did you mean '--format'?"), std::string::npos);
+    EXPECT_NE(error(parse({"run", "--regoin", "FR", "true"})).find("did you mean '--region'?"),
+              std::string::npos);
+    EXPECT_NE(error(parse({"regions", "--formt", "json"})).find("did you mean '--format'?"),
+              std::string::npos);
     EXPECT_NE(error(parse({"estimate", "--gpuz", "2"})).find("unknown option '--gpuz'"), std::string::npos);
 }
 
 TEST(Cli, NumberErrorsSayNotANumberOrTheRangeInPlainDigits) {
     const std::string pue = error(run({}, with({{"ECO2_PUE", "abc"}})));
-    EXPECT_NE(pue.find("ECO2_PUE=abc: --pue: \"abc\" is not a number: give a number from 1 to 10"), std::string::npos)
+    EXPECT_NE(pue.find("ECO2_PUE=abc: --pue: \"abc\" is not a number: give a number from 1 to 10"),
+              std::string::npos)
         << pue;
     const std::string intensity = error(run({"--intensity", "-3"}));
     EXPECT_NE(intensity.find("-3 is out of range: give a number >= 0"), std::string::npos) << intensity;

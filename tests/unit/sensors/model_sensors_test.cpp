@@ -156,10 +156,11 @@ TEST(CpuDescription, TheUsersTdpWinsOverPowercapAndTable) {
 
 TEST(CpuDescription, TheUsersCpuNameIsLookedUpTimesSockets) {
     // no_rapl's cpuinfo says "Mystery CPU 3000" (1 socket): the name given replaces it for the table.
-    CpuDescription d = describe_cpu(roots(eco2::test::fixture("no_rapl")), sys::default_reader(), std::nullopt,
-                                    CpuHint{std::nullopt, "EPYC 7763", "--cpu-name"});
+    CpuDescription d = describe_cpu(roots(eco2::test::fixture("no_rapl")), sys::default_reader(),
+                                    std::nullopt, CpuHint{std::nullopt, "EPYC 7763", "--cpu-name"});
     EXPECT_DOUBLE_EQ(d.tdp_w, 280);
-    EXPECT_NE(d.tdp_source.find("--cpu-name \"EPYC 7763\": table epyc 7763 280 W x 1 socket"), std::string::npos)
+    EXPECT_NE(d.tdp_source.find("--cpu-name \"EPYC 7763\": table epyc 7763 280 W x 1 socket"),
+              std::string::npos)
         << d.tdp_source;
     EXPECT_THROW(describe_cpu(roots(eco2::test::fixture("no_rapl")), sys::default_reader(), std::nullopt,
                               CpuHint{std::nullopt, "EPYC 9999X", "--cpu-name"}),
