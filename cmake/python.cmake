@@ -29,5 +29,19 @@ if(ECO2_BUILD_PYTHON)
   endif()
   set(ECO2_PYTHON_INSTALL_DIR "${_eco2_python_dir}" CACHE STRING
       "Where the eco2 Python package is installed, relative to CMAKE_INSTALL_PREFIX")
+  # Say which interpreter the module is for, and warn when the python3 a user runs first is another one (a
+  # pyenv, conda or venv python3 would not import it).
+  find_program(_eco2_path_python3 NAMES python3 NO_CACHE)
+  message(STATUS "eco2 Python module: for ${Python3_EXECUTABLE} (Python ${Python3_VERSION}); another: "
+                 "-DPython3_EXECUTABLE=/path/to/python3")
+  if(_eco2_path_python3)
+    file(REAL_PATH "${_eco2_path_python3}" _eco2_path_real)
+    file(REAL_PATH "${Python3_EXECUTABLE}" _eco2_chosen_real)
+    if(NOT _eco2_path_real STREQUAL _eco2_chosen_real)
+      message(NOTICE "eco2: the python3 first on PATH is ${_eco2_path_python3}, not ${Python3_EXECUTABLE} that the "
+                     "Python module is built for: run scripts with ${Python3_EXECUTABLE}, or configure with "
+                     "-DPython3_EXECUTABLE=${_eco2_path_python3} to build for it")
+    endif()
+  endif()
   add_subdirectory(python)
 endif()

@@ -4,7 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "carbon/estimate.hpp"
 #include "carbon/tariff.hpp"
@@ -62,6 +66,61 @@ std::string validate_clock(const std::string& text) {
     }
 }
 
+// Number checks whose messages people can read: "abc" is not a number; -3 is too small: give a number >= 0
+// (plain digits: never CLI11's "0 to 1.79769e+308").
+namespace num {
+
+std::string plain(double v) {
+    if (std::abs(v) < 1e15 && v == std::floor(v)) return fmt::format("{:.0f}", v);
+    std::string s = fmt::format("{:.9f}", v);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+}
+
+CLI::Validator number(double lo, double hi, bool lo_open, bool integer) {
+    std::string want;
+    const char* what = integer ? "a whole number" : "a number";
+    if (hi < 1e300)
+        want = fmt::format("{} from {} to {}", what, plain(lo), plain(hi));
+    else
+        want = fmt::format("{} {} {}", what, lo_open ? ">" : ">=", plain(lo));
+    const std::string desc = hi < 1e300 ? fmt::format("{}..{}", plain(lo), plain(hi))
+                                        : fmt::format("{}{}", lo_open ? ">" : ">=", plain(lo));
+    return CLI::Validator(
+        [=](const std::string& text) -> std::string {
+            double v = 0;
+            const char* b = text.data();
+            const char* e = b + text.size();
+            if (b != e && *b == '+') ++b;
+            auto [ptr, ec] = std::from_chars(b, e, v);
+            if (ec == std::errc::result_out_of_range)
+                return fmt::format("{} is too large: give {}", text, want);
+            if (ec != std::errc{} || ptr != e || !std::isfinite(v))
+                return fmt::format("\"{}\" is not a number: give {}", text, want);
+            if (integer && v != std::floor(v))
+                return fmt::format("{} is not a whole number: give {}", text, want);
+            if (v < lo || (lo_open && v == lo) || v > hi)
+                return fmt::format("{} is out of range: give {}", text, want);
+            return {};
+        },
+        desc);
+}
+
+constexpr double NO_MAX = std::numeric_limits<double>::max();
+CLI::Validator Range(double lo, double hi) {
+    return number(lo, hi, false, false);
+}
+CLI::Validator Range(int lo, int hi) {
+    return number(lo, hi, false, true);
+}
+const CLI::Validator Positive = number(0, NO_MAX, true, false);
+const CLI::Validator NonNegative = number(0, NO_MAX, false, false);
+const CLI::Validator PositiveInt = number(1, NO_MAX, false, true);
+const CLI::Validator NonNegativeInt = number(0, NO_MAX, false, true);
+
+}  // namespace num
+
 const OptionRow OPTIONS[] = {
     // eco2 run: records and sampling
     {"-o,--output", "ECO2_OUTPUT", "output", Kind::text, RUN,
@@ -80,12 +139,12 @@ const OptionRow OPTIONS[] = {
      }},
     {"--period", "ECO2_PERIOD", "period", Kind::number, RUN, "sampling period in seconds, 0.01..3600",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.period, h)->check(CLI::Range(0.01, 3600.0));
+         return a.add_option(r.flags, o.period, h)->check(num::Range(0.01, 3600.0));
      }},
     {"--checkpoint", "ECO2_CHECKPOINT", "checkpoint", Kind::number, RUN,
      "seconds between rewrites of the run's row while it runs",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.checkpoint, h)->check(CLI::PositiveNumber);
+         return a.add_option(r.flags, o.checkpoint, h)->check(num::Positive);
      }},
     {"--scope", "ECO2_SCOPE", "scope", Kind::text, RUN | SENSORS,
      "process: the command's process tree (default); machine: the whole machine",
@@ -98,7 +157,20 @@ const OptionRow OPTIONS[] = {
     {"--pue", "ECO2_PUE", "pue", Kind::number, RUN | ESTIMATE,
      "power usage effectiveness of the data centre (>= 1)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.pue, h)->check(CLI::Range(1.0, 10.0));
+         return a.add_option(r.flags, o.pue, h)->check(num::Range(1.0, 10.0));
+     }},
+    {"--cpu-tdp", "ECO2_CPU_TDP", "cpu_tdp", Kind::number, RUN | SENSORS,
+     "CPU power for the TDP model when RAPL is not readable, W for all sockets (on a VM: your vCPUs' share)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a
+             .add_option_function<double>(
+                 r.flags, [&o](const double& v) { o.cpu_tdp = v; }, h)
+             ->check(num::Range(0.1, 100000.0));
+     }},
+    {"--cpu-name", "ECO2_CPU_NAME", "cpu_name", Kind::text, RUN | SENSORS,
+     "CPU model to look up in eco2's TDP table instead of /proc/cpuinfo's (EPYC 7763, Xeon Gold 6248)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.cpu_name, h);
      }},
     {"--no-series", nullptr, "no-series", Kind::boolean, RUN,
      "do not keep the per-sample time series beside the CSV",
@@ -115,12 +187,12 @@ const OptionRow OPTIONS[] = {
     {"--epochs", "ECO2_EPOCHS", "epochs", Kind::integer, RUN,
      "epochs the training will run: after --predict-after marked epochs eco2 predicts the total",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.epochs, h)->check(CLI::NonNegativeNumber);
+         return a.add_option(r.flags, o.epochs, h)->check(num::NonNegativeInt);
      }},
     {"--predict-after", "ECO2_PREDICT_AFTER", "predict-after", Kind::integer, RUN,
      "epochs to measure before predicting (default 1)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.predict_after, h)->check(CLI::PositiveNumber);
+         return a.add_option(r.flags, o.predict_after, h)->check(num::PositiveInt);
      }},
     {"--budget-kwh", "ECO2_BUDGET_KWH", "budget-kwh", Kind::number, RUN,
      "energy budget (facility kWh): warn when the prediction or the measurement crosses it",
@@ -128,7 +200,7 @@ const OptionRow OPTIONS[] = {
          return a
              .add_option_function<double>(
                  r.flags, [&o](const double& v) { o.budget_kwh = v; }, h)
-             ->check(CLI::PositiveNumber);
+             ->check(num::Positive);
      }},
     {"--budget-kg", "ECO2_BUDGET_KG", "budget-kg", Kind::number, RUN,
      "CO2 budget (kg): warn when the prediction or the measurement crosses it",
@@ -136,21 +208,22 @@ const OptionRow OPTIONS[] = {
          return a
              .add_option_function<double>(
                  r.flags, [&o](const double& v) { o.budget_kg = v; }, h)
-             ->check(CLI::PositiveNumber);
+             ->check(num::Positive);
      }},
     {"--stop-on-budget", "ECO2_STOP_ON_BUDGET", "stop-on-budget", Kind::boolean, RUN,
      "when a budget is crossed, send SIGTERM to the command (SIGKILL after --grace seconds)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_flag(r.flags, o.stop_on_budget, h);
      }},
-    {"--grace", "ECO2_GRACE", "grace", Kind::number, RUN, "seconds between SIGTERM and SIGKILL of a budget stop",
+    {"--grace", "ECO2_GRACE", "grace", Kind::number, RUN,
+     "seconds between SIGTERM and SIGKILL of a budget stop",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.grace, h)->check(CLI::Range(0.0, 3600.0));
+         return a.add_option(r.flags, o.grace, h)->check(num::Range(0.0, 3600.0));
      }},
     {"--alpha", "ECO2_ALPHA", "alpha", Kind::number, RUN,
      "exponent of the error rate in the energy-precision ratio M = error^alpha x energy per item",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.alpha, h)->check(CLI::NonNegativeNumber);
+         return a.add_option(r.flags, o.alpha, h)->check(num::NonNegative);
      }},
 
     // eco2 mark
@@ -163,31 +236,36 @@ const OptionRow OPTIONS[] = {
          return a
              .add_option_function<double>(
                  r.flags, [&o](const double& v) { o.items = v; }, h)
-             ->check(CLI::NonNegativeNumber);
+             ->check(num::NonNegative);
      }},
     {"--error-rate", nullptr, nullptr, Kind::number, MARK, "work: error rate, 0..1",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a
              .add_option_function<double>(
                  r.flags, [&o](const double& v) { o.error_rate = v; }, h)
-             ->check(CLI::Range(0.0, 1.0));
+             ->check(num::Range(0.0, 1.0));
      }},
     {"--flops", nullptr, nullptr, Kind::number, MARK, "work: floating-point operations done",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a
              .add_option_function<double>(
                  r.flags, [&o](const double& v) { o.flops = v; }, h)
-             ->check(CLI::NonNegativeNumber);
+             ->check(num::NonNegative);
      }},
 
     // where the electricity comes from
     {"--region", "ECO2_REGION", "region", Kind::text, LOCATE,
-     "electricity zone: zone key, ISO country or subdivision code, or name (FR, US-CAL-CISO, AU-NSW, "
-     "France); "
-     "default: from the time zone",
+     "electricity zone: zone key, ISO country or subdivision code, name or cloud region (FR, US-CAL-CISO, "
+     "AU-NSW, France, us-east-1, westeurope); default: from the time zone",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_option_function<std::string>(
              r.flags, [&o](const std::string& v) { o.region = v; }, h);
+     }},
+    {"--cloud", "ECO2_CLOUD", "cloud", Kind::text, LOCATE | REGIONS,
+     "cloud provider of --region (or of the regions query): aws, gcp or azure, e.g. --cloud aws --region "
+     "us-east-1 (plain cloud region names work too)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.cloud, h)->check(CLI::IsMember({"aws", "gcp", "azure"}));
      }},
     {"--year", "ECO2_YEAR", "year", Kind::integer, LOCATE | REGIONS,
      "year of the zone's intensity (default: latest)",
@@ -195,7 +273,7 @@ const OptionRow OPTIONS[] = {
          return a
              .add_option_function<int>(
                  r.flags, [&o](const int& v) { o.year = v; }, h)
-             ->check(CLI::Range(1900, 2200));
+             ->check(num::Range(1900, 2200));
      }},
     {"--marginal", "ECO2_MARGINAL", "marginal", Kind::boolean, LOCATE | REGIONS,
      "use the marginal intensity (country level) instead of the average",
@@ -208,7 +286,7 @@ const OptionRow OPTIONS[] = {
          return a
              .add_option_function<double>(
                  r.flags, [&o](const double& v) { o.intensity = v; }, h)
-             ->check(CLI::NonNegativeNumber);
+             ->check(num::NonNegative);
      }},
     {"--intensity-series", "ECO2_INTENSITY_SERIES", "intensity-series", Kind::path, RUN | WHERE,
      "CSV of timestamp,gCO2/kWh: the intensity changes over the run",
@@ -233,7 +311,7 @@ const OptionRow OPTIONS[] = {
     {"--geolocate-timeout", "ECO2_GEOLOCATE_TIMEOUT", "geolocate-timeout", Kind::number, LOCATE,
      "seconds to wait for the geolocation service (default 2)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.geolocate_timeout, h)->check(CLI::Range(0.05, 30.0));
+         return a.add_option(r.flags, o.geolocate_timeout, h)->check(num::Range(0.05, 30.0));
      }},
 
     // electricity price
@@ -264,9 +342,14 @@ const OptionRow OPTIONS[] = {
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_option(r.flags, o.gpu, h);
      }},
+    {"--list", nullptr, nullptr, Kind::boolean, ESTIMATE,
+     "list the accelerators --gpu knows, with their board power and its source",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_flag(r.flags, o.list, h);
+     }},
     {"--gpus", nullptr, nullptr, Kind::integer, ESTIMATE, "number of accelerators (default 1)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.gpus, h)->check(CLI::Range(0, 1000000));
+         return a.add_option(r.flags, o.gpus, h)->check(num::Range(1, 1000000));
      }},
     {"--gpu-watts", nullptr, nullptr, Kind::number, ESTIMATE,
      "board power of one accelerator, W (instead of --gpu's)",
@@ -274,7 +357,7 @@ const OptionRow OPTIONS[] = {
          return a
              .add_option_function<double>(
                  r.flags, [&o](const double& v) { o.gpu_watts = v; }, h)
-             ->check(CLI::NonNegativeNumber);
+             ->check(num::NonNegative);
      }},
     {"--cpu", nullptr, nullptr, Kind::text, ESTIMATE, "CPU model, for its TDP (Xeon Gold 6248, EPYC 7763...)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
@@ -282,31 +365,31 @@ const OptionRow OPTIONS[] = {
      }},
     {"--cpus", nullptr, nullptr, Kind::integer, ESTIMATE, "number of CPU sockets of --cpu (default 1)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.cpus, h)->check(CLI::Range(1, 1024));
+         return a.add_option(r.flags, o.cpus, h)->check(num::Range(1, 1024));
      }},
     {"--cpu-cores", nullptr, nullptr, Kind::integer, ESTIMATE, "CPU cores used (with --cpu-watts-per-core)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.cpu_cores, h)->check(CLI::Range(0, 1000000));
+         return a.add_option(r.flags, o.cpu_cores, h)->check(num::Range(0, 1000000));
      }},
     {"--cpu-watts-per-core", nullptr, nullptr, Kind::number, ESTIMATE, "power of one core, W",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.cpu_watts_per_core, h)->check(CLI::NonNegativeNumber);
+         return a.add_option(r.flags, o.cpu_watts_per_core, h)->check(num::NonNegative);
      }},
     {"--memory-gb", nullptr, nullptr, Kind::number, ESTIMATE, "memory used, GB (0.375 W per GB)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.memory_gb, h)->check(CLI::NonNegativeNumber);
+         return a.add_option(r.flags, o.memory_gb, h)->check(num::NonNegative);
      }},
     {"--hours", nullptr, nullptr, Kind::number, ESTIMATE, "run time, hours",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a
              .add_option_function<double>(
                  r.flags, [&o](const double& v) { o.hours = v; }, h)
-             ->check(CLI::NonNegativeNumber);
+             ->check(num::NonNegative);
      }},
     {"--usage", nullptr, nullptr, Kind::number, ESTIMATE,
      "mean fraction of GPU and CPU power drawn, (0, 1] (default 1)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
-         return a.add_option(r.flags, o.usage, h)->check(CLI::Range(1e-6, 1.0));
+         return a.add_option(r.flags, o.usage, h)->check(num::Range(1e-6, 1.0));
      }},
     {"--energy", nullptr, nullptr, Kind::text, ESTIMATE,
      "energy instead of hardware x hours: 1.37kWh, 1370Wh, 5MJ",
@@ -431,6 +514,46 @@ struct Sub {
     std::vector<std::pair<const OptionRow*, CLI::Option*>> options;
 };
 
+// The candidate closest to word (edit distance at most a third of its length, at least 1; a candidate that
+// starts with the word wins), or empty.
+std::string nearest(std::string_view word, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(1, word.size() / 3) + 1;
+    for (const std::string& c : candidates) {
+        std::size_t d = sys::edit_distance(word, c);
+        if (word.size() >= 3 && c.starts_with(word)) d = std::min<std::size_t>(d, 1);
+        if (d < best_d) best_d = d, best = c;
+    }
+    return best;
+}
+
+// "unknown option '--regoin': did you mean '--region'?" for the first argument that no option of the command
+// has; empty when every option-like argument is known.
+std::string unknown_option(const Sub& sub, const std::vector<std::string>& args) {
+    std::vector<std::string> names = {"--help"};
+    for (const auto& [row, opt] : sub.options) {
+        (void)opt;
+        names.push_back("--" + long_name(*row));
+    }
+    for (const std::string& a : args) {
+        if (a.size() < 2 || a[0] != '-' ||
+            (a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.')))
+            continue;
+        const std::string name = a.substr(0, a.find('='));
+        bool known = std::find(names.begin(), names.end(), name) != names.end();
+        for (const auto& [row, opt] : sub.options) {
+            (void)row;
+            known = known || opt->check_name(name);
+        }
+        if (known) continue;
+        const std::string near = nearest(name, names);
+        return fmt::format("unknown option '{}'{} (see 'eco2 {} --help')", name,
+                           near.empty() ? std::string() : fmt::format(": did you mean '{}'?", near),
+                           sub.app->get_name());
+    }
+    return {};
+}
+
 std::string join_results(const CLI::Option* opt) {
     std::string out;
     for (const std::string& s : opt->results()) out += out.empty() ? s : "," + s;
@@ -447,6 +570,26 @@ const Setting* Options::setting(std::string_view name) const {
 std::string Options::origin(std::string_view name) const {
     const Setting* s = setting(name);
     return s ? s->origin : "default";
+}
+
+std::string Options::cpu_origin() const {
+    const char* name = cpu_tdp ? "cpu-tdp" : "cpu-name";
+    const Setting* s = setting(name);
+    if (!s) return "";
+    switch (s->level) {
+        case Level::flag:
+            return std::string("--") + name;
+        case Level::environment:
+            return cpu_tdp ? "ECO2_CPU_TDP" : "ECO2_CPU_NAME";
+        default:
+            return fmt::format("config {} ({})", cpu_tdp ? "cpu_tdp" : "cpu_name", s->origin);
+    }
+}
+
+void Options::apply_cpu(TrackerConfig& config) const {
+    config.cpu_tdp_w = cpu_tdp;
+    config.cpu_name = cpu_name;
+    config.cpu_tdp_origin = cpu_origin();
 }
 
 std::vector<ConfigSource> config_locations(const std::map<std::string, std::string>& environment) {
@@ -513,6 +656,16 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
     // Only the named command gets its options: building every command's (about 50 each) cost every start
     // about 1 M instructions. `eco2 --help` lists the commands, not their options, so nothing else needs them.
     const std::string named = args.empty() ? std::string() : args.front();
+    // An unknown command: say the nearest one rather than CLI11's "arguments were not expected".
+    if (!named.empty() && named[0] != '-' && named != "version" &&
+        std::none_of(subs.begin(), subs.end(), [&](const Sub& s) { return s.app->get_name() == named; })) {
+        std::vector<std::string> commands = {"version"};
+        for (const Sub& s : subs) commands.push_back(s.app->get_name());
+        const std::string near = nearest(named, commands);
+        return fail(fmt::format("unknown command '{}'{}; the commands are: {} (see 'eco2 --help')", named,
+                                near.empty() ? std::string() : fmt::format(": did you mean 'eco2 {}'?", near),
+                                fmt::join(commands.begin() + 1, commands.end(), ", ")));
+    }
     for (Sub& s : subs)
         if (s.app->get_name() == named)
             for (const OptionRow& r : OPTIONS)
@@ -547,6 +700,17 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
         return p;
     } catch (const CLI::ParseError& e) {
         Sub* s = active();
+        if (s && dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr)
+            if (std::string msg = unknown_option(*s, std::vector<std::string>(args.begin() + 1, args.end()));
+                !msg.empty())
+                return fail(msg);
+        if (!s && !named.empty() && named[0] == '-') {
+            const std::string near = nearest(named.substr(0, named.find('=')), {"--help", "--version"});
+            return fail(
+                fmt::format("unknown option '{}'{}; eco2's own options are --help and --version, each "
+                            "command has its own (eco2 COMMAND --help)",
+                            named, near.empty() ? std::string() : fmt::format(": did you mean '{}'?", near)));
+        }
         return fail(fmt::format("{}\n  see '{}' for the options", e.what(),
                                 s ? "eco2 " + s->app->get_name() + " --help" : std::string("eco2 --help")));
     }
@@ -621,6 +785,25 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
         }
     }
 
+    // --cloud aws --region us-east-1 is the region "aws:us-east-1", wherever each was given.
+    if (!o.cloud.empty()) {
+        const auto qualified = [&](const std::string& v) {
+            return v.find(':') == std::string::npos ? o.cloud + ":" + v : v;
+        };
+        if (sub->command == Command::regions) {
+            if (o.query.empty())
+                return fail(
+                    "--cloud needs a region name to look up, e.g. 'eco2 regions --cloud aws us-east-1'");
+            o.query = qualified(o.query);
+        } else if (!o.region) {
+            return fail("--cloud " + o.cloud + " needs --region NAME (e.g. --cloud aws --region us-east-1)" +
+                        help_hint);
+        } else {
+            o.region = qualified(*o.region);
+            for (Setting& setting : o.given["region"]) setting.value = qualified(setting.value);
+        }
+    }
+
     // The value of the intensity: a fixed value and a series given at the same level cannot both win.
     const Setting* fixed = o.setting("intensity");
     const Setting* series = o.setting("intensity-series");
@@ -628,7 +811,7 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
         return fail(fmt::format("both --intensity ({}) and --intensity-series ({}) are given: choose one",
                                 fixed->origin, series->origin));
 
-    if (sub->command == Command::estimate) {
+    if (sub->command == Command::estimate && !o.list) {
         const bool hardware =
             !o.gpu.empty() || o.gpu_watts || !o.cpu.empty() || o.cpu_cores > 0 || o.memory_gb > 0;
         if (o.energy_kwh && (hardware || o.hours))
@@ -663,6 +846,8 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
     }
     std::vector<std::string> rest = run->remaining();
     if (had_separator) {
+        if (!rest.empty() && rest.front().starts_with("-"))
+            if (std::string msg = unknown_option(*sub, {rest.front()}); !msg.empty()) return fail(msg);
         if (!rest.empty())
             return fail("unexpected '" + rest.front() +
                         "' before '--': put eco2's options before '--' and the command after it");
@@ -672,6 +857,9 @@ Parsed parse(const std::vector<std::string>& args_in, const Inputs& inputs) {
     }
     if (o.command.empty())
         return fail("no command to run: put it after '--', e.g. 'eco2 run -- python3 train.py'");
+    if (!o.command.front().empty() && o.command.front()[0] == '-' && !had_separator)
+        if (std::string msg = unknown_option(*sub, {o.command.front()}); !msg.empty())
+            return fail(msg + "; put the command after '--'");
     if (!o.command.front().empty() && o.command.front()[0] == '-' && !had_separator)
         return fail("unknown option '" + o.command.front() +
                     "' (see 'eco2 run --help'); put the command after '--'");

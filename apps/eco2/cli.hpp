@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "eco2/sensor.hpp"
+#include "eco2/tracker.hpp"
 
 namespace eco2::cli {
 
@@ -50,6 +51,8 @@ struct Options {
     double checkpoint = 10.0;
     Scope scope = Scope::process;
     double pue = 1.0;
+    std::optional<double> cpu_tdp;  ///< W, all sockets; empty: powercap > table > 100 W
+    std::string cpu_name;           ///< model looked up in the TDP table; empty: /proc/cpuinfo's
     bool series = true;
     bool quiet = false;
     std::vector<std::string> command;  ///< the program and its arguments (after --)
@@ -69,6 +72,7 @@ struct Options {
 
     // carbon intensity and location (run, where, estimate)
     std::optional<std::string> region;
+    std::string cloud;  ///< aws | gcp | azure: --region names a region of that provider; empty: none
     std::optional<int> year;
     bool marginal = false;
     std::optional<double> intensity;
@@ -87,6 +91,7 @@ struct Options {
     std::string query;             ///< eco2 regions QUERY
 
     // eco2 estimate
+    bool list = false;  ///< eco2 estimate --list: the accelerator table
     std::string gpu;
     int gpus = 1;
     std::optional<double> gpu_watts;
@@ -110,6 +115,11 @@ struct Options {
     const Setting* setting(std::string_view name) const;
     /// Where the value used came from ("flag --pue"...), or "default".
     std::string origin(std::string_view name) const;
+    /// Where --cpu-tdp (else --cpu-name) came from, short, for the record's cpu_source: "--cpu-tdp",
+    /// "ECO2_CPU_TDP", "config cpu_tdp (eco2.toml:3)".
+    std::string cpu_origin() const;
+    /// Copies --cpu-tdp / --cpu-name into a tracker configuration.
+    void apply_cpu(TrackerConfig& config) const;
 };
 
 struct Parsed {

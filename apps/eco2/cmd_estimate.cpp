@@ -24,7 +24,27 @@ int minute_of(const std::string& hhmm) {
 
 }  // namespace
 
+int list_accelerators(const Options& o) {
+    if (o.format == "json") {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& a : carbon::accelerator_table())
+            list.push_back({{"gpu", std::string(a.key)},
+                            {"name", std::string(a.name)},
+                            {"watts", a.watts},
+                            {"source", std::string(a.source)}});
+        std::puts(nlohmann::json{{"accelerators", list}}.dump(2).c_str());
+        return 0;
+    }
+    std::string out = fmt::format("{:<15} {:>6}  {}\n", "--gpu", "W", "name; source");
+    for (const auto& a : carbon::accelerator_table())
+        out += fmt::format("{:<15} {:>6g}  {}; {}\n", a.key, a.watts, a.name, a.source);
+    out += "Board power (maximum / TDP) per accelerator; --usage scales it, --gpu-watts W replaces it.\n";
+    std::fputs(out.c_str(), stdout);
+    return 0;
+}
+
 int cmd_estimate(const Options& o) {
+    if (o.list) return list_accelerators(o);
     carbon::EstimateInput in;
     std::vector<std::pair<std::string, std::string>> parts;  // what, how (for the table and JSON)
 
@@ -44,14 +64,14 @@ int cmd_estimate(const Options& o) {
                     const auto close = carbon::closest_accelerators(o.gpu);
                     std::vector<std::string> keys;
                     for (const auto& x : carbon::accelerator_table()) keys.emplace_back(x.key);
-                    throw Error(
-                        Errc::not_found,
-                        fmt::format(
-                            "unknown accelerator \"{}\"{}; known: {}; or give its power with --gpu-watts W",
-                            o.gpu,
-                            close.empty() ? std::string()
-                                          : fmt::format(" (did you mean {}?)", fmt::join(close, " or ")),
-                            fmt::join(keys, ", ")));
+                    throw Error(Errc::not_found,
+                                fmt::format("unknown accelerator \"{}\"{}; known: {} (eco2 estimate --list); "
+                                            "or give its power with --gpu-watts W",
+                                            o.gpu,
+                                            close.empty() ? std::string()
+                                                          : fmt::format(" (did you mean {}?)",
+                                                                        fmt::join(close, " or ")),
+                                            fmt::join(keys, ", ")));
                 }
                 in.gpu_watts = a->watts;
                 parts.emplace_back("gpu",

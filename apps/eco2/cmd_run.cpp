@@ -43,6 +43,7 @@ TrackerConfig make_config(const Options& o) {
     c.checkpoint_s = o.checkpoint;
     c.scope = o.scope;
     c.pue = o.pue;
+    o.apply_cpu(c);
     c.expected_epochs = o.epochs;
     c.predict_after = o.predict_after;
     c.budget_kwh = o.budget_kwh;

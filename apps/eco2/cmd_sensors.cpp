@@ -12,6 +12,7 @@ int cmd_sensors(const Options& options) {
     TrackerConfig config;
     config.scope = options.scope;
     config.output.clear();
+    options.apply_cpu(config);
     std::vector<ProbeReport> reports = probe_sensors(config);
     if (options.format == "json") {
         nlohmann::json j = nlohmann::json::array();

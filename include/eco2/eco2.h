@@ -101,6 +101,13 @@ ECO2_C_EXPORT int eco2_config_set_checkpoint(eco2_config* config, double seconds
 ECO2_C_EXPORT int eco2_config_set_scope(eco2_config* config, int scope);
 /** Power usage effectiveness of the data centre, >= 1 (checked by eco2_tracker_create). */
 ECO2_C_EXPORT int eco2_config_set_pue(eco2_config* config, double pue);
+/** CPU power of the TDP model (used when RAPL does not measure the CPU), W for all of the machine's CPUs,
+ *  0.1 .. 100000 (checked by eco2_tracker_create); NaN removes it. The records show it as "tdp-model(205 W,
+ *  C API; ...)". */
+ECO2_C_EXPORT int eco2_config_set_cpu_tdp(eco2_config* config, double watts);
+/** CPU model looked up in eco2's TDP table instead of /proc/cpuinfo's ("EPYC 7763"); NULL or "" removes it.
+ *  eco2_tracker_create fails with ECO2_ERROR_INVALID_ARGUMENT when the table does not know it. */
+ECO2_C_EXPORT int eco2_config_set_cpu_name(eco2_config* config, const char* name);
 /** A fixed carbon intensity in gCO2/kWh (>= 0); region_label names it in the records (NULL: "user-supplied").
  */
 ECO2_C_EXPORT int eco2_config_set_intensity(eco2_config* config, double g_per_kwh, const char* region_label);

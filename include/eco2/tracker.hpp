@@ -51,6 +51,16 @@ struct TrackerConfig {
     double checkpoint_s = 10.0;  ///< how often the record row is rewritten during the run, >= period_s
     Scope scope = Scope::process;
     double pue = 1.0;  ///< power usage effectiveness, >= 1
+    /// CPU power of the TDP model (used when RAPL does not measure the CPU), W for all of this machine's CPUs
+    /// (on a VM: the share of the vCPUs it has). Wins over the powercap rating and the built-in table. Empty:
+    /// powercap rating > table (cpu_name or /proc/cpuinfo) > 100 W. 0.1 .. 100000 W.
+    std::optional<double> cpu_tdp_w;
+    /// CPU model to look up in eco2's TDP table instead of /proc/cpuinfo's ("EPYC 7763", "Xeon Gold 6248");
+    /// eco2::Error(invalid_argument) at start() when the table does not know it. Empty: /proc/cpuinfo's.
+    std::string cpu_name;
+    /// Shown as the source of cpu_tdp_w / cpu_name in the record ("--cpu-tdp", "ECO2_CPU_TDP"); empty: "set
+    /// by the caller".
+    std::string cpu_tdp_origin;
     /// Carbon intensity; null: the world average, with a warning in the record.
     std::shared_ptr<const IntensityProvider> intensity;
     /// Electricity price; null: no cost is computed (the cost column stays empty).

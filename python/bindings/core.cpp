@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "carbon/tariff.hpp"
+#include "carbon/zone_data.hpp"
 #include "eco2/carbon.hpp"
 #include "eco2/error.hpp"
 #include "eco2/record.hpp"
@@ -100,6 +101,8 @@ struct TrackerArgs {
     bool stop_on_budget;
     double efficiency_alpha;
     std::optional<py::function> on_event;
+    std::optional<double> cpu_tdp;
+    std::string cpu_name;
 };
 
 // Owns the C++ tracker. Destruction (the last Python reference) stops a running tracker without the GIL, so
@@ -141,6 +144,10 @@ eco2::TrackerConfig make_config(TrackerArgs a) {
     c.budget_kg = a.budget_kg;
     c.stop_on_budget = a.stop_on_budget;
     c.efficiency_alpha = a.efficiency_alpha;
+    c.cpu_tdp_w = a.cpu_tdp;
+    c.cpu_name = std::move(a.cpu_name);
+    if (c.cpu_tdp_w || !c.cpu_name.empty())
+        c.cpu_tdp_origin = c.cpu_tdp_w ? "cpu_tdp argument" : "cpu_name argument";
     if (a.on_event && !a.on_event->is_none()) {
         std::shared_ptr<py::function> callback = hold(std::move(*a.on_event));
         c.on_event = [callback](const eco2::TrackerEvent& event) {
@@ -175,6 +182,21 @@ std::string result_repr(const eco2::Result& r) {
                "gpu_j={:.4g}, ram_j={:.4g}, status={!r})")
         .format(r.epoch, r.duration_s, r.energy_kwh(), r.co2_kg, r.cpu.joules, r.gpu.joules, r.ram.joules,
                 std::string(eco2::to_string(r.status)));
+}
+
+// The ISO 3166-1 alpha-3 code of an alpha-2 code, from the compiled-in countries.csv (alpha2,alpha3,...);
+// empty when unknown (aggregates such as WORLD have none).
+std::string alpha3_of(const std::string& alpha2) {
+    if (alpha2.size() != 2) return {};
+    for (const eco2::carbon::EmbeddedFile& f : eco2::carbon::embedded_data_files()) {
+        if (f.name != "countries.csv") continue;
+        const std::string needle = "\n" + alpha2 + ",";
+        const auto at = f.content.find(needle);
+        if (at == std::string::npos) return {};
+        const auto start = at + needle.size();
+        return f.content.substr(start, f.content.find(',', start) - start);
+    }
+    return {};
 }
 
 }  // namespace
@@ -333,7 +355,8 @@ PYBIND11_MODULE(_core, m) {
         [](const std::string& region) {
             const eco2::ZoneMatch match = eco2::ZoneDatabase::builtin().resolve(region);
             return py::dict("key"_a = match.zone->key, "name"_a = match.zone->name,
-                            "country"_a = match.zone->country, "via"_a = match.via);
+                            "country"_a = match.zone->country, "country_name"_a = match.zone->country_name,
+                            "country_alpha3"_a = alpha3_of(match.zone->country), "via"_a = match.via);
         },
         "region"_a,
         "How a region text is understood: a dict with key, name, country, via. NotFound if unknown.");
@@ -354,7 +377,8 @@ PYBIND11_MODULE(_core, m) {
                          std::shared_ptr<eco2::IntensityProvider> intensity,
                          std::shared_ptr<eco2::PriceProvider> price, int expected_epochs, int predict_after,
                          std::optional<double> budget_kwh, std::optional<double> budget_kg,
-                         bool stop_on_budget, double efficiency_alpha, std::optional<py::function> on_event) {
+                         bool stop_on_budget, double efficiency_alpha, std::optional<py::function> on_event,
+                         std::optional<double> cpu_tdp, std::string cpu_name) {
                  TrackerArgs a{std::move(project_name),
                                std::move(experiment_description),
                                std::move(output),
@@ -371,7 +395,9 @@ PYBIND11_MODULE(_core, m) {
                                budget_kg,
                                stop_on_budget,
                                efficiency_alpha,
-                               std::move(on_event)};
+                               std::move(on_event),
+                               cpu_tdp,
+                               std::move(cpu_name)};
                  return std::make_unique<PyTracker>(make_config(std::move(a)));
              }),
              py::kw_only(), "project_name"_a = "default", "experiment_description"_a = "default",
@@ -379,7 +405,7 @@ PYBIND11_MODULE(_core, m) {
              "scope"_a = "process", "pue"_a = 1.0, "intensity"_a = nullptr, "price"_a = nullptr,
              "expected_epochs"_a = 0, "predict_after"_a = 1, "budget_kwh"_a = py::none(),
              "budget_kg"_a = py::none(), "stop_on_budget"_a = false, "efficiency_alpha"_a = 1.0,
-             "on_event"_a = py::none())
+             "on_event"_a = py::none(), "cpu_tdp"_a = py::none(), "cpu_name"_a = "")
         .def(
             "start", [](PyTracker& t) { t.get().start(); }, py::call_guard<py::gil_scoped_release>())
         .def(
@@ -414,13 +440,18 @@ PYBIND11_MODULE(_core, m) {
 
     m.def(
         "probe_sensors",
-        [](const std::string& scope) {
+        [](const std::string& scope, std::optional<double> cpu_tdp, std::string cpu_name) {
             eco2::TrackerConfig c;
             c.scope = eco2::parse_scope(scope);
+            c.cpu_tdp_w = cpu_tdp;
+            c.cpu_name = std::move(cpu_name);
+            if (cpu_tdp || !c.cpu_name.empty())
+                c.cpu_tdp_origin = cpu_tdp ? "cpu_tdp argument" : "cpu_name argument";
             py::gil_scoped_release nogil;
             return eco2::probe_sensors(c);
         },
-        "scope"_a = "process", "What each measurement back end reports, without starting anything.");
+        "scope"_a = "process", "cpu_tdp"_a = py::none(), "cpu_name"_a = "",
+        "What each measurement back end reports, without starting anything.");
     m.def(
         "version", [] { return std::string(eco2::version()); }, "eco2's version, 'MAJOR.MINOR.PATCH'.");
     m.attr("WORLD_AVERAGE_G_PER_KWH") = eco2::WORLD_AVERAGE_G_PER_KWH;

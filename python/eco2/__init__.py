@@ -18,8 +18,24 @@ and a Pythonic one::
         train()
     print(t.result.co2_kg, t.result.cpu.joules, t.result.cpu.source)
 
-See docs/python.md.
+CodeCarbon's API is eco2.codecarbon (`from eco2.codecarbon import EmissionsTracker`), and `%load_ext eco2` gives
+IPython/Jupyter the %%eco2 cell magic. See docs/python.md and docs/codecarbon.md.
 """
+
+try:
+    from . import _core
+except ImportError as _e:  # built for another interpreter (a pyenv/conda/venv python3): say which, and how
+    try:
+        from ._build import PYTHON_EXECUTABLE as _built_for, PYTHON_VERSION as _built_version
+    except ImportError:
+        _built_for, _built_version = "another interpreter", "?"
+    import sys as _sys
+
+    raise ImportError(
+        f"eco2's compiled module was built for {_built_for} (Python {_built_version}), not this interpreter "
+        f"{_sys.executable} (Python {_sys.version_info[0]}.{_sys.version_info[1]}): run it with {_built_for}, "
+        f"or rebuild for this one with cmake -DPython3_EXECUTABLE={_sys.executable} ({_e})"
+    ) from _e
 
 from ._core import (
     BudgetExceeded,
@@ -42,6 +58,18 @@ from ._summary import FileDoesNotExistsError, NotNeededExtensionError, summary
 from ._tracker import IncorrectMethodSequenceError, Tracker, available_devices, probe_sensors, track
 
 __version__ = version()
+
+
+def load_ipython_extension(ipython):  # `%load_ext eco2`: the %%eco2 and %eco2_start/%eco2_stop magics
+    from ._ipython import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from ._ipython import unload_ipython_extension as unload
+
+    unload(ipython)
 
 __all__ = [
     "BudgetExceeded",

@@ -100,7 +100,9 @@ class Tracker:
     budget_kwh, budget_kg, stop_on_budget (new_epoch() raises BudgetExceeded after recording the epoch),
     on_event (callable receiving TrackerEvent: prediction, budget warning/exceeded; it runs on eco2's sampler
     thread or in new_epoch(), must be quick and must not call this tracker), currency, write_series,
-    efficiency_alpha, intensity (g/kWh) and zone (a zone key or region name of eco2's database).
+    efficiency_alpha, intensity (g/kWh) and zone (a zone key or region name of eco2's database), cpu_tdp (W,
+    all sockets: the CPU power of the TDP model when RAPL is not readable) and cpu_name (a CPU model to look up
+    in eco2's TDP table instead of /proc/cpuinfo's).
     """
 
     def __init__(
@@ -130,6 +132,8 @@ class Tracker:
         intensity: Optional[float] = None,
         zone: Optional[str] = None,
         save_params: bool = True,
+        cpu_tdp: Optional[float] = None,
+        cpu_name: Optional[str] = None,
     ) -> None:
         self._ignore_warnings = bool(ignore_warnings)
         defaults = _params.get_params()
@@ -193,6 +197,8 @@ class Tracker:
             stop_on_budget=stop_on_budget,
             efficiency_alpha=efficiency_alpha,
             on_event=on_event,
+            cpu_tdp=None if cpu_tdp is None else float(cpu_tdp),
+            cpu_name=cpu_name or "",
         )
         if save_params:  # only a configuration the tracker accepted becomes the new defaults
             _params.remember(

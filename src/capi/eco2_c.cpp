@@ -209,6 +209,26 @@ int eco2_config_set_pue(eco2_config* config, double pue) {
     return guard([&] { need(config, "config")->config.pue = pue; });
 }
 
+int eco2_config_set_cpu_tdp(eco2_config* config, double watts) {
+    return guard([&] {
+        auto& c = need(config, "config")->config;
+        if (std::isnan(watts)) {
+            c.cpu_tdp_w.reset();
+        } else {
+            c.cpu_tdp_w = watts;
+            c.cpu_tdp_origin = "C API";
+        }
+    });
+}
+
+int eco2_config_set_cpu_name(eco2_config* config, const char* name) {
+    return guard([&] {
+        auto& c = need(config, "config")->config;
+        c.cpu_name = name ? name : "";
+        if (!c.cpu_name.empty() && !c.cpu_tdp_w) c.cpu_tdp_origin = "C API";
+    });
+}
+
 int eco2_config_set_intensity(eco2_config* config, double g_per_kwh, const char* region_label) {
     return guard([&] {
         auto& c = need(config, "config")->config;

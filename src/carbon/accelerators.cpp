@@ -20,6 +20,29 @@ constexpr Accelerator TABLE[] = {
      "NVIDIA H100 Tensor Core GPU datasheet (nvidia.com, 2023): max TDP up to 700 W (SXM)"},
     {"h100-pcie", "NVIDIA H100 PCIe", "h100pcie80gb", 350,
      "NVIDIA H100 PCIe GPU product brief PB-11133-001 (2022): maximum TDP 350 W"},
+    {"h100-nvl", "NVIDIA H100 NVL", "h100nvl|h100nvl94gb", 400,
+     "NVIDIA H100 NVL product brief (nvidia.com, 2023): max TDP 350-400 W (configurable)"},
+    {"h200", "NVIDIA H200 SXM", "h200sxm|h200sxm141gb|h200141gbhbm3e", 700,
+     "NVIDIA H200 Tensor Core GPU datasheet (nvidia.com, 2024): max TDP up to 700 W (H200 SXM)"},
+    {"h200-nvl", "NVIDIA H200 NVL", "h200nvl", 600,
+     "NVIDIA H200 Tensor Core GPU datasheet (nvidia.com, 2024): max TDP up to 600 W (H200 NVL)"},
+    {"b200", "NVIDIA B200 (HGX)", "b200sxm|b200180gb|b200192gb", 1000,
+     "NVIDIA Blackwell architecture technical brief (nvidia.com, 2024): HGX B200 GPU configured at 1000 W"},
+    {"gb200", "NVIDIA GB200 (one Blackwell GPU of the superchip, Grace CPU not included)",
+     "gb200nvl72|gb200nvl", 1200,
+     "NVIDIA Blackwell architecture technical brief (nvidia.com, 2024): GB200 GPU configured at 1200 W"},
+    {"l40s", "NVIDIA L40S", "l40s48gb", 350,
+     "NVIDIA L40S GPU datasheet (nvidia.com, 2023): max power consumption 350 W"},
+    {"l40", "NVIDIA L40", "l4048gb", 300,
+     "NVIDIA L40 GPU datasheet (nvidia.com, 2022): max power consumption 300 W"},
+    {"a40", "NVIDIA A40", "a4048gb", 300,
+     "NVIDIA A40 GPU datasheet (nvidia.com, 2021): max power consumption 300 W"},
+    {"rtx-6000-ada", "NVIDIA RTX 6000 Ada Generation", "rtx6000ada|rtx6000adageneration|6000ada", 300,
+     "NVIDIA RTX 6000 Ada Generation datasheet (nvidia.com, 2022): max power consumption 300 W"},
+    {"gaudi2", "Intel Gaudi 2 (HL-225H OAM)", "gaudi 2|hl225h|habanagaudi2", 600,
+     "Intel Gaudi 2 AI accelerator product brief (intel.com / habana.ai, 2022): 600 W TDP (OAM)"},
+    {"gaudi3", "Intel Gaudi 3 (HL-325L OAM)", "gaudi 3|hl325l|habanagaudi3", 900,
+     "Intel Gaudi 3 AI accelerator white paper (intel.com, 2024): 900 W TDP (OAM, air-cooled HL-325L)"},
     {"v100-sxm2", "NVIDIA V100 SXM2", "v100|v100sxm216gb|v100sxm232gb", 300,
      "NVIDIA Tesla V100 GPU datasheet (nvidia.com, 2020): max power 300 W (SXM2)"},
     {"v100-pcie", "NVIDIA V100 PCIe", "v100pcie16gb|v100pcie32gb", 250,
@@ -46,7 +69,8 @@ std::string squash(std::string_view name) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         s += c;
     }
-    for (std::string_view word : {"nvidia", "amd", "instinct", "tesla", "geforce", "tensor core gpu"}) {
+    for (std::string_view word :
+         {"nvidia", "amd", "instinct", "tesla", "geforce", "tensor core gpu", "intel", "habana"}) {
         for (auto at = s.find(word); at != std::string::npos; at = s.find(word)) s.erase(at, word.size());
     }
     std::erase_if(s, [](char c) { return c == ' ' || c == '-' || c == '_' || c == '\t'; });

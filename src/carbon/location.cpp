@@ -76,6 +76,9 @@ Location resolve_location(const LocationInputs& in, const ZoneDatabase& db) {
         out.zone = m.zone->key;
         out.region_text = *s.value;
         out.source = fmt::format("{} {}", s.origin, *s.value);
+        // A cloud region's zone is eco2's reading of where the provider says the region is: the record says
+        // why.
+        if (m.via.find(" -> zone ") != std::string::npos) out.source += ": " + m.via;
         add(s.step, StepStatus::used,
             fmt::format("{} -> {} ({}){}", *s.value, m.zone->key, m.zone->name,
                         m.via == "zone key" ? std::string() : fmt::format(", {}", m.via)));
@@ -167,11 +170,11 @@ Location resolve_location(const LocationInputs& in, const ZoneDatabase& db) {
     }
     out.source = fmt::format("default: world average {} gCO2/kWh (no region set{})", WORLD_AVERAGE_G_PER_KWH,
                              tz_trouble.empty() ? std::string() : "; " + tz_trouble);
+    // One short line: what was used and how to set it (the long why is in the record's location_source).
     out.warning = fmt::format(
-        "no region known{}: the world average {} gCO2/kWh was used. Set the region with --region ZONE, "
-        "ECO2_REGION=ZONE or region = \"ZONE\" in eco2.toml (list the zones with `eco2 regions`), or give "
-        "--intensity G",
-        tz_trouble.empty() ? std::string() : " (" + tz_trouble + ")", WORLD_AVERAGE_G_PER_KWH);
+        "no region known: world average {} gCO2/kWh used; set --region ZONE (or ECO2_REGION, or region in "
+        "eco2.toml; `eco2 regions` lists the zones)",
+        WORLD_AVERAGE_G_PER_KWH);
     add("world average", StepStatus::used,
         fmt::format("{} gCO2/kWh (eco2AI's figure)", WORLD_AVERAGE_G_PER_KWH));
     return out;

@@ -14,6 +14,131 @@ struct File {
 
 // clang-format off
 const File FILES[] = {
+    {"cloud_regions.csv", {
+        R"eco2csv(provider,region,location,zone,reason,source
+aws,us-east-1,US East (N. Virginia),US-MIDA-PJM,"northern Virginia is served by Dominion Energy, a PJM member",https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,us-east-2,US East (Ohio),US-MIDA-PJM,Ohio's utilities (AEP Ohio) are PJM members,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,us-west-1,US West (N. California),US-CAL-CISO,northern California's grid is run by CAISO,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,us-west-2,US West (Oregon),US-NW-BPAT,eastern Oregon's utilities are in the Bonneville Power Administration area,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ca-central-1,"Canada (Central), Montreal",CA-QC,Montreal is in Quebec,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ca-west-1,Canada West (Calgary),CA-AB,Calgary is in Alberta,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,mx-central-1,Mexico (Central),MX,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,sa-east-1,South America (Sao Paulo),BR-CS,Sao Paulo is in Brazil's South-East/Centre-West subsystem,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,eu-west-1,Europe (Ireland),IE,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,eu-west-2,Europe (London),GB,London is in Great Britain's grid,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,eu-west-3,Europe (Paris),FR,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,eu-central-1,Europe (Frankfurt),DE,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,eu-central-2,Europe (Zurich),CH,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,eu-north-1,Europe (Stockholm),SE-SE3,Stockholm is in bidding zone SE3,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,eu-south-1,Europe (Milan),IT-NO,Milan is in Italy's North zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,eu-south-2,Europe (Spain),ES,"Aragon, on the peninsular grid",https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,il-central-1,Israel (Tel Aviv),IL,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,me-south-1,Middle East (Bahrain),BH,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,me-central-1,Middle East (UAE),AE,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,af-south-1,Africa (Cape Town),ZA,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-east-1,Asia Pacific (Hong Kong),HK,zone of Hong Kong,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-south-1,Asia Pacific (Mumbai),IN-WE,Mumbai is in India's Western region,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-south-2,Asia Pacific (Hyderabad),IN-SO,Hyderabad is in India's Southern region,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-northeast-1,Asia Pacific (Tokyo),JP-TK,Tokyo is in TEPCO's area,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-northeast-2,Asia Pacific (Seoul),KR,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-northeast-3,Asia Pacific (Osaka),JP-KN,Osaka is in Kansai Electric's area,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-southeast-1,Asia Pacific (Singapore),SG,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-southeast-2,Asia Pacific (Sydney),AU-NSW,Sydney is in New South Wales,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-southeast-3,Asia Pacific (Jakarta),ID,country zone,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-southeast-4,Asia Pacific (Melbourne),AU-VIC,Melbourne is in Victoria,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+aws,ap-southeast-5,Asia Pacific (Malaysia),MY-WM,Kuala Lumpur is on the peninsular grid,https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+gcp,us-central1,"Council Bluffs, Iowa, North America",US-MIDW-MISO,Council Bluffs (MidAmerican Energy) is in MISO,https://cloud.google.com/compute/docs/regions-zones
+gcp,us-east1,"Moncks Corner, South Carolina, North America",US-CAR-SC,Berkeley County is served by Santee Cooper (South Carolina Public Service Authority),https://cloud.google.com/compute/docs/regions-zones
+gcp,us-east4,"Ashburn, Virginia, North America",US-MIDA-PJM,"Ashburn is served by Dominion Energy, a PJM member",https://cloud.google.com/compute/docs/regions-zones
+gcp,us-east5,"Columbus, Ohio, North America",US-MIDA-PJM,Columbus (AEP Ohio) is in PJM,https://cloud.google.com/compute/docs/regions-zones
+gcp,us-south1,"Dallas, Texas, North America",US-TEX-ERCO,Dallas is on the ERCOT grid,https://cloud.google.com/compute/docs/regions-zones
+gcp,us-west1,"The Dalles, Oregon, North America",US-NW-BPAT,The Dalles is in the Bonneville Power Administration area,https://cloud.google.com/compute/docs/regions-zones
+gcp,us-west2,"Los Angeles, California, North America",US-CAL-CISO,California's main grid; inside the city of Los Angeles LADWP serves (--region US-CAL-LDWP),https://cloud.google.com/compute/docs/regions-zones
+gcp,us-west3,"Salt Lake City, Utah, North America",US-NW-PACE,Salt Lake City is served by Rocky Mountain Power (PacifiCorp East),https://cloud.google.com/compute/docs/regions-zones
+gcp,us-west4,"Las Vegas, Nevada, North America",US-NW-NEVP,Las Vegas is served by Nevada Power,https://cloud.google.com/compute/docs/regions-zones
+gcp,northamerica-northeast1,"Montreal, Quebec, North America",CA-QC,Montreal is in Quebec,https://cloud.google.com/compute/docs/regions-zones
+gcp,northamerica-northeast2,"Toronto, Ontario, North America",CA-ON,Toronto is in Ontario,https://cloud.google.com/compute/docs/regions-zones
+gcp,northamerica-south1,"Queretaro, Mexico, North America",MX,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,southamerica-east1,"Osasco, Sao Paulo, Brazil, South America",BR-CS,Sao Paulo is in Brazil's South-East/Centre-West subsystem,https://cloud.google.com/compute/docs/regions-zones
+gcp,southamerica-west1,"Santiago, Chile, South America",CL-SEN,Chile's national grid,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-west1,"St. Ghislain, Belgium, Europe",BE,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-west2,"London, England, Europe",GB,London is in Great Britain's grid,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-west3,"Frankfurt, Germany, Europe",DE,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-west4,"Eemshaven, Netherlands, Europe",NL,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-west6,"Zurich, Switzerland, Europe",CH,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-west8,"Milan, Italy, Europe",IT-NO,Milan is in Italy's North zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-west9,"Paris, France, Europe",FR,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-west10,"Berlin, Germany, Europe",DE,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-west12,"Turin, Italy, Europe",IT-NO,Turin is in Italy's North zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-north1,"Hamina, Finland, Europe",FI,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-north2,"Stockholm, Sweden, Europe",SE-SE3,Stockholm is in bidding zone SE3,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-central2,"Warsaw, Poland, Europe",PL,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,europe-southwest1,"Madrid, Spain, Europe",ES,peninsular grid,https://cloud.google.com/compute/docs/regions-zones
+gcp,me-west1,"Tel Aviv, Israel, Middle East",IL,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,me-central1,"Doha, Qatar, Middle East",QA,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,me-central2,"Dammam, Saudi Arabia, Middle East",SA,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,africa-south1,"Johannesburg, South Africa, Africa",ZA,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,asia-east1,"Changhua County, Taiwan, APAC",TW,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,asia-east2,"Hong Kong, APAC",HK,zone of Hong Kong,https://cloud.google.com/compute/docs/regions-zones
+gcp,asia-northeast1,"Tokyo, Japan, APAC",JP-TK,Tokyo is in TEPCO's area,https://cloud.google.com/compute/docs/regions-zones
+gcp,asia-northeast2,"Osaka, Japan, APAC",JP-KN,Osaka is in Kansai Electric's area,https://cloud.google.com/compute/docs/regions-zones
+gcp,asia-northeast3,"Seoul, South Korea, APAC",KR,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,asia-south1,"Mumbai, India, APAC",IN-WE,Mumbai is in India's Western region,https://cloud.google.com/compute/docs/regions-zones
+gcp,asia-south2,"Delhi, India, APAC",IN-NO,Delhi is in India's Northern region,https://cloud.google.com/compute/docs/regions-zones
+gcp,asia-southeast1,"Jurong West, Singapore, APAC",SG,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,asia-southeast2,"Jakarta, Indonesia, APAC",ID,country zone,https://cloud.google.com/compute/docs/regions-zones
+gcp,australia-southeast1,"Sydney, Australia, APAC",AU-NSW,Sydney is in New South Wales,https://cloud.google.com/compute/docs/regions-zones
+gcp,australia-southeast2,"Melbourne, Australia, APAC",AU-VIC,Melbourne is in Victoria,https://cloud.google.com/compute/docs/regions-zones
+azure,eastus,Virginia,US-MIDA-PJM,"Virginia's main utility, Dominion Energy, is a PJM member",https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,eastus2,Virginia,US-MIDA-PJM,"Virginia's main utility, Dominion Energy, is a PJM member",https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,centralus,Iowa,US-MIDW-MISO,Iowa's utilities are in MISO,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,northcentralus,Illinois,US-MIDA-PJM,the Chicago area (ComEd) is in PJM,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,southcentralus,Texas,US-TEX-ERCO,San Antonio is on the ERCOT grid,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,westcentralus,Wyoming,US-NW-WACM,Cheyenne is in the WAPA Rocky Mountain area,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,westus,California,US-CAL-CISO,California's main grid is run by CAISO,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,westus2,Washington,US-NW-GCPD,"Quincy, Washington, is served by Grant County PUD",https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,westus3,Phoenix,US-SW-AZPS,the Phoenix area is served by APS (Arizona Public Service) and SRP (--region US-SW-SRP),https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,canadacentral,Toronto,CA-ON,Toronto is in Ontario,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,canadaeast,Quebec City,CA-QC,Quebec City is in Quebec,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,mexicocentral,Queretaro State,MX,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,brazilsouth,Sao Paulo State,BR-CS,Sao Paulo is in Brazil's South-East/Centre-West subsystem,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,northeurope,Ireland,IE,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,westeurope,Netherlands,NL,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,uksouth,London,GB,London is in Great Britain's grid,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,ukwest,Cardiff,GB,Cardiff is in Great Britain's grid,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,francecentral,Paris,FR,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,francesouth,Marseille,FR,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,germanywestcentral,Frankfurt,DE,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,germanynorth,Berlin,DE,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,switzerlandnorth,Zurich,CH,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,switzerlandwest,Geneva,CH,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,norwayeast,Oslo,NO-NO1,Oslo is in bidding zone NO1,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,norwaywest,Stavanger,NO-NO2,Stavanger is in bidding zone NO2,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,swedencentral,Gavle,SE-SE3,"Gavle and Sandviken, taken as bidding zone SE3 (SE2 lies just north)",https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,polandcentral,Warsaw,PL,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,italynorth,Milan,IT-NO,Milan is in Italy's North zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,spaincentral,Madrid,ES,peninsular grid,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,austriaeast,Vienna,AT,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,belgiumcentral,Brussels,BE,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,israelcentral,Israel,IL,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,qatarcentral,Doha,QA,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,uaenorth,Dubai,AE,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,southafricanorth,Johannesburg,ZA,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,eastasia,Hong Kong,HK,zone of Hong Kong,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,southeastasia,Singapore,SG,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,japaneast,"Tokyo, Saitama",JP-TK,Tokyo and Saitama are in TEPCO's area,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,japanwest,Osaka,JP-KN,Osaka is in Kansai Electric's area,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,koreacentral,Seoul,KR,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,koreasouth,Busan,KR,country zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,centralindia,Pune,IN-WE,Pune is in India's Western region,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,southindia,Chennai,IN-SO,Chennai is in India's Southern region,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,westindia,Mumbai,IN-WE,Mumbai is in India's Western region,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,australiaeast,New South Wales,AU-NSW,state zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,australiasoutheast,Victoria,AU-VIC,state zone,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,australiacentral,Canberra,AU-NSW,the ACT is part of the New South Wales region of the NEM,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+azure,australiacentral2,Canberra,AU-NSW,the ACT is part of the New South Wales region of the NEM,https://learn.microsoft.com/en-us/azure/reliability/regions-list
+)eco2csv",
+    }},
     {"countries.csv", {
         R"eco2csv(alpha2,alpha3,numeric,name,aliases
 AD,AND,020,Andorra,
@@ -1425,6 +1550,49 @@ US-WA,US,Washington,,,,
 US-WI,US,Wisconsin,,,,
 US-WV,US,West Virginia,,,,
 US-WY,US,Wyoming,,,,
+)eco2csv",
+    }},
+    {"us_state_zones.csv", {
+        R"eco2csv(code,zone,candidates,reason,source
+US-AL,US-SE-SOCO,US-TEN-TVA,most of Alabama is served by Alabama Power (Southern Company); the north by TVA,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-AR,US-MIDW-MISO,US-CENT-SWPP,"Entergy Arkansas, the largest utility, is in MISO; the west is in SPP","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-CT,US-NE-ISNE,,the whole state is in ISO New England,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-DC,US-MIDA-PJM,,"Pepco, in PJM, serves the District","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-DE,US-MIDA-PJM,,the state is in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-FL,US-FLA-FPL,US-FLA-FPC|US-FLA-TEC|US-FLA-JEA,"Florida Power & Light serves about half of Florida; Duke Energy Florida, Tampa Electric and JEA most of the rest","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-GA,US-SE-SOCO,,Georgia Power (Southern Company) balances the state,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-IA,US-MIDW-MISO,,"Iowa's utilities (MidAmerican, Alliant) are in MISO","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-IL,US-MIDA-PJM,US-MIDW-MISO,"northern Illinois (ComEd, Chicago) is in PJM; central and southern Illinois (Ameren) in MISO","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-IN,US-MIDW-MISO,US-MIDA-PJM,most of Indiana is in MISO; the north-east (Indiana Michigan Power) in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-KS,US-CENT-SWPP,,Kansas is in the Southwest Power Pool,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-LA,US-MIDW-MISO,,"Louisiana's utilities (Entergy, Cleco) are in MISO","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MA,US-NE-ISNE,,the whole state is in ISO New England,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MD,US-MIDA-PJM,,Maryland is in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-ME,US-NE-ISNE,,Maine is in ISO New England (but for the far north),"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MI,US-MIDW-MISO,US-MIDA-PJM,"most of Michigan (Consumers Energy, DTE) is in MISO; the south-west corner in PJM","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MN,US-MIDW-MISO,,Minnesota's utilities are in MISO,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MO,,US-MIDW-MISO|US-CENT-SWPP|US-MIDW-AECI,"St. Louis (Ameren) is in MISO, Kansas City (Evergy) in SPP, rural co-operatives in AECI","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MS,US-MIDW-MISO,US-SE-SOCO|US-TEN-TVA,"Entergy Mississippi is in MISO; the south coast (Mississippi Power) in Southern Company, the north-east in TVA","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-MT,US-NW-NWMT,US-NW-WAUW,NorthWestern Energy balances most of Montana; the east is in WAPA Upper Great Plains,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-NC,,US-CAR-DUK|US-CAR-CPLE|US-CAR-CPLW,"Duke Energy Carolinas (Charlotte, the west) and Duke Energy Progress (Raleigh, the east) split the state","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-ND,,US-MIDW-MISO|US-CENT-SWPP,"the east is in MISO, the west in SPP","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-NE,US-CENT-SWPP,,Nebraska's utilities are in the Southwest Power Pool,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-NH,US-NE-ISNE,,the whole state is in ISO New England,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-NJ,US-MIDA-PJM,,New Jersey is in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-OH,US-MIDA-PJM,,Ohio's utilities are in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-OK,US-CENT-SWPP,,Oklahoma is in the Southwest Power Pool,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-OR,,US-NW-PGE|US-NW-PACW|US-NW-BPAT,"Portland is served by Portland General Electric, much of the west by PacifiCorp West, the east by BPA-area utilities","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-PA,US-MIDA-PJM,,Pennsylvania is in PJM,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-RI,US-NE-ISNE,,the whole state is in ISO New England,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-SC,,US-CAR-SC|US-CAR-SCEG|US-CAR-DUK,"Santee Cooper, Dominion Energy South Carolina (SCE&G) and Duke Energy serve parts of the state","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-SD,US-CENT-SWPP,US-MIDW-MISO,most of South Dakota is in SPP; a few utilities of the east in MISO,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-UT,US-NW-PACE,,Rocky Mountain Power (PacifiCorp East) serves most of Utah,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-VA,US-MIDA-PJM,US-CAR-CPLE,"most of Virginia (Dominion Energy, Appalachian Power) is in PJM; a corner of the south-east in Duke Energy Progress","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-VT,US-NE-ISNE,,the whole state is in ISO New England,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-WA,,US-NW-PSEI|US-NW-SCL|US-NW-BPAT|US-NW-AVA,"Seattle is served by Seattle City Light and Puget Sound Energy, Spokane by Avista, much of the rest by BPA-area utilities","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-WI,US-MIDW-MISO,,Wisconsin's utilities are in MISO,"EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-WV,US-MIDA-PJM,,"West Virginia's utilities (Appalachian Power, Mon Power) are in PJM","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
+US-WY,,US-NW-PACE|US-NW-WACM,"PacifiCorp East serves most of the state, WAPA Rocky Mountain the south-east (Cheyenne)","EIA Hourly Electric Grid Monitor, balancing authorities (eia.gov/electricity/gridmonitor); FERC Electric Power Markets (ferc.gov/electric-power-markets)"
 )eco2csv",
     }},
     {"zones.csv", {

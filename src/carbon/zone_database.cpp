@@ -92,6 +92,11 @@ bool folds_uniquely(std::string_view s) {
     return true;
 }
 
+// "AWS", "Google Cloud", "Azure": a cloud_regions.csv provider as people write it.
+std::string_view provider_label(std::string_view p) {
+    return p == "aws" ? "AWS" : p == "gcp" ? "Google Cloud" : p == "azure" ? "Azure" : p;
+}
+
 // "a, b or c".
 std::string join_or(const std::vector<std::string>& items) {
     std::string out;
@@ -223,6 +228,12 @@ struct ZoneDatabase::Impl {
         std::vector<ZoneTexts> zone_texts;  // in the order of Impl::zones
         std::once_flag index_made;
         std::unique_ptr<const Index> index;
+        // data/cloud_regions.csv, read on the first lookup that is not a zone key.
+        std::once_flag cloud_made;
+        std::unique_ptr<const DataTable> cloud;
+        // data/us_state_zones.csv, read when a US state without a zone of its own is named.
+        std::once_flag states_made;
+        std::unique_ptr<const DataTable> states;
 
         // The name of a country by its alpha-2 code (the last row that has it), for messages: a scan will do.
         std::string_view country_name(std::string_view alpha2) const {
@@ -269,7 +280,25 @@ struct ZoneDatabase::Impl {
 
     ZoneMatch resolve(std::string_view region) const;
     std::string suggestions(const std::string& folded) const;
+
+    // Cloud regions (data/cloud_regions.csv): "aws:us-east-1", "azure westeurope" or a plain region name.
+    // Throws Error(internal) if a row names an unknown zone.
+    const DataTable& cloud() const;
+    // nullopt when the text is no cloud region; throws Error(not_found) for an unknown region of a named
+    // provider, or a plain name two providers use for different zones.
+    std::optional<ZoneMatch> resolve_cloud(std::string_view region) const;
+    ZoneMatch cloud_match(std::size_t row) const;
+
+    // US states that span zones (data/us_state_zones.csv): the best zone with the reason, or throws
+    // Error(not_found) with the likely zones; nullopt when the table has no row for the subdivision.
+    const DataTable& states() const;
+    std::optional<ZoneMatch> state_zone(std::string_view region, const Entry& e) const;
 };
+
+enum StateColumn { STATE_CODE, STATE_ZONE, STATE_CANDIDATES, STATE_REASON, STATE_SOURCE };
+
+// Columns of cloud_regions.csv.
+enum CloudColumn { CLOUD_PROVIDER, CLOUD_REGION, CLOUD_LOCATION, CLOUD_ZONE, CLOUD_REASON, CLOUD_SOURCE };
 
 void ZoneDatabase::Impl::Index::add(std::string_view text, const Entry& e) {
     // The key is folded straight into the arena; when the map has it already, those few bytes go unused.
@@ -557,6 +586,16 @@ std::string ZoneDatabase::Impl::suggestions(const std::string& folded) const {
         for (const Entry& e : entries)
             if (e.zone) found.push_back({d, e.tier, label(e), *e.zone});
     }
+    const DataTable& clouds = cloud();
+    for (std::size_t i = 0; i < clouds.size(); ++i) {
+        const auto f = clouds.row(i);
+        const std::size_t d = sys::edit_distance(folded, fold(f[CLOUD_REGION]));
+        if (d <= limit)
+            found.push_back({d, Tier::subdivision_name,
+                             fmt::format("{} ({} region, {})", f[CLOUD_REGION],
+                                         provider_label(f[CLOUD_PROVIDER]), f[CLOUD_ZONE]),
+                             *zone_index(f[CLOUD_ZONE])});
+    }
     std::sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) {
         return std::tie(a.distance, a.tier, a.label) < std::tie(b.distance, b.tier, b.label);
     });
@@ -571,6 +610,117 @@ std::string ZoneDatabase::Impl::suggestions(const std::string& folded) const {
     return fmt::format("did you mean {}?", join_or(labels));
 }
 
+const DataTable& ZoneDatabase::Impl::cloud() const {
+    std::call_once(lookup->cloud_made, [&] {
+        auto t = std::make_unique<const DataTable>(
+            "cloud_regions.csv", std::initializer_list<std::string_view>{"provider", "region", "location",
+                                                                         "zone", "reason", "source"});
+        for (std::size_t i = 0; i < t->size(); ++i)
+            if (!zone_index(t->row(i)[CLOUD_ZONE]))
+                throw t->bad(fmt::format("line {}: unknown zone \"{}\"", t->line(i), t->row(i)[CLOUD_ZONE]));
+        lookup->cloud = std::move(t);
+    });
+    return *lookup->cloud;
+}
+
+const DataTable& ZoneDatabase::Impl::states() const {
+    std::call_once(lookup->states_made, [&] {
+        auto t = std::make_unique<const DataTable>(
+            "us_state_zones.csv",
+            std::initializer_list<std::string_view>{"code", "zone", "candidates", "reason", "source"});
+        for (std::size_t i = 0; i < t->size(); ++i) {
+            std::vector<std::string_view> keys = split_aliases(t->row(i)[STATE_CANDIDATES]);
+            if (!t->row(i)[STATE_ZONE].empty()) keys.push_back(t->row(i)[STATE_ZONE]);
+            for (std::string_view k : keys)
+                if (!zone_index(k)) throw t->bad(fmt::format("line {}: unknown zone \"{}\"", t->line(i), k));
+        }
+        lookup->states = std::move(t);
+    });
+    return *lookup->states;
+}
+
+std::optional<ZoneMatch> ZoneDatabase::Impl::state_zone(std::string_view region, const Entry& e) const {
+    if (e.from_countries()) return std::nullopt;
+    const auto sub = index().subdivisions.row(e.row);
+    const DataTable& t = states();
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const auto f = t.row(i);
+        if (f[STATE_CODE] != sub[CODE]) continue;
+        std::vector<std::string> others;
+        for (std::string_view k : split_aliases(f[STATE_CANDIDATES]))
+            others.push_back(fmt::format("{} ({})", k, zones[*zone_index(k)].name));
+        if (f[STATE_ZONE].empty())
+            throw Error(
+                Errc::not_found,
+                fmt::format("region \"{}\": {} spans several zones: {}; the likely ones: {} (--region "
+                            "ZONE; source: {})",
+                            region, region_of(e), f[STATE_REASON], join_or(others), f[STATE_SOURCE]));
+        const ZoneInfo& z = zones[*zone_index(f[STATE_ZONE])];
+        return ZoneMatch{&z, fmt::format("ISO 3166-2 {} -> zone {}, the best single zone: {}{} (source: {})",
+                                         region_of(e), z.key, f[STATE_REASON],
+                                         others.empty() ? std::string()
+                                                        : fmt::format("; elsewhere in the state: {}",
+                                                                      fmt::join(others, ", ")),
+                                         f[STATE_SOURCE])};
+    }
+    return std::nullopt;
+}
+
+ZoneMatch ZoneDatabase::Impl::cloud_match(std::size_t row) const {
+    const auto f = cloud().row(row);
+    const ZoneInfo& z = zones[*zone_index(f[CLOUD_ZONE])];
+    return ZoneMatch{&z, fmt::format("{} region {} ({}) -> zone {}: {} (location from {})",
+                                     provider_label(f[CLOUD_PROVIDER]), f[CLOUD_REGION], f[CLOUD_LOCATION],
+                                     z.key, f[CLOUD_REASON], f[CLOUD_SOURCE])};
+}
+
+std::optional<ZoneMatch> ZoneDatabase::Impl::resolve_cloud(std::string_view region) const {
+    const std::string text = fold(region);
+    std::string provider, name = text;
+    if (const auto cut = text.find_first_of(": "); cut != std::string::npos) {
+        std::string p = fold(text.substr(0, cut));
+        if (p == "google" || p == "gcloud" || p == "google cloud") p = "gcp";
+        if (p == "aws" || p == "gcp" || p == "azure") {
+            provider = p;
+            name = fold(text.substr(cut + 1));
+        }
+    }
+    const DataTable& t = cloud();
+    std::vector<std::size_t> hits;
+    for (std::size_t i = 0; i < t.size(); ++i)
+        if ((provider.empty() || t.row(i)[CLOUD_PROVIDER] == provider) &&
+            fold(t.row(i)[CLOUD_REGION]) == name)
+            hits.push_back(i);
+    if (hits.empty()) {
+        if (provider.empty()) return std::nullopt;
+        std::vector<std::pair<std::size_t, std::string>> near;
+        for (std::size_t i = 0; i < t.size(); ++i)
+            if (t.row(i)[CLOUD_PROVIDER] == provider)
+                near.emplace_back(sys::edit_distance(name, t.row(i)[CLOUD_REGION]),
+                                  std::string(t.row(i)[CLOUD_REGION]));
+        std::sort(near.begin(), near.end());
+        std::vector<std::string> names;
+        for (const auto& [d, n] : near)
+            if (names.size() < 3 && d <= 3) names.push_back(n);
+        throw Error(Errc::not_found,
+                    fmt::format("unknown {} region \"{}\": {}; eco2 knows {} regions of {}",
+                                provider_label(provider), name,
+                                names.empty() ? std::string("no close match")
+                                              : fmt::format("did you mean {}?", join_or(names)),
+                                near.size(), provider_label(provider)));
+    }
+    const auto first_zone = t.row(hits[0])[CLOUD_ZONE];
+    for (std::size_t i : hits)
+        if (t.row(i)[CLOUD_ZONE] != first_zone) {
+            std::vector<std::string> named;
+            for (std::size_t j : hits) named.push_back(fmt::format("{}:{}", t.row(j)[CLOUD_PROVIDER], name));
+            throw Error(Errc::not_found, fmt::format("cloud region \"{}\" is ambiguous: it names {}; add the "
+                                                     "provider (--cloud aws|gcp|azure)",
+                                                     name, join_or(named)));
+        }
+    return cloud_match(hits[0]);
+}
+
 ZoneMatch ZoneDatabase::Impl::resolve(std::string_view region) const {
     std::string key = fold(region);
     if (key.empty()) throw Error(Errc::not_found, "empty region name; list the zones with `eco2 regions`");
@@ -579,6 +729,7 @@ ZoneMatch ZoneDatabase::Impl::resolve(std::string_view region) const {
     // A zone key is the best match a text can have (Tier::zone_key), and no two keys fold to the same text
     // (load() checks): the sorted zones answer without the index.
     if (auto i = zone_index(key)) return ZoneMatch{&zones[*i], "zone key"};
+    if (auto m = resolve_cloud(region)) return *m;
     const auto& index_entries = index().entries;
     auto it = index_entries.find(key);
     if (it == index_entries.end())
@@ -597,6 +748,7 @@ ZoneMatch ZoneDatabase::Impl::resolve(std::string_view region) const {
     }
     if (top.size() == 1) {
         if (top[0]->zone) return ZoneMatch{&zones[*top[0]->zone], via(*top[0])};
+        if (auto m = state_zone(region, *top[0])) return *m;
         throw Error(Errc::not_found, fmt::format("region \"{}\": {}", region, no_data(*top[0])));
     }
     std::vector<std::string> options;

@@ -1,25 +1,25 @@
 #include "eco2/tracker.hpp"
 
+#include <fmt/format.h>
 #include <gnu/libc-version.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <variant>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <variant>
 
 #include "core/accumulator.hpp"
 #include "core/process_tree.hpp"
 #include "core/stop_signal.hpp"
 #include "eco2/error.hpp"
+#include "sensors/cpu_tdp_table.hpp"
 #include "sensors/registry.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
@@ -98,6 +98,17 @@ void validate(const TrackerConfig& c) {
     if (c.budget_kg && !(*c.budget_kg > 0)) bad("CO2 budget must be > 0 kg");
     if (!std::isfinite(c.efficiency_alpha) || c.efficiency_alpha < 0)
         bad(fmt::format("efficiency alpha must be a number >= 0, got {}", c.efficiency_alpha));
+    if (c.cpu_tdp_w && !(std::isfinite(*c.cpu_tdp_w) && *c.cpu_tdp_w >= 0.1 && *c.cpu_tdp_w <= 100000))
+        bad(fmt::format("CPU TDP must be between 0.1 and 100000 W, got {}", *c.cpu_tdp_w));
+    if (!c.cpu_name.empty() && !c.cpu_tdp_w && !match_cpu_tdp(c.cpu_name))
+        bad(
+            fmt::format("CPU \"{}\" is not in eco2's TDP table: give its power instead with --cpu-tdp W "
+                        "(ECO2_CPU_TDP, config cpu_tdp), from the vendor's specification page",
+                        c.cpu_name));
+}
+
+CpuHint cpu_hint(const TrackerConfig& c) {
+    return CpuHint{c.cpu_tdp_w, c.cpu_name, c.cpu_tdp_origin};
 }
 
 NvmlOptions nvml_options(const TrackerConfig& c) {
@@ -487,7 +498,7 @@ struct Tracker::Impl {
         fs = sys::FsRoot::resolve(cfg.paths);
         if (!cfg.output.empty()) record = std::make_unique<RecordFile>(cfg.output, CsvWriter::header());
 
-        sensors = build_sensors(fs, sys::default_reader(), cfg.scope, nvml_options(cfg));
+        sensors = build_sensors(fs, sys::default_reader(), cfg.scope, nvml_options(cfg), cpu_hint(cfg));
         std::vector<Channel> channels;
         offsets.clear();
         for (const auto& s : sensors.sensors) {
@@ -725,7 +736,8 @@ std::vector<ProbeReport> probe_sensors(const TrackerConfig& config) {
     ProcessTree::Options topt;
     topt.root = config.root_pid;
     ProcessTree tree(fs, topt);
-    SensorSet set = build_sensors(fs, sys::default_reader(), config.scope, nvml_options(config));
+    SensorSet set =
+        build_sensors(fs, sys::default_reader(), config.scope, nvml_options(config), cpu_hint(config));
     TreeSample sample;
     tree.sample(0.0, true, sample);
     set.reports.insert(set.reports.begin(), tree.probe_cgroup());

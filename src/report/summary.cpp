@@ -14,7 +14,10 @@ std::string format_summary(const Result& r, const std::string& record, const std
     out += fmt::format("  energy  {:.6g} kWh{}{} -> {:.6g} kg CO2{}\n", r.energy_kwh(),
                        r.pue != 1.0 ? fmt::format(" (IT energy x PUE {:g})", r.pue) : "",
                        r.estimated() ? " (partly estimated)" : "", r.co2_kg, r.estimated() ? " (estimated)" : "");
-    out += fmt::format("  carbon  {:.6g} gCO2/kWh, {} ({})\n", r.intensity_g_per_kwh, r.region, r.location_source);
+    // The default says so briefly; the record keeps the whole reason (time zone...) in location_source.
+    const bool world_default = r.location_source.starts_with("default: world average");
+    out += fmt::format("  carbon  {:.6g} gCO2/kWh, {} ({})\n", r.intensity_g_per_kwh, r.region,
+                       world_default ? std::string("world average: no region set") : r.location_source);
     if (r.cost) out += fmt::format("  cost    {:.6g} {}\n", *r.cost, r.currency);
     out += fmt::format("  equals  {}\n", format_equivalents(r.co2_kg));
     auto line = [&](const char* name, const ComponentEnergy& e) {

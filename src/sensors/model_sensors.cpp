@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "eco2/error.hpp"
 #include "sensors/cpu_tdp_table.hpp"
 #include "sys/proc_parse.hpp"
 
@@ -59,7 +60,7 @@ private:
 }  // namespace
 
 CpuDescription describe_cpu(const sys::FsRoot& fs, const sys::FileReader& reader,
-                            const std::optional<PowercapTdp>& powercap) {
+                            const std::optional<PowercapTdp>& powercap, const CpuHint& hint) {
     CpuDescription d;
     auto info_text = reader.read(fs.cpuinfo());
     sys::CpuInfo info;
@@ -69,7 +70,27 @@ CpuDescription describe_cpu(const sys::FsRoot& fs, const sys::FileReader& reader
     auto online = sys::read_line(reader, fs.cpu_online());
     std::optional<int> n = online ? sys::parse_cpu_list_count(*online) : std::nullopt;
     d.online_cpus = n && *n > 0 ? *n : (info.logical > 0 ? info.logical : 1);
-    if (powercap && powercap->watts > 0) {
+    const std::string origin = hint.origin.empty() ? std::string("set by the caller") : hint.origin;
+    std::optional<CpuTdpEntry> named;
+    if (!hint.name.empty() && !hint.tdp_w) {
+        named = match_cpu_tdp(hint.name);
+        if (!named)
+            throw Error(Errc::invalid_argument,
+                        fmt::format("CPU \"{}\" ({}) is not in eco2's TDP table: give its power instead with "
+                                    "--cpu-tdp W (ECO2_CPU_TDP, config cpu_tdp), from the vendor's page",
+                                    hint.name, origin));
+    }
+    if (hint.tdp_w) {
+        d.tdp_w = *hint.tdp_w;
+        d.tdp_source = origin;
+        d.tdp_known = true;
+    } else if (named) {
+        d.tdp_w = named->tdp_w * d.sockets;
+        d.tdp_source =
+            fmt::format("{} \"{}\": table {} {:g} W x {} socket{} ({})", origin, hint.name, named->model,
+                        named->tdp_w, d.sockets, d.sockets == 1 ? "" : "s", named->source);
+        d.tdp_known = true;
+    } else if (powercap && powercap->watts > 0) {
         d.tdp_w = powercap->watts;
         d.tdp_source = powercap->source;
         d.tdp_known = true;

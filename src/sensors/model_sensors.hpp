@@ -30,9 +30,18 @@ struct CpuDescription {
     bool tdp_known = false;  ///< false when the 100 W default is used
 };
 
-/// Reads cpuinfo and the online CPU list, then picks the TDP: powercap rating > built-in table > 100 W.
+/// What the user says about the CPU (TrackerConfig::cpu_tdp_w, cpu_name, cpu_tdp_origin).
+struct CpuHint {
+    std::optional<double> tdp_w;  ///< whole machine, W
+    std::string name;             ///< model to look up in the table instead of cpuinfo's
+    std::string origin;           ///< "--cpu-tdp", "ECO2_CPU_TDP"...
+};
+
+/// Reads cpuinfo and the online CPU list, then picks the TDP: the user's TDP > powercap rating > built-in
+/// table (the user's CPU name, else cpuinfo's) > 100 W. Throws eco2::Error(invalid_argument) when the user's
+/// CPU name is not in the table.
 CpuDescription describe_cpu(const sys::FsRoot& fs, const sys::FileReader& reader,
-                            const std::optional<PowercapTdp>& powercap);
+                            const std::optional<PowercapTdp>& powercap, const CpuHint& hint = {});
 
 /// TDP-model CPU sensor: one energy counter, TDP x (tree or machine busy) CPU seconds / online CPUs.
 std::unique_ptr<Sensor> make_cpu_model_sensor(const CpuDescription& cpu, Scope scope);

@@ -11,10 +11,10 @@
 namespace eco2::detail {
 
 SensorSet build_sensors(const sys::FsRoot& fs, const sys::FileReader& reader, Scope scope,
-                        const NvmlOptions& nvml) {
+                        const NvmlOptions& nvml, const CpuHint& cpu_hint) {
     SensorSet set;
     RaplProbe rapl = probe_rapl(fs, reader, scope);
-    CpuDescription cpu = describe_cpu(fs, reader, rapl.tdp);
+    CpuDescription cpu = describe_cpu(fs, reader, rapl.tdp, cpu_hint);
     set.cpu_name = cpu.name;
 
     // CPU
@@ -24,7 +24,12 @@ SensorSet build_sensors(const sys::FsRoot& fs, const sys::FileReader& reader, Sc
     model.channels = {"cpu_model.cpu.0"};
     model.reason = fmt::format("TDP {:g} W from {}; {} online CPUs (estimated)", cpu.tdp_w, cpu.tdp_source,
                                cpu.online_cpus);
-    if (!cpu.tdp_known) model.fix = "the CPU is not in eco2's table: figures use eco2AI's 100 W default";
+    if (!cpu.tdp_known)
+        model.fix = fmt::format(
+            "the CPU '{}' is not in eco2's table, so figures use eco2AI's 100 W default: give its power with "
+            "--cpu-tdp W (ECO2_CPU_TDP, config cpu_tdp; all sockets, or your vCPUs' share on a VM), or its "
+            "model with --cpu-name NAME (e.g. --cpu-name 'EPYC 7763')",
+            cpu.name);
     if (rapl.package) {
         rapl.report.used = true;
         set.cpu = rapl.package.get();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sensors/model_sensors.hpp"
 #include "sensors/nvml_sensor.hpp"
 #include "sensors/sensor.hpp"
 #include "sys/file_reader.hpp"
@@ -26,7 +27,7 @@ struct SensorSet {
 };
 
 SensorSet build_sensors(const sys::FsRoot& fs, const sys::FileReader& reader, Scope scope,
-                        const NvmlOptions& nvml);
+                        const NvmlOptions& nvml, const CpuHint& cpu_hint = {});
 
 /// The machine-wide TreeSample fields the set's sensors read. The tracker reads what these and the
 /// accumulator (Accumulator::machine_fields) need, and nothing more.

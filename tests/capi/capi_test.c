@@ -103,6 +103,14 @@ static void test_misuse_gives_codes_and_messages(void) {
     EXPECT(t == NULL);
     EXPECT(strstr(eco2_last_error(), "PUE") != NULL || strstr(eco2_last_error(), "pue") != NULL);
     EXPECT_OK(eco2_config_set_pue(c, 1.0));
+    EXPECT_OK(eco2_config_set_cpu_tdp(c, 0.0));
+    EXPECT(eco2_tracker_create(c, &t) == ECO2_ERROR_INVALID_ARGUMENT);
+    EXPECT(strstr(eco2_last_error(), "CPU TDP") != NULL);
+    EXPECT_OK(eco2_config_set_cpu_tdp(c, NAN));
+    EXPECT_OK(eco2_config_set_cpu_name(c, "EPYC 9999X"));
+    EXPECT(eco2_tracker_create(c, &t) == ECO2_ERROR_INVALID_ARGUMENT);
+    EXPECT(strstr(eco2_last_error(), "--cpu-tdp") != NULL);
+    EXPECT_OK(eco2_config_set_cpu_name(c, NULL));
     EXPECT(eco2_config_set_scope(c, 7) == ECO2_ERROR_INVALID_ARGUMENT);
     EXPECT(eco2_config_set_intensity(c, -1.0, NULL) == ECO2_ERROR_INVALID_ARGUMENT);
     EXPECT(eco2_config_set_region(c, "Atlantis") == ECO2_ERROR_NOT_FOUND);
@@ -330,6 +338,24 @@ static void test_region_from_the_zone_database(void) {
     EXPECT_OK(eco2_config_destroy(c));
 }
 
+/* The user's CPU power: the TDP model uses it, and the source says where it came from. */
+static void test_cpu_tdp(void) {
+    eco2_config* c = base_config("tdp.csv");
+    eco2_tracker* t = NULL;
+    eco2_result* r = NULL;
+    const char* src = NULL;
+    EXPECT_OK(eco2_config_set_cpu_tdp(c, 205.0));
+    EXPECT_OK(eco2_tracker_create(c, &t));
+    EXPECT_OK(eco2_config_destroy(c));
+    EXPECT_OK(eco2_tracker_start(t));
+    burn_cpu(0.05);
+    EXPECT_OK(eco2_tracker_stop(t, &r));
+    EXPECT_OK(eco2_result_source(r, ECO2_CPU, &src));
+    EXPECT(strstr(src, "tdp-model(205 W, C API;") != NULL);
+    EXPECT_OK(eco2_result_destroy(r));
+    EXPECT_OK(eco2_tracker_destroy(t));
+}
+
 int main(int argc, char** argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: eco2_capi_test WORK_DIR\n");
@@ -346,6 +372,7 @@ int main(int argc, char** argv) {
     test_version_and_names();
     test_misuse_gives_codes_and_messages();
     test_plain_run();
+    test_cpu_tdp();
     test_training_with_params_and_work();
     test_budget_stops_at_the_next_epoch();
     test_region_from_the_zone_database();

@@ -244,3 +244,16 @@ def test_type_hints_cover_the_compiled_module():
             continue
         actual = {n for n in vars(obj) if not n.startswith("_")}
         assert actual == members - {"__init__"}, f"{cls}: stub {sorted(members)} vs module {sorted(actual)}"
+
+
+def test_cpu_tdp_and_cpu_name_arguments_are_the_tdp_model_source(env):
+    import eco2
+
+    with eco2.Tracker(file_name="tdp.csv", intensity=100, cpu_tdp=205, save_params=False) as t:
+        pass
+    assert t.result.cpu.source.startswith("tdp-model(205 W, cpu_tdp argument;")
+    with eco2.Tracker(file_name="tdp.csv", intensity=100, cpu_name="EPYC 7763", save_params=False) as t:
+        pass
+    assert "cpu_name argument \"EPYC 7763\": table epyc 7763 280 W" in t.result.cpu.source
+    with pytest.raises(eco2.InvalidArgument, match="not in eco2's TDP table"):
+        eco2.Tracker(file_name="tdp.csv", cpu_name="EPYC 9999X", save_params=False)

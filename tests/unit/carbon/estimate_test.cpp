@@ -76,10 +76,15 @@ TEST(Estimate, EnergyTextWithUnits) {
 
 TEST(Accelerators, EveryRowHasPowerAndCitesAVendorPage) {
     ASSERT_GE(accelerator_table().size(), 12u);
+    // The current ones (issue 12) are there.
+    for (const char* name : {"H100 NVL", "H100-SXM", "H100-PCIe", "H200", "B200", "GB200", "L4", "L40S",
+                             "A40", "RTX 6000 Ada", "MI250X", "MI300X", "Gaudi 2", "Gaudi3"})
+        EXPECT_TRUE(find_accelerator(name)) << name;
     for (const Accelerator& a : accelerator_table()) {
         EXPECT_GT(a.watts, 0.0) << a.key;
         EXPECT_TRUE(a.source.find("nvidia.com") != std::string_view::npos ||
                     a.source.find("amd.com") != std::string_view::npos ||
+                    a.source.find("intel.com") != std::string_view::npos ||
                     a.source.find("NVIDIA") != std::string_view::npos)
             << a.key;
         // The figure in the citation is the one in the table.

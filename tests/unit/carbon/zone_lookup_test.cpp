@@ -105,12 +105,27 @@ TEST(ZoneLookup, Iso3166_2SubdivisionsThatOneZoneStandsFor) {
 }
 
 TEST(ZoneLookup, SubdivisionSplitAmongZonesIsAnErrorNamingThem) {
-    const std::string msg = not_found_message("US-FL");
+    const std::string msg = not_found_message("AU-ACT");
     EXPECT_NE(msg.find("not covered by a single zone"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("US-FLA-FPL"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("eco2 regions AU"), std::string::npos) << msg;
+}
+
+TEST(ZoneLookup, UsStatesGetTheBestZoneWithTheReasonOrTheLikelyOnes) {
+    // Virginia: PJM, and why (issue 12: it used to say "pick one of the zones of US").
+    const ZoneMatch va = db().resolve("Virginia");
+    EXPECT_EQ(va.zone->key, "US-MIDA-PJM");
+    EXPECT_NE(va.via.find(
+                  "ISO 3166-2 US-VA (Virginia) -> zone US-MIDA-PJM, the best single zone: most of Virginia"),
+              std::string::npos)
+        << va.via;
+    EXPECT_EQ(db().resolve("US-FL").zone->key, "US-FLA-FPL");
+    EXPECT_NE(db().resolve("US-FL").via.find("US-FLA-TEC"), std::string::npos);
+    // Wyoming has no best zone: a short list, not all ~60 US zones.
     const std::string wy = not_found_message("US-WY");
     EXPECT_NE(wy.find("Wyoming"), std::string::npos) << wy;
-    EXPECT_NE(wy.find("eco2 regions US"), std::string::npos) << wy;
+    EXPECT_NE(wy.find("the likely ones: US-NW-PACE (Pacificorp East) or US-NW-WACM"), std::string::npos)
+        << wy;
+    EXPECT_NE(not_found_message("Missouri").find("US-MIDW-MISO"), std::string::npos);
 }
 
 TEST(ZoneLookup, ZoneCodeThatIsAnotherPlacesIsoCodeKeepsTheZone) {
@@ -251,4 +266,36 @@ TEST(ZoneListing, SearchByCountryOrText) {
     EXPECT_TRUE(
         std::any_of(text.begin(), text.end(), [](const ZoneInfo* z) { return z->key == "US-FLA-FPL"; }));
     EXPECT_EQ(db().search("").size(), db().zones().size());
+}
+
+TEST(CloudRegions, ProviderRegionNamesResolveToTheZoneWhereTheProviderSaysTheyAre) {
+    EXPECT_EQ(db().resolve("us-east-1").zone->key, "US-MIDA-PJM");
+    EXPECT_EQ(db().resolve("aws:us-west-2").zone->key, "US-NW-BPAT");
+    EXPECT_EQ(db().resolve("gcp:europe-west4").zone->key, "NL");
+    EXPECT_EQ(db().resolve("Google europe-west4").zone->key, "NL");
+    EXPECT_EQ(db().resolve("westeurope").zone->key, "NL");
+    EXPECT_EQ(db().resolve("AZURE:WestUS2").zone->key, "US-NW-GCPD");
+    const ZoneMatch m = db().resolve("us-east-1");
+    EXPECT_NE(m.via.find("AWS region us-east-1 (US East (N. Virginia)) -> zone US-MIDA-PJM: "),
+              std::string::npos)
+        << m.via;
+    EXPECT_NE(m.via.find("docs.aws.amazon.com"), std::string::npos) << m.via;
+    // The intensity's source names the zone's dataset and how the region was read.
+    EXPECT_NE(db().intensity("europe-west4").source.find("Google Cloud region europe-west4"),
+              std::string::npos);
+}
+
+TEST(CloudRegions, UnknownRegionsOfAProviderSuggestTheClosest) {
+    EXPECT_NE(not_found_message("aws:us-east-7").find("did you mean us-east-1"), std::string::npos)
+        << not_found_message("aws:us-east-7");
+    EXPECT_NE(not_found_message("azure:westeurop").find("westeurope"), std::string::npos);
+    // A misspelt plain name is suggested among the other names.
+    EXPECT_NE(not_found_message("europe-west44").find("europe-west4"), std::string::npos)
+        << not_found_message("europe-west44");
+}
+
+TEST(CloudRegions, EveryRowNamesAKnownZoneAndAPublicSource) {
+    // Every row of data/cloud_regions.csv resolves (the table checks its zones) and cites an https page.
+    for (const std::string_view name : {"aws:ap-southeast-2", "gcp:asia-northeast1", "azure:swedencentral"})
+        EXPECT_NE(db().resolve(name).via.find("https://"), std::string::npos) << name;
 }

@@ -223,3 +223,71 @@ TEST(Cli, ConfigLocationsFollowXdg) {
     EXPECT_EQ(l[1].path, "/home/u/.config/eco2/config.toml");
     EXPECT_EQ(config_locations({}).size(), 1u);
 }
+
+TEST(Cli, UnknownCommandsAndOptionsSuggestTheNearest) {
+    EXPECT_NE(error(parse({"runn", "--", "true"})).find("unknown command 'runn': did you mean 'eco2 run'?"),
+              std::string::npos);
+    EXPECT_NE(error(run({"--regoin", "FR"})).find("unknown option '--regoin': did you mean '--region'?"),
+              std::string::npos)
+        << error(run({"--regoin", "FR"}));
+    EXPECT_NE(error(parse({"run", "--regoin", "FR", "true"})).find("did you mean '--region'?"),
+              std::string::npos);
+    EXPECT_NE(error(parse({"regions", "--formt", "json"})).find("did you mean '--format'?"),
+              std::string::npos);
+    EXPECT_NE(error(parse({"estimate", "--gpuz", "2"})).find("unknown option '--gpuz'"), std::string::npos);
+}
+
+TEST(Cli, NumberErrorsSayNotANumberOrTheRangeInPlainDigits) {
+    const std::string pue = error(run({}, with({{"ECO2_PUE", "abc"}})));
+    EXPECT_NE(pue.find("ECO2_PUE=abc: --pue: \"abc\" is not a number: give a number from 1 to 10"),
+              std::string::npos)
+        << pue;
+    const std::string intensity = error(run({"--intensity", "-3"}));
+    EXPECT_NE(intensity.find("-3 is out of range: give a number >= 0"), std::string::npos) << intensity;
+    EXPECT_EQ(intensity.find("e+"), std::string::npos) << intensity;
+    EXPECT_LT(intensity.size(), 120u) << intensity;
+    EXPECT_NE(error(run({"--epochs", "2.5"})).find("2.5 is not a whole number"), std::string::npos);
+    EXPECT_NE(error(parse({"estimate", "--gpu", "H200", "--gpus", "0", "--hours", "1"}))
+                  .find("0 is out of range: give a whole number from 1 to 1000000"),
+              std::string::npos);
+}
+
+TEST(Cli, CpuTdpAndCpuNameWithTheirOrigin) {
+    Parsed p = run({"--cpu-tdp", "205"});
+    ASSERT_FALSE(p.error) << *p.error;
+    EXPECT_EQ(p.options.cpu_tdp, 205.0);
+    EXPECT_EQ(p.options.cpu_origin(), "--cpu-tdp");
+    p = run({}, with({{"ECO2_CPU_TDP", "150"}}));
+    EXPECT_EQ(p.options.cpu_tdp, 150.0);
+    EXPECT_EQ(p.options.cpu_origin(), "ECO2_CPU_TDP");
+    p = run({}, with({}, "cpu_tdp = 90\n"));
+    EXPECT_EQ(p.options.cpu_tdp, 90.0);
+    EXPECT_EQ(p.options.cpu_origin(), "config cpu_tdp (/proj/eco2.toml:1)");
+    p = run({"--cpu-name", "EPYC 7763"});
+    EXPECT_EQ(p.options.cpu_name, "EPYC 7763");
+    EXPECT_EQ(p.options.cpu_origin(), "--cpu-name");
+    EXPECT_NE(error(run({"--cpu-tdp", "0"})).find("out of range"), std::string::npos);
+}
+
+TEST(Cli, CloudQualifiesTheRegion) {
+    Parsed p = run({"--cloud", "aws", "--region", "us-east-1"});
+    ASSERT_FALSE(p.error) << *p.error;
+    EXPECT_EQ(p.options.region, "aws:us-east-1");
+    EXPECT_EQ(p.options.given.at("region").front().value, "aws:us-east-1");
+    p = parse({"regions", "--cloud", "gcp", "europe-west4"});
+    ASSERT_FALSE(p.error) << *p.error;
+    EXPECT_EQ(p.options.query, "gcp:europe-west4");
+    EXPECT_NE(error(run({"--cloud", "aws"})).find("--cloud aws needs --region NAME"), std::string::npos);
+    EXPECT_NE(error(run({"--cloud", "ibm", "--region", "x"})).find("ibm"), std::string::npos);
+}
+
+TEST(Cli, EstimateListNeedsNothingElse) {
+    Parsed p = parse({"estimate", "--list"});
+    ASSERT_FALSE(p.error) << *p.error;
+    EXPECT_TRUE(p.options.list);
+}
+
+TEST(Cli, UnknownTopLevelOptionSuggestsTheNearest) {
+    EXPECT_NE(error(parse({"--verison"})).find("did you mean '--version'?"), std::string::npos)
+        << error(parse({"--verison"}));
+}

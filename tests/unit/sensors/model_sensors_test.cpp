@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "../test_util.hpp"
+#include "eco2/error.hpp"
 #include "sensors/cpu_tdp_table.hpp"
 
 using namespace eco2;
@@ -143,4 +144,25 @@ TEST(ModelSensors, RamPowerIs0375WattPerGiB) {
     EXPECT_FALSE(machine->machine_fields().busy);
     EXPECT_TRUE(machine->machine_fields().memory);
     EXPECT_TRUE(process->estimated());
+}
+
+TEST(CpuDescription, TheUsersTdpWinsOverPowercapAndTable) {
+    CpuDescription d = describe_cpu(roots(eco2::test::fixture("rapl_2socket_dram")), sys::default_reader(),
+                                    PowercapTdp{300, 2, "powercap"}, CpuHint{205.0, "", "--cpu-tdp"});
+    EXPECT_DOUBLE_EQ(d.tdp_w, 205);
+    EXPECT_TRUE(d.tdp_known);
+    EXPECT_EQ(d.tdp_source, "--cpu-tdp");
+}
+
+TEST(CpuDescription, TheUsersCpuNameIsLookedUpTimesSockets) {
+    // no_rapl's cpuinfo says "Mystery CPU 3000" (1 socket): the name given replaces it for the table.
+    CpuDescription d = describe_cpu(roots(eco2::test::fixture("no_rapl")), sys::default_reader(),
+                                    std::nullopt, CpuHint{std::nullopt, "EPYC 7763", "--cpu-name"});
+    EXPECT_DOUBLE_EQ(d.tdp_w, 280);
+    EXPECT_NE(d.tdp_source.find("--cpu-name \"EPYC 7763\": table epyc 7763 280 W x 1 socket"),
+              std::string::npos)
+        << d.tdp_source;
+    EXPECT_THROW(describe_cpu(roots(eco2::test::fixture("no_rapl")), sys::default_reader(), std::nullopt,
+                              CpuHint{std::nullopt, "EPYC 9999X", "--cpu-name"}),
+                 Error);
 }
