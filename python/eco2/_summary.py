@@ -63,12 +63,42 @@ def summary_rows(filename: Union[str, os.PathLike]) -> List[Dict[str, Any]]:
     return rows
 
 
+class SummaryTable(list):
+    """The summary as a list of dicts (one per project, then the total) when pandas is not installed.
+
+    Offers the DataFrame methods eco2AI's scripts call on the summary (to_string, to_csv), so that
+    `print(eco2ai.summary("emission.csv").to_string())` works without pandas too.
+    """
+
+    def to_string(self) -> str:
+        cells = [[""] + COLUMNS] + [[str(i)] + [_cell(row[c]) for c in COLUMNS] for i, row in enumerate(self)]
+        widths = [max(len(r[k]) for r in cells) for k in range(len(cells[0]))]
+        return "\n".join(
+            "  ".join(v.ljust(w) if k == 1 else v.rjust(w) for k, (v, w) in enumerate(zip(r, widths))).rstrip()
+            for r in cells
+        )
+
+    def to_csv(self, path: Union[str, os.PathLike]) -> None:
+        with open(os.fspath(path), "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow([""] + COLUMNS)
+            for i, row in enumerate(self):
+                writer.writerow([i] + [row[c] for c in COLUMNS])
+
+    def __str__(self) -> str:
+        return self.to_string()
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
 def summary(filename: Union[str, os.PathLike], write_to_file: Union[bool, str, os.PathLike] = False) -> Any:
     """Sums duration, energy, CO2 and cost of a records file for each project and for all of them.
 
     Returns a pandas DataFrame with eco2AI's columns (project_name, total duration(s), total
     power_consumption(kWh), total CO2_emissions(kg), total electricity cost) when pandas can be imported, else
-    the same table as a list of dicts. write_to_file: a file name to write the table to (CSV, with the row
+    the same table as a SummaryTable (a list of dicts with to_string() and to_csv()). write_to_file: a file name to write the table to (CSV, with the row
     index as eco2AI writes it).
     """
     rows = summary_rows(filename)
@@ -81,10 +111,7 @@ def summary(filename: Union[str, os.PathLike], write_to_file: Union[bool, str, o
         if write_to_file:
             table.to_csv(os.fspath(write_to_file))
         return table
+    table = SummaryTable(rows)
     if write_to_file:
-        with open(os.fspath(write_to_file), "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow([""] + COLUMNS)
-            for i, row in enumerate(rows):
-                writer.writerow([i] + [row[c] for c in COLUMNS])
-    return rows
+        table.to_csv(write_to_file)
+    return table

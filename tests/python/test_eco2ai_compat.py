@@ -1,6 +1,7 @@
 """eco2AI's API: a script written for eco2AI runs with `import eco2 as eco2ai` and leaves the rows eco2AI would,
 with the energy of each epoch right; and where eco2AI had bugs, eco2 does the right thing."""
 
+import csv
 import math
 import os
 import textwrap
@@ -200,6 +201,23 @@ def test_summary_as_dataframe_and_as_plain_rows(env, monkeypatch):
     columns = ["project_name", "total duration(s)", "total power_consumption(kWh)", "total CO2_emissions(kg)",
                "total electricity cost"]
 
+    # Without pandas (checked first: the DataFrame part below is skipped where pandas is not installed).
+    with monkeypatch.context() as m:
+        m.setitem(__import__("sys").modules, "pandas", None)  # import pandas now fails
+        plain = eco2.summary("s.csv", write_to_file="plain.csv")
+    assert isinstance(plain, list)
+    assert [r["project_name"] for r in plain] == ["a", "b", "All the projects"]
+    assert plain[-1]["total power_consumption(kWh)"] == pytest.approx(total_kwh)
+    assert set(plain[0]) == set(columns)
+    # eco2AI's scripts print the DataFrame: the plain table prints as one too (header, then index and values).
+    lines = plain.to_string().splitlines()
+    assert [c for c in columns if c not in lines[0]] == []
+    assert lines[3].split()[:2] == ["2", "All"] and len(lines) == 4
+    with open("plain.csv", newline="") as f:
+        written = list(csv.reader(f))
+    assert written[0] == [""] + columns and [r[1] for r in written[1:]] == ["a", "b", "All the projects"]
+    assert float(written[3][3]) == pytest.approx(total_kwh)
+
     pd = pytest.importorskip("pandas")
     df = eco2.summary("s.csv")
     assert isinstance(df, pd.DataFrame)
@@ -210,13 +228,6 @@ def test_summary_as_dataframe_and_as_plain_rows(env, monkeypatch):
     assert df["total electricity cost"].iloc[-1] == pytest.approx(total_kwh * 0.2, rel=1e-6)
     eco2.summary("s.csv", write_to_file="sum.csv")
     assert "All the projects" in open("sum.csv").read()
-
-    monkeypatch.setitem(__import__("sys").modules, "pandas", None)  # import pandas now fails
-    plain = eco2.summary("s.csv")
-    assert isinstance(plain, list)
-    assert [r["project_name"] for r in plain] == ["a", "b", "All the projects"]
-    assert plain[-1]["total power_consumption(kWh)"] == pytest.approx(total_kwh)
-    assert set(plain[0]) == set(columns)
 
     with pytest.raises(FileNotFoundError):
         eco2.summary("missing.csv")
