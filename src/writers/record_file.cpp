@@ -84,7 +84,10 @@ std::size_t count_lines(std::string_view text) {
 // its owner. Returns -1 (errno set) when the directory does not let us create it.
 int make_temp_beside(const std::filesystem::path& target, int like_fd, std::string& name) {
     const std::filesystem::path dir = target.parent_path().empty() ? "." : target.parent_path();
-    name = (dir / ("." + target.filename().string() + ".eco2-XXXXXX")).string();
+    std::string base = ".";  // built piece by piece: GCC 12 warns falsely (-Wrestrict) on "." + string
+    base += target.filename().string();
+    base += ".eco2-XXXXXX";
+    name = (dir / base).string();
     int fd = ::mkostemp(name.data(), O_CLOEXEC);
     if (fd < 0) return -1;
     lock_fd(fd, name);

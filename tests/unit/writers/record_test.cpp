@@ -290,7 +290,10 @@ TEST(RecordFile, AdoptsAnEco2AIFileKeepingEveryRowAndValue) {
     auto path = dir / "emission.csv";
     const auto& cols = CsvWriter::columns();
     std::string header;
-    for (std::size_t i = 0; i < 13; ++i) header += (i ? "," : "") + std::string(cols[i]);
+    for (std::size_t i = 0; i < 13; ++i) {
+        if (i > 0) header += ',';  // not "," + string: GCC 12's false -Wrestrict
+        header += cols[i];
+    }
     // Rows as eco2AI (pandas to_csv) writes them: the epoch text and CPU name quoted, cost "nan".
     const std::string row1 =
         "0f1e2d3c-aaaa-4bbb-8ccc-000000000001,My project,training the model,\"epoch: 1, loss: 1.0\","
