@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -225,6 +226,7 @@ RecordFile::RecordFile(std::filesystem::path path, std::string header)
         Lock lock(*this);
         follow_path_locked();
         ensure_header_locked();
+        remove_stale_temps();
     } catch (...) {
         ::close(m_fd);
         m_fd = -1;
@@ -263,13 +265,36 @@ void RecordFile::open_file() {
     }
 }
 
+void RecordFile::remove_stale_temps() noexcept {
+    // A tracker killed while rewriting the file leaves its temporary file. One that nobody holds locked (a
+    // writer locks its temporary before filling it) and that is over a minute old is such a leftover.
+    const std::filesystem::path dir = m_real.parent_path().empty() ? "." : m_real.parent_path();
+    std::string prefix = ".";
+    prefix += m_real.filename().string();
+    prefix += ".eco2-";
+    std::error_code ec;
+    const auto now = std::filesystem::file_time_type::clock::now();
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) continue;
+        std::error_code e2;
+        if (!it->is_regular_file(e2) || now - it->last_write_time(e2) < std::chrono::minutes(1) || e2) continue;
+        int fd = ::open(it->path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) continue;
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) ::unlink(it->path().c_str());
+        ::close(fd);
+    }
+}
+
 void RecordFile::notice(std::string text) {
     if (std::find(m_notices.begin(), m_notices.end(), text) == m_notices.end()) m_notices.push_back(std::move(text));
 }
 
 void RecordFile::follow_path_locked() {
-    // Bounded: each round follows one replacement by another writer.
-    for (int round = 0; round < 16; ++round) {
+    // Each round follows one replacement by another writer (they are quick, but many writers growing their rows
+    // can chain several while we wait for the lock): bounded by time, not by a count.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
         struct stat fs{}, ps{};
         if (::fstat(m_fd, &fs) != 0) fail(m_path, "stat", errno);
         const int r = ::stat(m_real.c_str(), &ps);
@@ -325,7 +350,7 @@ void RecordFile::follow_path_locked() {
         m_fd = fd;
         lock_fd(m_fd, m_path);
     }
-    throw Error(Errc::io_error, m_path.string() + " kept being replaced while eco2 tried to write it");
+    throw Error(Errc::io_error, m_path.string() + " kept being replaced for 10 s while eco2 tried to write it");
 }
 
 void RecordFile::ensure_header_locked() {

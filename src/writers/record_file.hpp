@@ -76,6 +76,8 @@ private:
     /// writable). m_fd is the new file, locked, afterwards.
     void replace_locked(const std::string& content);
     void notice(std::string text);
+    /// Removes temporary files left beside the file by trackers killed while rewriting it.
+    void remove_stale_temps() noexcept;
 
     std::filesystem::path m_path;  // as given (messages)
     std::filesystem::path m_real;  // symbolic links resolved: where renames happen

@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 
 #include <algorithm>
 #include <cmath>
@@ -174,6 +177,26 @@ TEST(RecordFile, LongerRowGrowsInPlaceWhenLastAndRewritesTheFileWhenNot) {
     EXPECT_EQ(read_file(path), "a,b\n1," + bigger + bigger + "\n2,done\n");
     EXPECT_TRUE(mine.notices().empty());
     EXPECT_TRUE(other.notices().empty());
+}
+
+// A tracker killed while rewriting the file leaves its temporary file: the next one removes it, once it is
+// over a minute old and nobody holds it.
+TEST(RecordFile, TemporaryFilesLeftByAKilledRewriteAreRemoved) {
+    TempDir dir;
+    auto path = dir / "runs.csv";
+    const auto stale = dir / ".runs.csv.eco2-AbC123", busy = dir / ".runs.csv.eco2-XyZ789";
+    const auto young = dir / ".runs.csv.eco2-New000", other = dir / ".other.csv.eco2-Old000";
+    for (const auto& p : {stale, busy, young, other}) eco2::test::write_file(p, "half a file");
+    const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
+    for (const auto& p : {stale, busy, other}) std::filesystem::last_write_time(p, old);
+    int held = ::open(busy.c_str(), O_RDONLY);
+    ASSERT_EQ(::flock(held, LOCK_EX), 0);  // a live writer's
+    { RecordFile f(path, "a,b"); }
+    ::close(held);
+    EXPECT_FALSE(std::filesystem::exists(stale));
+    EXPECT_TRUE(std::filesystem::exists(busy));
+    EXPECT_TRUE(std::filesystem::exists(young));
+    EXPECT_TRUE(std::filesystem::exists(other));
 }
 
 // Failed before: after `: > file` the next checkpoint wrote at the old offset, leaving NUL bytes and no header.
@@ -438,7 +461,8 @@ TEST_P(RecordFileConcurrent, ConcurrentWritersNeverTearOrInterleaveRows) {
                 for (int i = 1; i <= CHECKPOINTS; ++i)
                     f.rewrite(std::to_string(w) + "," + std::to_string(i) + "," + std::string(10 + i % 90, static_cast<char>('a' + w)),
                               i == CHECKPOINTS);
-            } catch (...) {
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "writer %d: %s\n", w, e.what());
                 rc = 1;
             }
             ::_exit(rc);
