@@ -375,23 +375,33 @@ void RecordFile::ensure_header_locked() {
         return;
     }
 
-    // Another layout: eco2AI's 13 columns or an older eco2's. Adopted when every column is one of ours (by
-    // name): the header is upgraded and each row mapped to today's columns, its fields copied verbatim.
-    const std::string content = read_all(m_fd, m_path);
-    if (content.find('\0') != std::string::npos)
-        throw_other_header(m_path, "it holds NUL bytes");
-    const std::vector<RawRecord> records = parse_raw(content, m_path);
-    const std::vector<std::string> ours = split_header(m_header);
-    const std::vector<std::size_t> pos = map_columns(records.front(), ours, m_path);
-    std::string out = line;
-    std::size_t rows = 0;
+    // Another layout: eco2AI's 13 columns or an older eco2's.
+    const Adopted a = adopt_records(read_all(m_fd, m_path), m_header, m_path);
+    replace_locked(a.text);
+    notice(fmt::format("{} was in an older layout ({}); its header was upgraded to this version's {} columns and "
+                       "its {} row{} kept as they were (new columns empty)",
+                       m_path.string(), a.eco2ai ? "eco2AI's 13 columns" : fmt::format("{} columns", a.columns),
+                       split_header(m_header).size(), a.rows, a.rows == 1 ? "" : "s"));
+}
+
+Adopted adopt_records(std::string_view content, const std::string& header, const std::filesystem::path& path) {
+    // Adopted when every column is one of ours (by name): the header is upgraded and each row mapped to today's
+    // columns, its fields copied verbatim.
+    if (content.find('\0') != std::string_view::npos) throw_other_header(path, "it holds NUL bytes");
+    if (content.empty()) return Adopted{header + "\n", 0, 0, false};
+    const std::vector<RawRecord> records = parse_raw(content, path);
+    const std::vector<std::string> ours = split_header(header);
+    const std::vector<std::size_t> pos = map_columns(records.front(), ours, path);
+    Adopted a;
+    a.text = header + "\n";
+    a.columns = pos.size();
     std::vector<std::string_view> fields(ours.size());
     for (std::size_t r = 1; r < records.size(); ++r) {
         const RawRecord& rec = records[r];
         if (rec.size() == 1 && rec[0].find_first_not_of(" \r") == std::string_view::npos) continue;  // blank
         if (rec.size() > pos.size())
-            throw_other_header(m_path, fmt::format("its row {} has {} fields for {} columns", r + 1, rec.size(),
-                                                   pos.size()));
+            throw_other_header(path, fmt::format("its row {} has {} fields for {} columns", r + 1, rec.size(),
+                                                 pos.size()));
         std::fill(fields.begin(), fields.end(), std::string_view());
         for (std::size_t j = 0; j < rec.size(); ++j) fields[pos[j]] = rec[j];
         // An older eco2's reserved row ends in padding spaces after its last (numeric) column; that column is
@@ -399,18 +409,14 @@ void RecordFile::ensure_header_locked() {
         std::string_view& tail = fields[pos[rec.size() - 1]];
         while (!tail.empty() && tail.back() == ' ') tail.remove_suffix(1);
         for (std::size_t k = 0; k < fields.size(); ++k) {
-            if (k > 0) out += ',';
-            out += fields[k];
+            if (k > 0) a.text += ',';
+            a.text += fields[k];
         }
-        out += '\n';
-        ++rows;
+        a.text += '\n';
+        ++a.rows;
     }
-    const bool eco2ai = pos.size() == 13 && std::is_sorted(pos.begin(), pos.end()) && pos.back() == 12;
-    replace_locked(out);
-    notice(fmt::format("{} was in an older layout ({}); its header was upgraded to this version's {} columns and "
-                       "its {} row{} kept as they were (new columns empty)",
-                       m_path.string(), eco2ai ? "eco2AI's 13 columns" : fmt::format("{} columns", pos.size()),
-                       ours.size(), rows, rows == 1 ? "" : "s"));
+    a.eco2ai = pos.size() == 13 && std::is_sorted(pos.begin(), pos.end()) && pos.back() == 12;
+    return a;
 }
 
 void RecordFile::replace_locked(const std::string& content) {

@@ -347,6 +347,15 @@ TEST(RecordFile, AdoptsAnOlderEco2LayoutByColumnNames) {
     EXPECT_EQ(read_file(path), "id,b,c,d,e\n1,x,,42,\n\"2\",\"y,z\",,7,\n");
 }
 
+TEST(RecordFile, AdoptionRefusesWhatItCannotKeepWhole) {
+    const std::filesystem::path p = "x.csv";
+    EXPECT_EQ(adopt_records("b\r\n\"q\"\"uote\"\r\n\n", "a,b", p).text, "a,b\n,\"q\"\"uote\"\n");  // CRLF, blank line
+    EXPECT_THROW(adopt_records("a\n1,2\n", "a,b", p), Error);            // more fields than the header
+    EXPECT_THROW(adopt_records("a\n\"open\n", "a,b", p), Error);        // a quote left open (torn row)
+    EXPECT_THROW(adopt_records(std::string("a\n1\0\n", 5), "a,b", p), Error);  // NUL bytes
+    EXPECT_THROW(adopt_records("a,a\n1,2\n", "a,b", p), Error);          // a column twice
+}
+
 // Failed before: in a sticky shared directory, another user's dangling link made root create a file elsewhere.
 TEST(RecordFile, AnotherUsersLinkInAStickyDirectoryIsNotFollowed) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the link another owner";
