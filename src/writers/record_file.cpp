@@ -225,7 +225,16 @@ RecordFile::RecordFile(std::filesystem::path path, std::string header)
     try {
         Lock lock(*this);
         follow_path_locked();
-        ensure_header_locked();
+        if (file_size(m_fd, m_path) == 0) {
+            try {
+                ensure_header_locked();
+            } catch (const Error&) {
+                // An empty file on a full disk: the header goes with the first row that can be written (each
+                // write checks it), so the run is still tracked.
+            }
+        } else {
+            ensure_header_locked();  // an unknown layout must stop us here
+        }
         remove_stale_temps();
     } catch (...) {
         ::close(m_fd);

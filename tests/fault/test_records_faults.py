@@ -143,6 +143,21 @@ def test_full_disk_throughout_says_the_row_is_lost_and_tears_nothing(small_disk)
         assert all(line.count(",") == 11 for line in text.splitlines())
 
 
+def test_new_records_file_on_a_full_disk_is_tracked_and_says_the_row_is_lost(small_disk):
+    fd = os.open(small_disk / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        while os.write(fd, b"\0" * 4096) > 0:
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    r = eco2_run(small_disk, "sh", "-c", "exit 5", flags=["--no-series"])
+    assert r.returncode == 5, r.stderr
+    assert "the run's final row is NOT in the file" in r.stderr
+    assert (small_disk / "emission.csv").read_bytes() == b""  # no half header
+
+
 def training_cmd(marks=3):
     return ["sh", "-c", f"for i in $(seq {marks}); do eco2 mark epoch --param note={LONG}$i --param loss=1.0; "
                         "sleep 0.05; done; sleep 0.05"]
