@@ -191,8 +191,6 @@ std::vector<std::size_t> map_columns(const RawRecord& file_header, const std::ve
     return pos;
 }
 
-std::string first_line(std::string_view text) { return std::string(text.substr(0, text.find('\n'))); }
-
 }  // namespace
 
 void check_link_is_safe(const std::filesystem::path& path) {
@@ -593,18 +591,29 @@ void RecordFile::check_writable(const std::filesystem::path& path, const std::st
         ::close(fd);
         throw Error(Errc::io_error, path.string() + " is not a regular file: give a file name with --output");
     }
-    std::string first(64 * 1024, '\0');
+    std::string first(header.size() + 1, '\0');
     ssize_t n = ::pread(fd, first.data(), first.size(), 0);
-    int err = errno;
-    ::close(fd);
-    if (n < 0) fail(path, "read", err);
+    if (n < 0) {
+        const int err = errno;
+        ::close(fd);
+        fail(path, "read", err);
+    }
     first.resize(static_cast<std::size_t>(n));
-    if (first.empty() || first_line(first) == header) return;
-    if (first.find('\n') == std::string::npos && first != header)
-        throw_other_header(path, "its first line is not a header");
-    const std::string line = first_line(first) + "\n";
-    const auto records = parse_raw(line, path);  // views into `line`
-    map_columns(records.front(), split_header(header), path);  // throws when the columns are not adoptable
+    if (first.empty() || first == header + "\n" || first == header) {
+        ::close(fd);
+        return;
+    }
+    // Another layout: try the whole adoption now (it reads the file, as the upgrade at start will), so that a
+    // file eco2 cannot keep whole stops us before the command starts rather than leaving it untracked.
+    std::string content;
+    try {
+        content = read_all(fd, path);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    adopt_records(content, header, path);
 }
 
 }  // namespace eco2::detail

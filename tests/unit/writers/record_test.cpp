@@ -354,6 +354,12 @@ TEST(RecordFile, AdoptionRefusesWhatItCannotKeepWhole) {
     EXPECT_THROW(adopt_records("a\n\"open\n", "a,b", p), Error);        // a quote left open (torn row)
     EXPECT_THROW(adopt_records(std::string("a\n1\0\n", 5), "a,b", p), Error);  // NUL bytes
     EXPECT_THROW(adopt_records("a,a\n1,2\n", "a,b", p), Error);          // a column twice
+    TempDir dir;  // check_writable says so before a command starts
+    eco2::test::write_file(dir / "old.csv", "a\n1,2\n");
+    EXPECT_THROW(RecordFile::check_writable(dir / "old.csv", "a,b"), Error);
+    eco2::test::write_file(dir / "old.csv", "a\n1\n");
+    RecordFile::check_writable(dir / "old.csv", "a,b");
+    EXPECT_EQ(read_file(dir / "old.csv"), "a\n1\n");  // a check only
 }
 
 // Failed before: in a sticky shared directory, another user's dangling link made root create a file elsewhere.
