@@ -163,6 +163,15 @@ def training_cmd(marks=3):
                         "sleep 0.05; done; sleep 0.05"]
 
 
+def test_epochs_on_a_full_disk_are_counted_as_not_written(small_disk):
+    assert eco2_run(small_disk, "true", flags=["--no-series"]).returncode == 0
+    before = fill(small_disk)
+    r = eco2_run(small_disk, *training_cmd(3), flags=["--no-series"])
+    assert r.returncode == 0, r.stderr
+    assert (small_disk / "emission.csv").read_text() == before
+    assert "3 closed epochs are NOT in the file" in r.stderr and "final row is NOT in the file" in r.stderr
+
+
 def test_sigkill_at_random_moments_never_loses_an_earlier_row(tmp_path):
     """Two eco2 write one file; one is SIGKILLed at a random moment. Every row completed before must survive
     byte for byte, the survivor's rows must all be completed, and the file must parse whole after each kill."""
