@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "../test_util.hpp"
 #include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
@@ -70,7 +72,7 @@ TEST(Training, EachEpochIsOneRowWithExactlyItsEnergy) {
 
     auto rows = csv_rows(dir / "emission.csv");
     ASSERT_EQ(rows.size(), 5u);
-    EXPECT_EQ(rows[0]["epoch"], "epoch: 1, loss: 1, note: ok");
+    EXPECT_EQ(rows[0]["epoch"], "epoch: 1, loss: 1.0, note: ok");  // Python's str(1.0), as eco2AI writes
     EXPECT_EQ(rows[1]["epoch"], "epoch: 2, loss: 0.5, note: ok");
     EXPECT_EQ(rows[1]["epoch_params"], R"({"epoch":2,"loss":0.5,"note":"ok"})");
     EXPECT_EQ(rows[4]["epoch"], "epoch: 5 (partial)");
@@ -211,4 +213,39 @@ TEST(Training, EfficiencyIndicatorsPerEpochAndPerRun) {
     auto rows = csv_rows(dir / "emission.csv");
     EXPECT_EQ(rows[0]["items"], "1500");
     EXPECT_NE(rows[0]["energy_per_item(J)"], "");
+}
+
+// Failed before: parameters beyond the row's spare room (~150 bytes) left every such epoch `interrupted`
+// without its parameters ("record row outgrew its reservation").
+TEST(Training, LongAndManyEpochParametersAreAllWritten) {
+    TempDir dir;
+    Tracker t(config_in(dir));
+    t.start_training();
+    for (int e = 1; e <= 6; ++e) {
+        EpochParams params{{"note", std::string(static_cast<std::size_t>(e) * 200, 'n')}, {"loss", 1.0},
+                           {"batch", std::int64_t{32}}};
+        for (int k = 0; k < 40; ++k) {
+            std::string name = "p";  // not "p" + string: GCC 12's false -Wrestrict
+            name += std::to_string(k);
+            params.push_back({name, 0.5 * k});
+        }
+        t.new_epoch(params);
+    }
+    const Result total = t.stop_training();
+    auto rows = csv_rows(dir / "emission.csv");
+    ASSERT_EQ(rows.size(), 7u);
+    for (int e = 1; e <= 6; ++e) {
+        const auto& r = rows[static_cast<std::size_t>(e - 1)];
+        EXPECT_EQ(r.at("status"), "completed");
+        const std::string& epoch = r.at("epoch");
+        EXPECT_EQ(epoch.rfind(fmt::format("epoch: {}, note: {}, loss: 1.0, batch: 32, p0: 0.0, p1: 0.5", e,
+                                          std::string(static_cast<std::size_t>(e) * 200, 'n')),
+                              0),
+                  0u)
+            << epoch.substr(0, 80);
+        EXPECT_NE(epoch.find(", p39: 19.5"), std::string::npos);
+        EXPECT_NE(r.at("epoch_params").find("\"batch\":32,"), std::string::npos);
+    }
+    EXPECT_EQ(rows[6].at("epoch"), "epoch: 7 (partial)");
+    for (const auto& w : total.warnings) EXPECT_EQ(w.find("record"), std::string::npos) << w;
 }
