@@ -502,7 +502,11 @@ void ProcessTree::read_memory(double t, TreeSample& out) noexcept {
     }
     // PSS: shared pages divided among the processes sharing them, so forked workers are not counted
     // again for the parent's pages. smaps_rollup walks the process's mappings: read at a lower rate.
-    const bool pss_due = m_pss_ok && t - m_last_pss_t >= m_options.pss_interval_s;
+    // Also read at once when a process joined: a forked worker shares its parent's pages, and its RSS
+    // (or the parent's PSS from before the fork) would count them again until the next read.
+    bool joined = false;
+    for (pid_t pid : out.pids) joined = joined || m_tracked[pid].pss_bytes < 0.0;
+    const bool pss_due = m_pss_ok && (joined || t - m_last_pss_t >= m_options.pss_interval_s);
     if (pss_due) m_last_pss_t = t;
     double bytes = 0.0;
     for (pid_t pid : out.pids) {
@@ -520,6 +524,9 @@ void ProcessTree::read_memory(double t, TreeSample& out) noexcept {
                 e.pss_bytes = static_cast<double>(*pss);
             } else if (fd < 0 && errno != ENOENT && errno != ESRCH) {
                 m_pss_ok = false;  // not readable here (old kernel, permissions): RSS from now on
+            } else if (e.pss_bytes < 0.0) {
+                // Exiting (a zombie has no mappings): its last RSS, so that it does not count as just joined.
+                e.pss_bytes = static_cast<double>(e.rss_pages) * m_page_bytes;
             }
         }
         if (!m_pss_ok) {

@@ -44,10 +44,10 @@ public:
         /// A cgroup v2 directory created for the tree (eco2 run), as a path under the FsRoot's sysfs; empty:
         /// none. probe_cgroup() uses its cpu.stat without checking its members (none but the tree can be in
         /// it); with count_from_root_start its whole usage counts.
-        std::filesystem::path own_cgroup;
+        std::filesystem::path own_cgroup{};
         /// memory.stat of a memory cgroup holding only the tree (v2, or v1 on hybrid machines); empty: none.
         /// Resident memory is then read from it; else PSS from smaps_rollup, else RSS.
-        std::filesystem::path memory_stat;
+        std::filesystem::path memory_stat{};
         bool memory_stat_v1 = false;
         /// How often smaps_rollup (PSS) is read per process; in between the last value is reused.
         double pss_interval_s = 1.0;
