@@ -502,11 +502,14 @@ void ProcessTree::read_memory(double t, TreeSample& out) noexcept {
     }
     // PSS: shared pages divided among the processes sharing them, so forked workers are not counted
     // again for the parent's pages. smaps_rollup walks the process's mappings: read at a lower rate.
-    // Also read at once when a process joined: a forked worker shares its parent's pages, and its RSS
-    // (or the parent's PSS from before the fork) would count them again until the next read.
+    // ~35 us a process: the interval grows with the tree (1 s per 50 processes) to keep the cost flat. Read
+    // sooner when a process joined: a forked worker shares its parent's pages, and its RSS (or the parent's
+    // PSS from before the fork) would count them again until the next read.
+    const double interval = std::max(m_options.pss_interval_s, 0.02 * static_cast<double>(out.pids.size()));
     bool joined = false;
     for (pid_t pid : out.pids) joined = joined || m_tracked[pid].pss_bytes < 0.0;
-    const bool pss_due = m_pss_ok && (joined || t - m_last_pss_t >= m_options.pss_interval_s);
+    const double since = t - m_last_pss_t;
+    const bool pss_due = m_pss_ok && (since >= interval || (joined && since >= 0.1 * interval));
     if (pss_due) m_last_pss_t = t;
     double bytes = 0.0;
     for (pid_t pid : out.pids) {

@@ -49,7 +49,8 @@ public:
         /// Resident memory is then read from it; else PSS from smaps_rollup, else RSS.
         std::filesystem::path memory_stat{};
         bool memory_stat_v1 = false;
-        /// How often smaps_rollup (PSS) is read per process; in between the last value is reused.
+        /// How often smaps_rollup (PSS) is read per process, at least (the interval grows by 1 s per 50
+        /// processes; a process joining brings the read forward); in between the last values are reused.
         double pss_interval_s = 1.0;
     };
 
