@@ -525,18 +525,23 @@ void ProcessTree::read_memory(double t, TreeSample& out) noexcept {
                              : std::nullopt;
             if (pss) {
                 e.pss_bytes = static_cast<double>(*pss);
+                e.pss_rss_pages = e.rss_pages;
             } else if (fd < 0 && errno != ENOENT && errno != ESRCH) {
                 m_pss_ok = false;  // not readable here (old kernel, permissions): RSS from now on
             } else if (e.pss_bytes < 0.0) {
                 // Exiting (a zombie has no mappings): its last RSS, so that it does not count as just joined.
                 e.pss_bytes = static_cast<double>(e.rss_pages) * m_page_bytes;
+                e.pss_rss_pages = e.rss_pages;
             }
         }
         if (!m_pss_ok) {
             bytes += static_cast<double>(e.rss_pages) * m_page_bytes;
         } else {
-            // Not read yet (found since the last PSS read): its RSS meanwhile.
-            bytes += e.pss_bytes >= 0.0 ? e.pss_bytes : static_cast<double>(e.rss_pages) * m_page_bytes;
+            // Between reads, what its RSS (read every sample) gained or lost since is added to its PSS: memory
+            // a process allocates is its own. Not read yet (found since the last read): its RSS meanwhile.
+            const double rss = static_cast<double>(e.rss_pages) * m_page_bytes;
+            const double change = (static_cast<double>(e.rss_pages) - static_cast<double>(e.pss_rss_pages)) * m_page_bytes;
+            bytes += e.pss_bytes >= 0.0 ? std::max(0.0, e.pss_bytes + change) : rss;
         }
     }
     out.tree_rss_bytes = bytes;

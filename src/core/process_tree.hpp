@@ -106,6 +106,7 @@ private:
         std::uint64_t child_ticks = 0; // cutime+cstime at the last successful read
         std::uint64_t rss_pages = 0;
         double pss_bytes = -1.0;       // last smaps_rollup Pss (< 0: not read yet)
+        std::uint64_t pss_rss_pages = 0;  // rss_pages when it was read
         double growth_s = 0.0;         // cutime+cstime growth at this sample's read
         double debt_s = 0.0;           // vanished descendants resolved to it at this sample
         double owed_s = 0.0;           // their time not yet seen in its counters (see sample())
