@@ -192,7 +192,7 @@ def test_unwritable_cgroup_directory_falls_back_to_proc(tmp_path, burn):
 
 
 def our_cgroup_dirs():
-    """Where eco2 run, started by us, makes its cgroups: beside ours in the v2 and the v1 memory hierarchies."""
+    """Where eco2 run, started by us, makes its cgroups: inside ours in the v2 and the v1 memory hierarchies."""
     mounts = {}
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         fields, _, after = line.partition(" - ")
