@@ -104,8 +104,14 @@ public:
     Result new_epoch(const EpochParams& params = {});
     /// Records the part after the last mark as a partial epoch and stops. Returns the whole run's totals.
     Result stop_training();
-    /// Adds work done in the current epoch (items and FLOPs add up; the error rate is replaced).
+    /// Adds work done in the current epoch (items and FLOPs add up; the error rate is replaced). Throws
+    /// eco2::Error: invalid_state when not running, invalid_argument for items or flops < 0 or not finite,
+    /// an error rate outside 0..1.
     void report_work(const Work& work);
+    /// For marks that arrive in a burst (eco2 run's control channel): while on, the rows closed by
+    /// new_epoch() are written at once as always but reach the disk (fsync) together when it is turned off,
+    /// instead of one fsync per row. A crash of the process loses no row either way.
+    void defer_record_sync(bool on) noexcept;
     /// The figures so far, without stopping. Throws eco2::Error(invalid_state) when not running.
     Result snapshot() const;
     bool running() const noexcept;

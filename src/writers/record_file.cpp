@@ -77,6 +77,7 @@ RecordFile::RecordFile(std::filesystem::path path, std::string header)
 }
 
 RecordFile::~RecordFile() {
+    defer_sync(false);
     if (m_fd >= 0) ::close(m_fd);
 }
 
@@ -161,8 +162,17 @@ bool RecordFile::rewrite(std::string_view row, bool final) {
         buf.append(m_reserved - row.size(), ' ');
         write_all(m_fd, buf.data(), buf.size(), static_cast<off_t>(m_offset), m_path);
     }
-    if (final) ::fsync(m_fd);
+    if (final) {
+        if (m_defer_sync) m_sync_owed = true;
+        else ::fsync(m_fd);
+    }
     return true;
+}
+
+void RecordFile::defer_sync(bool on) noexcept {
+    m_defer_sync = on;
+    if (!on && m_sync_owed && m_fd >= 0) ::fsync(m_fd);
+    if (!on) m_sync_owed = false;
 }
 
 }  // namespace eco2::detail

@@ -34,6 +34,11 @@ public:
 
     const std::filesystem::path& path() const noexcept { return m_path; }
 
+    /// While on, rewrite(final) leaves its fsync to later: turning it off (or destruction) makes one fsync
+    /// for all the rows finished meanwhile. For marks that come in a burst; the rows are written at once
+    /// either way, so a crash of this process loses none (only a crash of the machine could).
+    void defer_sync(bool on) noexcept;
+
     /// Checks that `path` can be created, or appended to with this header, without leaving a new empty file
     /// behind. Throws eco2::Error(io_error) with the fix.
     static void check_writable(const std::filesystem::path& path, const std::string& header);
@@ -50,6 +55,7 @@ private:
     std::uint64_t m_offset = 0;    // start of the reserved row
     std::size_t m_reserved = 0;    // bytes reserved, newline excluded
     bool m_have_row = false;
+    bool m_defer_sync = false, m_sync_owed = false;
 };
 
 }  // namespace eco2::detail
