@@ -9,7 +9,7 @@
 
 namespace {
 
-bool same(const eco2::ParamValue& a, const eco2::ParamValue& b) {
+bool same(const decltype(eco2::Param::value)& a, const decltype(eco2::Param::value)& b) {
     if (a.index() != b.index()) return false;
     if (const double* x = std::get_if<double>(&a)) {
         const double y = std::get<double>(b);
