@@ -10,12 +10,10 @@
 namespace {
 
 bool same(const decltype(eco2::Param::value)& a, const decltype(eco2::Param::value)& b) {
-    if (a.index() != b.index()) return false;
-    if (const double* x = std::get_if<double>(&a)) {
-        const double y = std::get<double>(b);
-        return (std::isnan(*x) && std::isnan(y)) || *x == y;
-    }
-    return std::get<std::string>(a) == std::get<std::string>(b);
+    const double* x = std::get_if<double>(&a);
+    const double* y = std::get_if<double>(&b);
+    if (x && y && std::isnan(*x) && std::isnan(*y)) return true;
+    return a == b;
 }
 
 }  // namespace

@@ -147,8 +147,11 @@ ECO2_C_EXPORT int eco2_tracker_running(const eco2_tracker* tracker, int* out);
 
 /** Training mode: like start, but each eco2_tracker_new_epoch() closes one row of the records file. */
 ECO2_C_EXPORT int eco2_tracker_start_training(eco2_tracker* tracker);
-/** Adds a parameter to the next epoch mark (e.g. "loss", 0.31). Parameters are kept in the order given. */
+/** Adds a parameter to the next epoch mark (e.g. "loss", 0.31). Parameters are kept in the order given. A
+ *  number is a float in the epoch text ("loss: 1.0", Python's form); use _epoch_param_integer for counts. */
 ECO2_C_EXPORT int eco2_tracker_epoch_param_number(eco2_tracker* tracker, const char* key, double value);
+/** Adds an integer parameter to the next epoch mark ("batch: 32"). */
+ECO2_C_EXPORT int eco2_tracker_epoch_param_integer(eco2_tracker* tracker, const char* key, long long value);
 ECO2_C_EXPORT int eco2_tracker_epoch_param_string(eco2_tracker* tracker, const char* key, const char* value);
 /** Closes the current epoch with the parameters added since the last mark (one row: exactly the energy since
  *  the previous mark) and starts the next. *out (when not NULL) receives the closed epoch's row. The pending

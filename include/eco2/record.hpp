@@ -30,10 +30,11 @@ enum class RunStatus {
 };
 std::string_view to_string(RunStatus s) noexcept;
 
-/// One parameter of an epoch mark (eco2AI's new_epoch dict): a number or a text.
+/// One parameter of an epoch mark (eco2AI's new_epoch dict): a number or a text. Integers stay integers, so
+/// the epoch text reads as eco2AI's (Python's str()): `batch: 32`, `loss: 1.0`, `lr: 1e-05`.
 struct Param {
     std::string key;
-    std::variant<double, std::string> value;
+    std::variant<double, std::int64_t, std::string> value;
 };
 /// Epoch parameters in the order given (eco2AI prints them in that order).
 using EpochParams = std::vector<Param>;

@@ -85,7 +85,7 @@ std::string_view kind_name(eco2::TrackerEvent::Kind k) {
     return "?";
 }
 
-using ParamValue = std::variant<double, std::string>;
+using ParamValue = std::variant<double, std::int64_t, std::string>;  // int stays int (eco2AI's str())
 
 struct TrackerArgs {
     std::string project_name, experiment_description, output;

@@ -46,12 +46,15 @@ def _stop_running_trackers() -> None:
             warnings.warn(f"eco2: stopping a tracker at exit failed: {e}")
 
 
-def _param_value(value: Any) -> Union[float, str]:
+def _param_value(value: Any) -> Union[int, float, str]:
     """An epoch parameter as eco2 stores it: numbers as numbers, everything else as its str() (eco2AI writes
-    str(value)). Numpy and torch scalars become numbers (float32 0.31 stays 0.31)."""
+    str(value)). Integers stay integers and floats floats, so the epoch text is eco2AI's (`batch: 32`,
+    `loss: 1.0`). Numpy and torch scalars become numbers (float32 0.31 stays 0.31)."""
     if isinstance(value, bool) or value is None:
         return str(value)
-    if isinstance(value, (int, float)):
+    if isinstance(value, numbers.Integral):
+        return int(value) if -2**63 <= int(value) < 2**63 else str(value)
+    if isinstance(value, float):
         return float(value)
     if isinstance(value, numbers.Real):  # numpy scalars: their str() is the shortest form of their precision
         try:
@@ -64,12 +67,12 @@ def _param_value(value: Any) -> Union[float, str]:
             scalar = item()
         except (TypeError, ValueError, RuntimeError):
             scalar = None
-        if isinstance(scalar, (int, float)) and not isinstance(scalar, bool):
+        if isinstance(scalar, (int, float)) and not isinstance(scalar, bool):  # int stays int
             return _param_value(scalar)
     return str(value)
 
 
-def _epoch_params(params: Optional[Mapping[str, Any]]) -> List[Tuple[str, Union[float, str]]]:
+def _epoch_params(params: Optional[Mapping[str, Any]]) -> List[Tuple[str, Union[int, float, str]]]:
     if params is None:
         return []
     if not isinstance(params, Mapping):

@@ -310,6 +310,12 @@ int eco2_tracker_epoch_param_number(eco2_tracker* tracker, const char* key, doub
     return guard([&] { need(tracker, "tracker")->pending.push_back(eco2::Param{need(key, "key"), value}); });
 }
 
+int eco2_tracker_epoch_param_integer(eco2_tracker* tracker, const char* key, long long value) {
+    return guard([&] {
+        need(tracker, "tracker")->pending.push_back(eco2::Param{need(key, "key"), static_cast<std::int64_t>(value)});
+    });
+}
+
 int eco2_tracker_epoch_param_string(eco2_tracker* tracker, const char* key, const char* value) {
     return guard([&] {
         need(tracker, "tracker")

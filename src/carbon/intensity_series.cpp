@@ -30,6 +30,17 @@ std::string lower(std::string_view s) {
     return out;
 }
 
+// system_clock counts nanoseconds in 64 bits: 1677-09-21 .. 2262-04-11. Times are built in whole seconds
+// first and checked against that range, so that 2300-01-01 is refused rather than wrapped to 1715.
+constexpr long long MAX_SECONDS = std::chrono::floor<std::chrono::seconds>(SysTime::max()).time_since_epoch().count();
+constexpr long long MIN_SECONDS = std::chrono::ceil<std::chrono::seconds>(SysTime::min()).time_since_epoch().count();
+
+std::optional<SysTime> from_seconds(long long secs, double fraction) {
+    if (secs >= MAX_SECONDS || secs <= MIN_SECONDS) return std::nullopt;
+    return SysTime(std::chrono::seconds{secs}) +
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(fraction));
+}
+
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
@@ -63,7 +74,7 @@ std::optional<SysTime> parse_unix(std::string_view s) {
         const std::string text = "0." + std::string(frac);
         std::from_chars(text.data(), text.data() + text.size(), fraction);
     }
-    return SysTime(seconds{secs}) + duration_cast<system_clock::duration>(duration<double>(fraction));
+    return from_seconds(secs, fraction);
 }
 
 std::optional<SysTime> parse_iso(std::string_view s) {
@@ -74,8 +85,8 @@ std::optional<SysTime> parse_iso(std::string_view s) {
         return std::nullopt;
     const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!ymd.ok()) return std::nullopt;
-    SysTime t = sys_days{ymd};
-    if (pos == s.size()) return t;
+    long long t = sys_seconds{sys_days{ymd}}.time_since_epoch().count();  // seconds: no overflow until year 2^31
+    if (pos == s.size()) return from_seconds(t, 0.0);
     if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return std::nullopt;
     ++pos;
     int h = 0, mi = 0, sec = 0;
@@ -96,10 +107,9 @@ std::optional<SysTime> parse_iso(std::string_view s) {
             pos = end;
         }
     }
-    t += hours{h} + minutes{mi} + seconds{sec} +
-         duration_cast<system_clock::duration>(duration<double>(fraction));
-    if (pos == s.size()) return t;  // no offset: UTC (documented)
-    if ((s[pos] == 'Z' || s[pos] == 'z') && pos + 1 == s.size()) return t;
+    t += h * 3600LL + mi * 60LL + sec;
+    if (pos == s.size()) return from_seconds(t, fraction);  // no offset: UTC (documented)
+    if ((s[pos] == 'Z' || s[pos] == 'z') && pos + 1 == s.size()) return from_seconds(t, fraction);
     if (s[pos] != '+' && s[pos] != '-') return std::nullopt;
     const int sign = s[pos] == '+' ? 1 : -1;
     ++pos;
@@ -110,7 +120,7 @@ std::optional<SysTime> parse_iso(std::string_view s) {
         if (!digits(s, pos, 2, om)) return std::nullopt;
     }
     if (pos != s.size() || oh > 23 || om > 59) return std::nullopt;
-    return t - sign * (hours{oh} + minutes{om});  // local = UTC + offset
+    return from_seconds(t - sign * (oh * 3600LL + om * 60LL), fraction);  // local = UTC + offset
 }
 
 bool contains(const std::string& s, std::string_view part) {
@@ -196,7 +206,7 @@ std::shared_ptr<const IntensitySeries> IntensitySeries::parse(std::string_view t
         if (!t)
             throw bad(r.line,
                       fmt::format("\"{}\" is not a timestamp (ISO 8601 such as 2024-05-01T13:00:00Z or "
-                                  "2024-05-01 13:00+02:00, or unix seconds)",
+                                  "2024-05-01 13:00+02:00, or unix seconds; from 1678 to 2262-04-11)",
                                   ts));
         const std::string_view vs = trim(r.fields[value_col]);
         double g = 0.0;

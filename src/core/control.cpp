@@ -8,18 +8,25 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <variant>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "eco2/error.hpp"
 #include "sys/text.hpp"
+#include "writers/csv_writer.hpp"
 
 namespace eco2::detail {
 namespace {
 
-std::variant<double, std::string> value_of(std::string_view text) {
+std::variant<double, std::int64_t, std::string> value_of(std::string_view text) {
+    std::int64_t i = 0;  // "32" stays an integer, "32.0" a float: the epoch text shows which (as Python does)
+    auto [ip, iec] = std::from_chars(text.data(), text.data() + text.size(), i);
+    if (iec == std::errc{} && ip == text.data() + text.size() && !text.empty()) return i;
     double d = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
     if (ec == std::errc{} && p == text.data() + text.size() && !text.empty()) return d;
@@ -65,7 +72,9 @@ Mark parse_json(std::string_view line) {
             if (!j["params"].is_object()) bad("params must be an object", line);
             for (auto& [k, v] : j["params"].items()) {
                 check_text("parameter name", k, line);
-                if (v.is_number()) m.params.push_back({k, v.get<double>()});
+                if (v.is_number_integer() && (!v.is_number_unsigned() || v.get<std::uint64_t>() <= INT64_MAX))
+                    m.params.push_back({k, v.get<std::int64_t>()});
+                else if (v.is_number()) m.params.push_back({k, v.get<double>()});
                 else if (v.is_string()) {
                     check_text("parameter " + k, v.get_ref<const std::string&>(), line);
                     m.params.push_back({k, v.get<std::string>()});
@@ -123,9 +132,15 @@ Mark parse_mark(std::string_view line) {
         if (words[0] == "epoch") {
             epoch.params.push_back({std::string(key), value});
         } else {
-            const double* d = std::get_if<double>(&value);
-            if (d == nullptr) bad("work field '" + sys::printable(key) + "' must be a number", line);
-            set_work_field(work.work, key, *d, line);
+            if (std::holds_alternative<std::string>(value))
+                bad("work field '" + sys::printable(key) + "' must be a number", line);
+            const double d = std::visit(
+                [](const auto& v) -> double {
+                    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) return 0.0;
+                    else return static_cast<double>(v);
+                },
+                value);
+            set_work_field(work.work, key, d, line);
         }
     }
     if (words[0] == "epoch") return epoch;
@@ -138,8 +153,7 @@ std::string format_mark_line(std::string_view kind, const EpochParams& params) {
         line += ' ';
         line += p.key;
         line += '=';
-        if (const double* d = std::get_if<double>(&p.value)) line += fmt::format("{}", *d);
-        else line += std::get<std::string>(p.value);
+        line += param_text(p.value);  // "1.0" stays a float and "32" an integer when read back
     }
     line += '\n';
     return line;

@@ -112,11 +112,6 @@ struct Totals {
     std::chrono::system_clock::time_point wall{};
 };
 
-std::string format_param_value(const std::variant<double, std::string>& v) {
-    if (const double* d = std::get_if<double>(&v)) return fmt::format("{}", *d);
-    return std::get<std::string>(v);
-}
-
 std::string format_duration(double s) {
     if (s < 60) return fmt::format("{:.1f} s", s);
     long total = std::lround(s);
@@ -152,6 +147,7 @@ struct Tracker::Impl {
     double last_checkpoint = 0, last_slow = 0, last_tree = 0, last_discovery = 0;
     std::uint64_t write_failures = 0;
     std::string first_write_failure;
+    bool last_write_failed = false;  // the latest write of the records file failed (a full disk)
 
     // Shared with snapshot() and marks (mutex).
     mutable std::mutex mutex;
@@ -274,12 +270,13 @@ struct Tracker::Impl {
 
     void write_row(const Result& row, bool final) noexcept {
         try {
-            if (!record->rewrite(CsvWriter::row(row), final))
-                throw Error(Errc::internal, "record row outgrew its reservation");
-            if (series) series->flush();
+            record->rewrite(CsvWriter::row(row), final);  // grows the row's room when needed: never refused
+            last_write_failed = false;
         } catch (const std::exception& e) {
+            last_write_failed = true;
             if (write_failures++ == 0) first_write_failure = e.what();
         }
+        if (series) series->flush();
     }
 
     void checkpoint(bool final) noexcept {
@@ -387,9 +384,8 @@ struct Tracker::Impl {
                 j["epoch"] = row.epoch_number;
                 for (const auto& p : params) {
                     if (p.key == "epoch") continue;  // the row's own number wins
-                    if (const double* d = std::get_if<double>(&p.value)) j[p.key] = *d;
-                    else j[p.key] = std::get<std::string>(p.value);
-                    row.epoch += fmt::format(", {}: {}", p.key, format_param_value(p.value));
+                    std::visit([&](const auto& v) { j[p.key] = v; }, p.value);
+                    row.epoch += fmt::format(", {}: {}", p.key, param_text(p.value));
                 }
                 row.epoch_params_json = j.dump();
                 Totals length = totals;
@@ -416,6 +412,7 @@ struct Tracker::Impl {
                     std::string text = CsvWriter::row(next);
                     record->append_reserved(text, text.size() + NUMERIC_FIELDS * NUMERIC_FIELD_ROOM);
                 } catch (const std::exception& e) {
+                    last_write_failed = true;  // the next checkpoint appends it
                     if (write_failures++ == 0) first_write_failure = e.what();
                 }
             }
@@ -506,6 +503,7 @@ struct Tracker::Impl {
         t0 = steady::now();
         last_checkpoint = last_slow = last_tree = last_discovery = 0;
         write_failures = 0;
+        last_write_failed = false;
         tree->sample(0.0, true, sample);
         sensors.reports.insert(sensors.reports.begin() + 1, tree->probe_cgroup());
         read_all();
@@ -565,7 +563,14 @@ struct Tracker::Impl {
                 first = current_row(RunStatus::interrupted);  // what a reader sees if we never reach stop()
             }
             std::string row = CsvWriter::row(first);
-            record->append_reserved(row, row.size() + NUMERIC_FIELDS * NUMERIC_FIELD_ROOM);
+            try {
+                record->append_reserved(row, row.size() + NUMERIC_FIELDS * NUMERIC_FIELD_ROOM);
+            } catch (const Error& e) {
+                // The file opened, so it is ours to write: a full disk now should not leave the run untracked.
+                // The next checkpoint appends the row.
+                last_write_failed = true;
+                if (write_failures++ == 0) first_write_failure = e.what();
+            }
         }
         if (record && cfg.write_series) {
             try {
@@ -609,10 +614,17 @@ struct Tracker::Impl {
         }
         if (record) {
             write_row(last_row, true);
-            if (write_failures > 0) total.warnings.push_back("record: " + first_write_failure);
+            for (const std::string& n : record->notices()) total.warnings.push_back("record: " + n);
+            if (write_failures > 0)
+                total.warnings.push_back(fmt::format(
+                    "record: {} write{} of {} failed, first: {}; {}", write_failures, write_failures == 1 ? "" : "s",
+                    cfg.output.string(), first_write_failure,
+                    last_write_failed ? "the run's final row is NOT in the file"
+                                      : "written again later: the file holds the run's final row"));
         }
         if (series) {
             series->close();
+            if (std::string f = series->failure(); !f.empty()) total.warnings.push_back(std::move(f));
             series.reset();
         }
         record.reset();

@@ -1,5 +1,8 @@
 #include "writers/csv_writer.hpp"
 
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <sstream>
 
@@ -99,6 +102,48 @@ std::string CsvWriter::row(const Result& r) {
     std::ostringstream s;
     row(s, r);
     return s.str();
+}
+
+std::string python_float_text(double v) {
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buf[64];
+    const auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific).ptr;  // shortest
+    const std::string_view s(buf, static_cast<std::size_t>(end - buf));
+    const std::size_t e = s.find('e');
+    std::string out;
+    std::string_view mant = s.substr(0, e);
+    if (!mant.empty() && mant.front() == '-') {
+        out += '-';
+        mant.remove_prefix(1);
+    }
+    std::string digits;
+    for (char c : mant)
+        if (c != '.') digits += c;
+    const int exp = std::atoi(std::string(s.substr(e + 1)).c_str());
+    // Python's repr: positional while the decimal exponent is in [-4, 16), else d.ddde+XX.
+    if (exp < -4 || exp >= 16) {
+        out += digits[0];
+        if (digits.size() > 1) out += '.' + digits.substr(1);
+        out += fmt::format("e{}{:02}", exp < 0 ? '-' : '+', std::abs(exp));
+        return out;
+    }
+    const int point = exp + 1;  // digits before the decimal point
+    const int n = static_cast<int>(digits.size());
+    if (point <= 0) {
+        out += "0." + std::string(static_cast<std::size_t>(-point), '0') + digits;
+    } else if (point >= n) {
+        out += digits + std::string(static_cast<std::size_t>(point - n), '0') + ".0";
+    } else {
+        out += digits.substr(0, static_cast<std::size_t>(point)) + '.' + digits.substr(static_cast<std::size_t>(point));
+    }
+    return out;
+}
+
+std::string param_text(const std::variant<double, std::int64_t, std::string>& v) {
+    if (const double* d = std::get_if<double>(&v)) return python_float_text(*d);
+    if (const std::int64_t* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+    return std::get<std::string>(v);
 }
 
 std::string format_local_time(std::chrono::system_clock::time_point t) {

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "eco2/record.hpp"
@@ -24,6 +25,12 @@ public:
     /// Appends a field quoted as RFC 4180 requires (only when it holds a comma, quote or line break).
     static void field(std::ostream& out, std::string_view value);
 };
+
+/// Python's str() of a float, as eco2AI writes epoch parameters: shortest round-trip digits, "1.0" (never
+/// "1"), "0.0001", "1e-05", "1e+16", "inf", "nan".
+std::string python_float_text(double v);
+/// An epoch parameter's value in the epoch column: integers as integers, floats as Python writes them.
+std::string param_text(const std::variant<double, std::int64_t, std::string>& v);
 
 /// "YYYY-MM-DD HH:MM:SS" in local time (eco2AI's start_time form).
 std::string format_local_time(std::chrono::system_clock::time_point t);

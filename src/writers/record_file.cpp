@@ -5,9 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "eco2/error.hpp"
 
@@ -22,6 +26,10 @@ namespace {
         msg += " (create the directory first, or choose another --output)";
     else if (err == EISDIR)
         msg += " (it is a directory: give a file name with --output)";
+    else if (err == ENOSPC || err == EDQUOT)
+        msg += " (the file was left as it was; free some space: the row is written again at the next checkpoint)";
+    else if (err == ELOOP)
+        msg += " (a symbolic link eco2 does not follow: give the real path with --output)";
     throw Error(Errc::io_error, msg);
 }
 
@@ -38,36 +46,181 @@ void write_all(int fd, const char* data, std::size_t size, off_t offset, const s
     }
 }
 
-[[noreturn]] void throw_other_header(const std::filesystem::path& path) {
-    throw Error(Errc::io_error, path.string() +
-                                    " exists but its header is not this version of eco2's record columns (another "
-                                    "tool's CSV, or an older eco2): choose another --output, or move the file away; "
-                                    "nothing was written to it");
+void write_all(int fd, std::string_view data, std::uint64_t offset, const std::filesystem::path& path) {
+    write_all(fd, data.data(), data.size(), static_cast<off_t>(offset), path);
 }
+
+std::uint64_t file_size(int fd, const std::filesystem::path& path) {
+    struct stat st{};
+    if (::fstat(fd, &st) != 0) fail(path, "stat", errno);
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+std::string read_all(int fd, const std::filesystem::path& path) {
+    std::string out(file_size(fd, path), '\0');
+    std::size_t got = 0;
+    while (got < out.size()) {
+        ssize_t n = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail(path, "read", errno);
+        if (n == 0) break;  // shrank meanwhile (not under our lock: another program)
+        got += static_cast<std::size_t>(n);
+    }
+    out.resize(got);
+    return out;
+}
+
+void lock_fd(int fd, const std::filesystem::path& path) {
+    while (::flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) fail(path, "lock", errno);
+    }
+}
+
+std::size_t count_lines(std::string_view text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// A temporary file beside `target`, locked, with the target's mode (0644 for a new file) and, when we may,
+// its owner. Returns -1 (errno set) when the directory does not let us create it.
+int make_temp_beside(const std::filesystem::path& target, int like_fd, std::string& name) {
+    const std::filesystem::path dir = target.parent_path().empty() ? "." : target.parent_path();
+    name = (dir / ("." + target.filename().string() + ".eco2-XXXXXX")).string();
+    int fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd < 0) return -1;
+    lock_fd(fd, name);
+    struct stat st{};
+    if (like_fd >= 0 && ::fstat(like_fd, &st) == 0) {
+        ::fchmod(fd, st.st_mode & 07777);
+        // Root rewriting a user's file keeps it the user's; anyone else cannot change the owner, and the file
+        // then becomes theirs, as any editor saving it would make it.
+        if (::fchown(fd, st.st_uid, st.st_gid) != 0) errno = 0;
+    } else {
+        ::fchmod(fd, 0644);
+    }
+    return fd;
+}
+
+// ---- CSV of a file being adopted: fields kept as raw text (quotes included) so values come back verbatim.
+
+using RawRecord = std::vector<std::string_view>;
+
+std::vector<RawRecord> parse_raw(std::string_view text, const std::filesystem::path& path) {
+    std::vector<RawRecord> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        RawRecord rec;
+        std::size_t start = i;
+        bool quoted = false, done = false;
+        while (i < text.size() && !done) {
+            const char c = text[i];
+            if (quoted) {
+                if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') ++i;
+                else if (c == '"') quoted = false;
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                rec.push_back(text.substr(start, i - start));
+                start = i + 1;
+            } else if (c == '\n') {
+                std::size_t end = i;
+                if (end > start && text[end - 1] == '\r') --end;
+                rec.push_back(text.substr(start, end - start));
+                done = true;
+            }
+            ++i;
+        }
+        if (quoted)
+            throw Error(Errc::io_error, path.string() +
+                                            " ends inside a quoted field (a torn row): repair or move the file "
+                                            "away; nothing was written to it");
+        if (!done) rec.push_back(text.substr(start, i - start));
+        out.push_back(std::move(rec));
+    }
+    return out;
+}
+
+std::string unquote(std::string_view f) {
+    if (f.size() < 2 || f.front() != '"' || f.back() != '"') return std::string(f);
+    std::string out;
+    for (std::size_t i = 1; i + 1 < f.size(); ++i) {
+        out += f[i];
+        if (f[i] == '"' && f[i + 1] == '"') ++i;
+    }
+    return out;
+}
+
+std::vector<std::string> split_header(std::string_view header) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (;;) {
+        std::size_t comma = header.find(',', start);
+        out.emplace_back(header.substr(start, comma - start));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+[[noreturn]] void throw_other_header(const std::filesystem::path& path, const std::string& why) {
+    throw Error(Errc::io_error, path.string() + " is not a records file eco2 can add to (" + why +
+                                    "): choose another --output, or move the file away; nothing was written to it");
+}
+
+// Where each of the file's columns goes in ours; throws when one is unknown or repeated.
+std::vector<std::size_t> map_columns(const RawRecord& file_header, const std::vector<std::string>& ours,
+                                     const std::filesystem::path& path) {
+    std::vector<std::size_t> pos;
+    std::vector<bool> seen(ours.size(), false);
+    for (auto raw : file_header) {
+        std::string name = unquote(raw);
+        while (!name.empty() && (name.back() == '\r' || name.back() == ' ')) name.pop_back();
+        auto it = std::find(ours.begin(), ours.end(), name);
+        if (it == ours.end())
+            throw_other_header(path, "its header names a column '" + name.substr(0, 60) +
+                                         "' that is none of this eco2's record columns: another tool's CSV, or a "
+                                         "newer eco2");
+        const auto k = static_cast<std::size_t>(it - ours.begin());
+        if (seen[k]) throw_other_header(path, "its header names the column '" + name + "' twice");
+        seen[k] = true;
+        pos.push_back(k);
+    }
+    return pos;
+}
+
+std::string first_line(std::string_view text) { return std::string(text.substr(0, text.find('\n'))); }
 
 }  // namespace
 
+void check_link_is_safe(const std::filesystem::path& path) {
+    struct stat ls{};
+    if (::lstat(path.c_str(), &ls) != 0 || !S_ISLNK(ls.st_mode)) return;
+    const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+    struct stat ds{};
+    if (::stat(dir.c_str(), &ds) != 0) return;
+    if ((ds.st_mode & S_ISVTX) && (ds.st_mode & S_IWOTH) && ls.st_uid != ::geteuid() && ls.st_uid != ds.st_uid)
+        throw Error(Errc::io_error,
+                    fmt::format("{} is a symbolic link owned by another user (uid {}) in the shared directory {}: "
+                                "eco2 does not follow it (it could point anywhere); choose another --output",
+                                path.string(), ls.st_uid, dir.string()));
+}
+
 class RecordFile::Lock {
 public:
-    explicit Lock(const RecordFile& f) : m_fd(f.m_fd) {
-        while (::flock(m_fd, LOCK_EX) != 0) {
-            if (errno != EINTR) fail(f.m_path, "lock", errno);
-        }
-    }
-    ~Lock() { ::flock(m_fd, LOCK_UN); }
+    explicit Lock(RecordFile& f) : m_file(f) { lock_fd(f.m_fd, f.m_path); }
+    ~Lock() { ::flock(m_file.m_fd, LOCK_UN); }  // m_fd may have changed (file replaced): unlock the current one
     Lock(const Lock&) = delete;
     Lock& operator=(const Lock&) = delete;
 
 private:
-    int m_fd;
+    RecordFile& m_file;
 };
 
 RecordFile::RecordFile(std::filesystem::path path, std::string header)
     : m_path(std::move(path)), m_header(std::move(header)) {
-    m_fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (m_fd < 0) fail(m_path, "open", errno);
+    open_file();
     try {
         Lock lock(*this);
+        follow_path_locked();
         ensure_header_locked();
     } catch (...) {
         ::close(m_fd);
@@ -81,90 +234,300 @@ RecordFile::~RecordFile() {
     if (m_fd >= 0) ::close(m_fd);
 }
 
-void RecordFile::check_writable(const std::filesystem::path& path, const std::string& header) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        // Not there yet: the directory must let us create it. (Creating and removing a probe file here would
-        // race with another tracker creating the same file.)
-        std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
-        if (::access(dir.c_str(), W_OK | X_OK) != 0) fail(path, "create", errno);
-        return;
+void RecordFile::open_file() {
+    check_link_is_safe(m_path);
+    // Links we may follow are resolved by hand (a dangling one too: it names where the file is to be made).
+    m_real = m_path;
+    for (int hops = 0; hops < 40 && std::filesystem::is_symlink(m_real); ++hops) {
+        std::filesystem::path to = std::filesystem::read_symlink(m_real);
+        m_real = to.is_absolute() ? to : m_real.parent_path() / to;
+        check_link_is_safe(m_real);
     }
-    if (fd < 0) fail(path, "write to", errno);
-    std::string first(header.size() + 1, '\0');
-    ssize_t n = ::pread(fd, first.data(), first.size(), 0);
-    int err = errno;
-    ::close(fd);
-    if (n < 0) fail(path, "read", err);
-    if (n > 0 && first != header + "\n") throw_other_header(path);
+    std::error_code ec;
+    if (auto canonical = std::filesystem::weakly_canonical(m_real, ec); !ec && !canonical.empty()) m_real = canonical;
+    // O_NOFOLLOW: links were resolved above (and checked); one put there since is not followed.
+    m_fd = ::open(m_real.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (m_fd >= 0) {
+        ::fchmod(m_fd, 0644);  // whatever the umask
+    } else if (errno == EEXIST) {
+        m_fd = ::open(m_real.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    }
+    if (m_fd < 0) fail(m_path, "open", errno);
+    struct stat st{};
+    if (::fstat(m_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(m_fd);
+        m_fd = -1;
+        throw Error(Errc::io_error, m_path.string() + " is not a regular file: give a file name with --output");
+    }
+}
+
+void RecordFile::notice(std::string text) {
+    if (std::find(m_notices.begin(), m_notices.end(), text) == m_notices.end()) m_notices.push_back(std::move(text));
+}
+
+void RecordFile::follow_path_locked() {
+    // Bounded: each round follows one replacement by another writer.
+    for (int round = 0; round < 16; ++round) {
+        struct stat fs{}, ps{};
+        if (::fstat(m_fd, &fs) != 0) fail(m_path, "stat", errno);
+        const int r = ::stat(m_real.c_str(), &ps);
+        if (r != 0 && errno != ENOENT) fail(m_path, "stat", errno);
+        if (r == 0 && ps.st_dev == fs.st_dev && ps.st_ino == fs.st_ino) return;
+        if (fs.st_nlink > 0) {
+            // Our file is still on disk under another name (renamed by log rotation, say): the run's rows stay
+            // with the rows they were written with.
+            if (!m_moved_noted)
+                notice(m_path.string() +
+                       " was moved or replaced during the run; this run's row was kept in the moved file");
+            m_moved_noted = true;
+            return;
+        }
+        if (r != 0) {
+            // Deleted: put it back whole, from our descriptor (the data are still there until we close it).
+            const std::string content = read_all(m_fd, m_path);
+            std::string tmp;
+            int fd = make_temp_beside(m_real, m_fd, tmp);
+            if (fd < 0) fail(m_path, "restore", errno);
+            try {
+                write_all(fd, content, 0, m_path);
+                ::fsync(fd);
+            } catch (...) {
+                ::unlink(tmp.c_str());
+                ::close(fd);
+                throw;
+            }
+            if (::link(tmp.c_str(), m_real.c_str()) == 0) {  // link, not rename: never replaces a new file
+                ::unlink(tmp.c_str());
+                ::close(m_fd);
+                m_fd = fd;
+                const std::size_t lines = count_lines(content);
+                notice(fmt::format("{} was deleted during the run; eco2 restored it whole ({} row{}) from its "
+                                   "open copy",
+                                   m_path.string(), lines > 0 ? lines - 1 : 0, lines == 2 ? "" : "s"));
+                return;
+            }
+            const int err = errno;
+            ::unlink(tmp.c_str());
+            ::close(fd);
+            if (err != EEXIST) fail(m_path, "restore", err);
+            continue;  // someone created it meanwhile: follow that one
+        }
+        // Ours was removed and another file is there: another eco2 replaced it (an upgrade, a grown row), or it
+        // was deleted and created again. Follow it; find_slot_locked() finds our row in it, or says it is gone.
+        int fd = ::open(m_real.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+            if (errno == ENOENT) continue;
+            fail(m_path, "open", errno);
+        }
+        ::close(m_fd);
+        m_fd = fd;
+        lock_fd(m_fd, m_path);
+    }
+    throw Error(Errc::io_error, m_path.string() + " kept being replaced while eco2 tried to write it");
 }
 
 void RecordFile::ensure_header_locked() {
-    struct stat st{};
-    if (::fstat(m_fd, &st) != 0) fail(m_path, "stat", errno);
-    if (st.st_size == 0) {
-        std::string line = m_header + "\n";
-        write_all(m_fd, line.data(), line.size(), 0, m_path);
+    const std::uint64_t size = file_size(m_fd, m_path);
+    const std::string line = m_header + "\n";
+    if (size == 0) {
+        try {
+            write_all(m_fd, line, 0, m_path);
+        } catch (...) {
+            if (::ftruncate(m_fd, 0) != 0) errno = 0;  // no half header left behind
+            throw;
+        }
         return;
     }
-    std::string first(m_header.size() + 1, '\0');
+    std::string first(line.size(), '\0');
     ssize_t n = ::pread(m_fd, first.data(), first.size(), 0);
     if (n < 0) fail(m_path, "read", errno);
     first.resize(static_cast<std::size_t>(n));
-    if (first != m_header + "\n") throw_other_header(m_path);
+    if (first == line) return;
+    if (first == m_header && size == m_header.size()) {  // a writer killed after the header, before its newline
+        write_all(m_fd, "\n", size, m_path);
+        return;
+    }
+
+    // Another layout: eco2AI's 13 columns or an older eco2's. Adopted when every column is one of ours (by
+    // name): the header is upgraded and each row mapped to today's columns, its fields copied verbatim.
+    const std::string content = read_all(m_fd, m_path);
+    if (content.find('\0') != std::string::npos)
+        throw_other_header(m_path, "it holds NUL bytes");
+    const std::vector<RawRecord> records = parse_raw(content, m_path);
+    const std::vector<std::string> ours = split_header(m_header);
+    const std::vector<std::size_t> pos = map_columns(records.front(), ours, m_path);
+    std::string out = line;
+    std::size_t rows = 0;
+    std::vector<std::string_view> fields(ours.size());
+    for (std::size_t r = 1; r < records.size(); ++r) {
+        const RawRecord& rec = records[r];
+        if (rec.size() == 1 && rec[0].find_first_not_of(" \r") == std::string_view::npos) continue;  // blank
+        if (rec.size() > pos.size())
+            throw_other_header(m_path, fmt::format("its row {} has {} fields for {} columns", r + 1, rec.size(),
+                                                   pos.size()));
+        std::fill(fields.begin(), fields.end(), std::string_view());
+        for (std::size_t j = 0; j < rec.size(); ++j) fields[pos[j]] = rec[j];
+        // An older eco2's reserved row ends in padding spaces after its last (numeric) column; that column is
+        // no longer last, so the padding goes (the value stays).
+        std::string_view& tail = fields[pos[rec.size() - 1]];
+        while (!tail.empty() && tail.back() == ' ') tail.remove_suffix(1);
+        for (std::size_t k = 0; k < fields.size(); ++k) {
+            if (k > 0) out += ',';
+            out += fields[k];
+        }
+        out += '\n';
+        ++rows;
+    }
+    const bool eco2ai = pos.size() == 13 && std::is_sorted(pos.begin(), pos.end()) && pos.back() == 12;
+    replace_locked(out);
+    notice(fmt::format("{} was in an older layout ({}); its header was upgraded to this version's {} columns and "
+                       "its {} row{} kept as they were (new columns empty)",
+                       m_path.string(), eco2ai ? "eco2AI's 13 columns" : fmt::format("{} columns", pos.size()),
+                       ours.size(), rows, rows == 1 ? "" : "s"));
+}
+
+void RecordFile::replace_locked(const std::string& content) {
+    std::string tmp;
+    int fd = make_temp_beside(m_real, m_fd, tmp);
+    if (fd < 0) {
+        // The directory is not ours to write (the file is): rewrite in place. Not atomic against a crash, but
+        // under the lock no other eco2 sees it half done.
+        write_all(m_fd, content, 0, m_path);
+        if (::ftruncate(m_fd, static_cast<off_t>(content.size())) != 0) fail(m_path, "truncate", errno);
+        return;
+    }
+    try {
+        write_all(fd, content, 0, m_path);
+        if (::fsync(fd) != 0) fail(m_path, "sync", errno);
+        if (::rename(tmp.c_str(), m_real.c_str()) != 0) fail(m_path, "replace", errno);
+    } catch (...) {
+        ::unlink(tmp.c_str());
+        ::close(fd);
+        throw;
+    }
+    ::close(m_fd);  // releases our lock on the old file: writers waiting on it see it unlinked and follow
+    m_fd = fd;
+}
+
+bool RecordFile::find_slot_locked() {
+    if (!m_have_row) return false;
+    const std::string want = "\n" + m_slot + "\n";
+    std::string got(want.size(), '\0');
+    ssize_t n = ::pread(m_fd, got.data(), got.size(), static_cast<off_t>(m_offset - 1));
+    if (n == static_cast<ssize_t>(want.size()) && got == want) return true;
+    // Moved (another eco2 grew a row before ours, or adopted the file): find it by its bytes. The last match:
+    // a run's earlier epoch rows share its id but are final, and the reserved row comes after them.
+    const std::string content = read_all(m_fd, m_path);
+    const std::size_t at = content.rfind(want);
+    if (at == std::string::npos) return false;
+    m_offset = at + 1;
+    return true;
 }
 
 std::uint64_t RecordFile::append_locked(std::string_view row, std::size_t reserve) {
-    struct stat st{};
-    if (::fstat(m_fd, &st) != 0) fail(m_path, "stat", errno);
-    off_t end = st.st_size;
+    const std::uint64_t end = file_size(m_fd, m_path);
     std::string buf;
     if (end > 0) {  // a writer killed mid-row leaves no newline: start on a fresh line
         char last = '\n';
-        if (::pread(m_fd, &last, 1, end - 1) == 1 && last != '\n') buf.push_back('\n');
+        if (::pread(m_fd, &last, 1, static_cast<off_t>(end - 1)) == 1 && last != '\n') buf.push_back('\n');
     }
-    std::uint64_t offset = static_cast<std::uint64_t>(end) + buf.size();
+    std::uint64_t offset = end + buf.size();
     buf.append(row);
     buf.append(reserve > row.size() ? reserve - row.size() : 0, ' ');
     buf.push_back('\n');
-    write_all(m_fd, buf.data(), buf.size(), end, m_path);
+    try {
+        write_all(m_fd, buf, end, m_path);
+    } catch (...) {
+        // A short write (full disk) would leave a torn row for good: cut it off.
+        if (::ftruncate(m_fd, static_cast<off_t>(end)) != 0) errno = 0;
+        throw;
+    }
     return offset;
 }
 
 void RecordFile::append_reserved(std::string_view row, std::size_t reserve) {
     Lock lock(*this);
+    m_have_row = false;
+    m_row_pending = true;  // until written: the next rewrite() appends it
+    m_spare = reserve > row.size() ? reserve - row.size() : 0;
+    follow_path_locked();
     ensure_header_locked();
-    m_reserved = std::max(reserve, row.size());
-    m_offset = append_locked(row, m_reserved);
+    m_offset = append_locked(row, row.size() + m_spare);
+    m_slot.assign(row);
+    m_slot.append(m_spare, ' ');
     m_have_row = true;
+    m_row_pending = false;
 }
 
 void RecordFile::append(std::string_view row) {
     Lock lock(*this);
+    follow_path_locked();
     ensure_header_locked();
     append_locked(row, row.size());
 }
 
 bool RecordFile::rewrite(std::string_view row, bool final) {
-    if (!m_have_row) throw Error(Errc::invalid_state, "no reserved row to rewrite in " + m_path.string());
-    if (row.size() > m_reserved) return false;
+    if (!m_have_row && !m_row_pending)
+        throw Error(Errc::invalid_state, "no reserved row to rewrite in " + m_path.string());
     Lock lock(*this);
-    struct stat st{};
-    if (::fstat(m_fd, &st) != 0) fail(m_path, "stat", errno);
-    bool last = static_cast<std::uint64_t>(st.st_size) == m_offset + m_reserved + 1;
-    std::string buf(row);
-    if (final && last) {
-        buf.push_back('\n');
-        write_all(m_fd, buf.data(), buf.size(), static_cast<off_t>(m_offset), m_path);
-        if (::ftruncate(m_fd, static_cast<off_t>(m_offset + buf.size())) != 0) fail(m_path, "truncate", errno);
-        m_reserved = row.size();
-    } else {
-        buf.append(m_reserved - row.size(), ' ');
-        write_all(m_fd, buf.data(), buf.size(), static_cast<off_t>(m_offset), m_path);
+    follow_path_locked();
+    const bool had_row = m_have_row;
+    if (!find_slot_locked()) {
+        if (had_row) {
+            const std::uint64_t size = file_size(m_fd, m_path);
+            if (size < m_offset + m_slot.size() + 1)
+                notice(fmt::format("{} was truncated during the run (to {} bytes; this run's row was at byte {}): "
+                                   "the rows it held before are gone; {}this run's row was written again",
+                                   m_path.string(), size, m_offset, size == 0 ? "the header and " : ""));
+            else
+                notice(m_path.string() + " was rewritten by another program during the run; this run's row was no "
+                                         "longer in it and was appended again");
+        }
+        ensure_header_locked();
+        const std::size_t spare = final ? 0 : m_spare;
+        m_offset = append_locked(row, row.size() + spare);
+        m_slot.assign(row);
+        m_slot.append(spare, ' ');
+        m_have_row = !final;
+        m_row_pending = false;
+        if (final) ::fsync(m_fd);
+        return true;
     }
+
+    const std::uint64_t size = file_size(m_fd, m_path);
+    const bool last = size == m_offset + m_slot.size() + 1;
+    std::string slot(row);
+    if (!final) slot.append(row.size() <= m_slot.size() ? m_slot.size() - row.size() : m_spare, ' ');
+    if (last || slot.size() <= m_slot.size()) {
+        if (!last) slot.append(m_slot.size() - slot.size(), ' ');  // a final row that is not last keeps the room
+        const std::string old = m_slot + "\n";
+        try {
+            write_all(m_fd, slot + "\n", m_offset, m_path);
+            if (last && slot.size() < m_slot.size() &&
+                ::ftruncate(m_fd, static_cast<off_t>(m_offset + slot.size() + 1)) != 0)
+                fail(m_path, "truncate", errno);
+        } catch (...) {
+            // Put the previous version back (it fits: those bytes were the file's), so no torn row stays.
+            try {
+                write_all(m_fd, old, m_offset, m_path);
+                if (::ftruncate(m_fd, static_cast<off_t>(size)) != 0) errno = 0;
+            } catch (...) {
+            }
+            throw;
+        }
+    } else {
+        // Longer than its room, with rows after it: the file is rewritten with the row grown.
+        const std::string content = read_all(m_fd, m_path);
+        std::string grown = content.substr(0, m_offset);
+        grown += slot;
+        grown.append(content, m_offset + m_slot.size());
+        replace_locked(grown);
+    }
+    m_slot = std::move(slot);
     if (final) {
-        if (m_defer_sync) m_sync_owed = true;
+        if (m_defer_sync) m_sync_owed = true;  // a batch of marks: one fsync at its end (defer_sync(false))
         else ::fsync(m_fd);
+        m_have_row = false;
     }
     return true;
 }
@@ -173,6 +536,40 @@ void RecordFile::defer_sync(bool on) noexcept {
     m_defer_sync = on;
     if (!on && m_sync_owed && m_fd >= 0) ::fsync(m_fd);
     if (!on) m_sync_owed = false;
+}
+
+void RecordFile::check_writable(const std::filesystem::path& path, const std::string& header) {
+    check_link_is_safe(path);
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        // Not there yet: create a probe file beside it (a unique name, removed at once; creating the file
+        // itself would race with another tracker creating it, and leave it behind if the command never runs).
+        // access() is not enough: root passes it for /proc.
+        std::string probe;
+        int p = make_temp_beside(path, -1, probe);
+        if (p < 0) fail(path, "create", errno);
+        ::unlink(probe.c_str());
+        ::close(p);
+        return;
+    }
+    if (fd < 0) fail(path, "write to", errno);
+    struct stat st{};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw Error(Errc::io_error, path.string() + " is not a regular file: give a file name with --output");
+    }
+    std::string first(64 * 1024, '\0');
+    ssize_t n = ::pread(fd, first.data(), first.size(), 0);
+    int err = errno;
+    ::close(fd);
+    if (n < 0) fail(path, "read", err);
+    first.resize(static_cast<std::size_t>(n));
+    if (first.empty() || first_line(first) == header) return;
+    if (first.find('\n') == std::string::npos && first != header)
+        throw_other_header(path, "its first line is not a header");
+    const std::string line = first_line(first) + "\n";
+    const auto records = parse_raw(line, path);  // views into `line`
+    map_columns(records.front(), split_header(header), path);  // throws when the columns are not adoptable
 }
 
 }  // namespace eco2::detail

@@ -1,9 +1,18 @@
 #include "writers/series_writer.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <system_error>
 
+#include <fmt/format.h>
+
 #include "eco2/error.hpp"
+#include "writers/record_file.hpp"
 
 namespace eco2::detail {
 
@@ -18,21 +27,73 @@ const char* SeriesWriter::header() noexcept {
 }
 
 SeriesWriter::SeriesWriter(std::filesystem::path path) : m_path(std::move(path)) {
-    std::error_code ec;
-    std::filesystem::create_directories(m_path.parent_path(), ec);
-    if (ec) throw Error(Errc::io_error, "cannot create " + m_path.parent_path().string() + ": " + ec.message());
-    m_out.open(m_path, std::ios::out | std::ios::trunc);
-    if (!m_out) throw Error(Errc::io_error, "cannot create " + m_path.string());
-    m_out << header() << '\n';
+    const std::filesystem::path dir = m_path.parent_path();
+    if (!dir.empty()) {
+        check_link_is_safe(dir);
+        // Each missing folder made 0755 whatever the umask (create_directories would leave 0777 under umask 0).
+        std::filesystem::path at;
+        for (const auto& part : dir) {
+            at /= part;
+            if (::mkdir(at.c_str(), 0755) == 0) {
+                ::chmod(at.c_str(), 0755);
+            } else if (errno != EEXIST) {
+                throw Error(Errc::io_error, "cannot create " + at.string() + ": " + std::strerror(errno));
+            }
+        }
+    }
+    // A new file per run id: O_EXCL | O_NOFOLLOW never writes through a link planted there.
+    m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (m_fd < 0) throw Error(Errc::io_error, "cannot create " + m_path.string() + ": " + std::strerror(errno));
+    ::fchmod(m_fd, 0644);
+    const std::string line = std::string(header()) + "\n";
+    write_text(line.data(), line.size(), 0, 0, 0);
+    if (m_size == 0) {
+        const int err = m_first_errno;
+        ::close(m_fd);
+        ::unlink(m_path.c_str());
+        m_fd = -1;
+        throw Error(Errc::io_error, "cannot write " + m_path.string() + ": " + std::strerror(err));
+    }
 }
 
 SeriesWriter::~SeriesWriter() {
-    if (m_out.is_open()) write_held();
+    if (m_fd >= 0) {
+        write_held();
+        ::close(m_fd);
+    }
+}
+
+void SeriesWriter::write_text(const char* data, std::size_t size, std::size_t rows, double first_t,
+                              double last_t) noexcept {
+    std::size_t done = 0;
+    while (done < size) {
+        ssize_t n = ::pwrite(m_fd, data + done, size - done, static_cast<off_t>(m_size + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            // Cut the part written so the file ends on a whole row; these rows are lost, the next try may work.
+            if (m_first_errno == 0) m_first_errno = n < 0 ? errno : ENOSPC;
+            if (::ftruncate(m_fd, static_cast<off_t>(m_size)) != 0) errno = 0;
+            if (m_lost_rows == 0) m_lost_from = first_t;
+            m_lost_to = last_t;
+            m_lost_rows += rows;
+            return;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    m_size += size;
+}
+
+std::string SeriesWriter::failure() const {
+    if (m_lost_rows == 0 && m_first_errno == 0) return {};
+    return fmt::format("time series {}: {} row{} not written (t = {:.1f} .. {:.1f} s): {}; the file holds only whole "
+                       "rows",
+                       m_path.string(), m_lost_rows, m_lost_rows == 1 ? "" : "s", m_lost_from, m_lost_to,
+                       std::strerror(m_first_errno));
 }
 
 void SeriesWriter::append(double t, const ComponentJoules& interval, const ComponentJoules& totals, double co2_kg,
                           double g_per_kwh, const TreeSample& tree) noexcept {
-    if (!m_out) return;
+    if (m_fd < 0) return;
     const double dt = t - m_last_t;
     m_last_t = t;
     auto w = [&](std::size_t c) { return dt > 0 ? interval[c] / dt : 0.0; };
@@ -68,10 +129,12 @@ void SeriesWriter::write_held() noexcept {
     constexpr auto general = std::chars_format::general;
     char* const begin = m_text.data();
     char* p = begin;
+    std::size_t first = 0;  // first row in m_text
     for (std::size_t i = 0; i < m_held; ++i) {
         if (static_cast<std::size_t>(m_text.data() + m_text.size() - p) < MAX_ROW_CHARS) {
-            m_out.write(begin, p - begin);
+            write_text(begin, static_cast<std::size_t>(p - begin), i - first, m_rows[first].t, m_rows[i - 1].t);
             p = begin;
+            first = i;
         }
         const Row& r = m_rows[i];
         // The header's columns, formatted as {:.4f},{:.6g} x3,{:.10g} x4,{:.6g},{:.4f},{:.0f},{} were.
@@ -89,18 +152,19 @@ void SeriesWriter::write_held() noexcept {
         p = std::to_chars(p, p + 24, r.processes).ptr;
         *p++ = '\n';
     }
-    m_out.write(begin, p - begin);
+    if (m_held > first)
+        write_text(begin, static_cast<std::size_t>(p - begin), m_held - first, m_rows[first].t, m_rows[m_held - 1].t);
     m_held = 0;
 }
 
 void SeriesWriter::flush() noexcept {
-    write_held();
-    m_out.flush();
+    if (m_fd >= 0) write_held();
 }
 
 void SeriesWriter::close() noexcept {
     flush();
-    m_out.close();
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = -1;
 }
 
 }  // namespace eco2::detail

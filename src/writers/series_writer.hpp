@@ -10,8 +10,9 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
+#include <string>
 
 #include "core/accumulator.hpp"
 #include "sensors/sensor.hpp"
@@ -22,7 +23,8 @@ class SeriesWriter {
 public:
     /// "runs/emission.csv" + id -> "runs/emission.series/<id>.csv".
     static std::filesystem::path path_for(const std::filesystem::path& records, const std::string& run_id);
-    /// Creates the directory and the file with its header. Throws eco2::Error(io_error).
+    /// Creates the directory (0755) and the file (0644, whatever the umask; never through a symbolic link) with
+    /// its header. Throws eco2::Error(io_error).
     explicit SeriesWriter(std::filesystem::path path);
     /// Writes the rows still held.
     ~SeriesWriter();
@@ -33,10 +35,13 @@ public:
     /// Held, and written with the next ROWS_HELD - 1 rows or at flush().
     void append(double t, const ComponentJoules& interval, const ComponentJoules& totals, double co2_kg,
                 double g_per_kwh, const TreeSample& tree) noexcept;
-    /// Writes the rows held and flushes the file.
+    /// Writes the rows held. A write that fails (full disk) is cut back to the last whole row, so the file
+    /// never ends in a torn line; its rows are counted as lost (failure()) and the next flush tries again.
     void flush() noexcept;
     void close() noexcept;
     const std::filesystem::path& path() const noexcept { return m_path; }
+    /// Empty when every row was written; else one sentence: how many rows were lost, over which times, why.
+    std::string failure() const;
 
     static constexpr std::size_t ROWS_HELD = 64;
 
@@ -50,12 +55,18 @@ private:
     // Room kept for one row: three fixed-point fields of the largest double take ~315 characters each, the
     // rest ~200 in all, and to_chars is given 400 characters past any field's start.
     static constexpr std::size_t MAX_ROW_CHARS = 2048;
+    void write_text(const char* data, std::size_t size, std::size_t rows, double first_t, double last_t) noexcept;
+
     std::filesystem::path m_path;
-    std::ofstream m_out;
+    int m_fd = -1;
+    std::uint64_t m_size = 0;  // bytes of whole rows written
+    std::uint64_t m_lost_rows = 0;
+    double m_lost_from = 0, m_lost_to = 0;
+    int m_first_errno = 0;
     double m_last_t = 0.0;
     std::array<Row, ROWS_HELD> m_rows{};
     std::size_t m_held = 0;
-    std::array<char, 16 * 1024> m_text{};  // formatted rows on their way to m_out
+    std::array<char, 16 * 1024> m_text{};  // formatted rows on their way to the file
 };
 
 }  // namespace eco2::detail

@@ -228,13 +228,15 @@ static void test_training_with_params_and_work(void) {
         EXPECT_OK(eco2_tracker_report_work(t, 500.0, 0.25, NAN));
         EXPECT_OK(eco2_tracker_epoch_param_number(t, "loss", 0.5 / (i + 1)));
         EXPECT_OK(eco2_tracker_epoch_param_string(t, "phase", "main"));
+        EXPECT_OK(eco2_tracker_epoch_param_integer(t, "batch", 32));
+        EXPECT_OK(eco2_tracker_epoch_param_number(t, "lr", 1.0));
         EXPECT_OK(eco2_tracker_new_epoch(t, &rows[i]));
     }
     burn_cpu(0.1); /* after the last epoch: recorded as a partial epoch */
     EXPECT_OK(eco2_tracker_stop_training(t, &total));
 
     EXPECT_OK(eco2_result_epoch(rows[1], &label, &number));
-    EXPECT(strcmp(label, "epoch: 2, loss: 0.25, phase: main") == 0);
+    EXPECT(strcmp(label, "epoch: 2, loss: 0.25, phase: main, batch: 32, lr: 1.0") == 0); /* Python's str() */
     EXPECT(number == 2);
     EXPECT_OK(eco2_result_energy_j(rows[0], ECO2_CPU, &e0));
     EXPECT_OK(eco2_result_energy_j(rows[1], ECO2_CPU, &e1));

@@ -83,6 +83,15 @@ def test_unwritable_output_fails_before_the_command_starts(tmp_path):
     assert not marker.exists()
 
 
+def test_output_under_proc_fails_before_the_command_starts(tmp_path):
+    """Failed before: root passes access() on /proc, so the command ran untracked and eco2 exited 0."""
+    marker = tmp_path / "ran"
+    r = run(["run", "-o", "/proc/x.csv", "--", "touch", str(marker)], tmp_path, env=env())
+    assert r.returncode == 2, r.stderr
+    assert "/proc/x.csv" in r.stderr and "eco2: error:" in r.stderr
+    assert not marker.exists()
+
+
 def test_environment_fallback_and_flag_precedence(tmp_path):
     r = run(["run", "-q", "--project", "flag", "--", "true"], tmp_path, env=env(ECO2_PROJECT="envproj", ECO2_EXPERIMENT="envexp"))
     assert r.returncode == 0
@@ -218,6 +227,35 @@ def test_concurrent_runs_on_one_file_keep_every_row_whole(tmp_path):
         return
     df = pd.read_csv(tmp_path / "emission.csv")
     assert len(df) == 5 and df["samples"].dtype.kind == "i" and df["duration(s)"].dtype.kind == "f"
+
+
+ECO2AI_COLUMNS = ["id", "project_name", "experiment_description", "epoch", "start_time", "duration(s)",
+                  "power_consumption(kWh)", "CO2_emissions(kg)", "CPU_name", "GPU_name", "OS", "region/country",
+                  "cost"]
+
+
+def test_an_eco2ai_emission_csv_is_adopted_with_its_rows_intact(tmp_path):
+    """Failed before: eco2AI's 13-column file was refused ("header is not this version")."""
+    old = [["5d0c3f36-0000-4000-8000-000000000001", "proj", "training", "epoch: 1, loss: 1.0",
+            "2024-05-01 10:00:00", "12.345678", "0.0012345", "0.00053891",
+            "Intel Xeon Gold 6248/1 device(s), TDP:150.0", "0 device(s)", "Linux", "FR", "nan"],
+           ["5d0c3f36-0000-4000-8000-000000000002", "proj", "inference", "N/A", "2024-05-01 11:00:00", "3.5",
+            "0.0001", "4.4e-05", "Intel Xeon Gold 6248/1 device(s), TDP:150.0", "0 device(s)", "Linux", "FR",
+            "nan"]]
+    with open(tmp_path / "emission.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(ECO2AI_COLUMNS)
+        w.writerows(old)
+    r = run(["run", "--", "true"], tmp_path, env=env())
+    assert r.returncode == 0, r.stderr
+    assert "eco2AI's 13 columns" in r.stderr
+    got = rows(tmp_path / "emission.csv")
+    assert len(got) == 3
+    for row, values in zip(got, old):
+        assert [row[c] for c in ECO2AI_COLUMNS] == values
+        assert row["status"] == "" and row["samples"] == ""
+    assert got[2]["status"] == "completed"
+    assert not list(tmp_path.glob(".emission.csv.eco2-*"))  # no temporary file left
 
 
 def test_series_file_is_documented_format(tmp_path):

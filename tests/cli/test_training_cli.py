@@ -63,9 +63,9 @@ def test_one_row_per_epoch_and_a_prediction_within_10_percent(tmp_path):
     assert r.returncode == 0, r.stderr
     got = rows(tmp_path / "emission.csv")
     epochs = [x for x in got if "(partial)" not in x["epoch"]]
-    # numbers come back in their shortest form: 1.000 -> 1, 0.500 -> 0.5
+    # numbers come back as Python's str() of the float (eco2AI's text): 1.000 -> 1.0, 0.500 -> 0.5
     assert [x["epoch"] for x in epochs] == [
-        "epoch: {}, loss: {}".format(e, f"{1.0 / e:.3f}".rstrip("0").rstrip(".")) for e in range(1, 11)]
+        "epoch: {}, loss: {}".format(e, float(f"{1.0 / e:.3f}")) for e in range(1, 11)]
     assert all(x["items"] == "1000" and float(x["energy_per_item(J)"]) > 0 for x in epochs)
     assert "prediction after 1 of 10 epochs" in r.stderr
     total = sum(facility_kwh(x) for x in got)
@@ -129,6 +129,25 @@ def test_eco2_mark_from_a_shell(tmp_path):
                                          "epoch: 4 (partial)"]
     assert got[-1]["items"] == "5" and got[-1]["error_rate"] == "0.1"
     assert got[-1]["energy_per_item(J)"] != ""
+
+
+def test_long_epoch_parameters_are_written_through_the_control_channel(tmp_path):
+    """Failed before: an epoch whose parameters outgrew the row's spare room (~150 bytes) stayed `interrupted`,
+    without parameters, and the summary said "record row outgrew its reservation"."""
+    note = "n" * 400
+    script = (f"for i in 1 2 3 4 5 6; do eco2 mark epoch --param note={note} --param loss=1.0 --param batch=32 "
+              + " ".join(f"--param p{k}=0.{k}" for k in range(1, 30)) + "; done")
+    r = subprocess.run([ECO2, "run", "--", "sh", "-c", script], cwd=tmp_path, env=env(tmp_path),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "outgrew" not in r.stderr and "record:" not in r.stderr
+    got = rows(tmp_path / "emission.csv")
+    assert len(got) == 7
+    for i, row in enumerate(got[:6], 1):
+        assert row["status"] == "completed"
+        assert row["epoch"].startswith(f"epoch: {i}, note: {note}, loss: 1.0, batch: 32, p1: 0.1")
+        assert row["epoch"].endswith("p29: 0.29")
+    assert got[6]["epoch"] == "epoch: 7 (partial)"
 
 
 def test_eco2_mark_outside_eco2_run_explains(tmp_path):

@@ -82,6 +82,16 @@ def test_epoch_parameters_of_many_types(env):
         tracker().new_epoch(["not", "a", "dict"])
 
 
+def test_epoch_text_is_pythons_str_of_each_value(env):
+    """Failed before: every number was a double printed in its shortest form, so 1.0 read `loss: 1`."""
+    t = tracker()
+    t.start_training()
+    values = {"loss": 1.0, "batch": 32, "lr": 1e-05, "big": 10**30, "neg": -2.5, "note": "x" * 300}
+    row = t.new_epoch(values)
+    t.stop_training()
+    assert row.epoch == "epoch: 1, " + ", ".join(f"{k}: {v}" for k, v in values.items())
+
+
 def test_prediction_within_ten_percent_and_a_budget_at_half_stops_the_training(env):
     events = []
     t = tracker(file_name="pred.csv", expected_epochs=6, on_event=events.append)

@@ -49,6 +49,18 @@ TEST(Timestamp, Iso8601WithAndWithoutOffsetAndUnixSeconds) {
     EXPECT_EQ(parse_timestamp("2024-02-29T12:00:00Z"), unix_s(1709208000));  // leap day
 }
 
+// Failed before: 2300-01-01 overflowed the nanosecond clock and came back as 1715; 9.3e9 unix seconds too.
+TEST(Timestamp, BeyondTheClocksRangeIsRefusedNotWrapped) {
+    EXPECT_EQ(parse_timestamp("2300-01-01"), std::nullopt);
+    EXPECT_EQ(parse_timestamp("2300-01-01T00:00:00Z"), std::nullopt);
+    EXPECT_EQ(parse_timestamp("2262-04-12"), std::nullopt);
+    EXPECT_EQ(parse_timestamp("9300000000"), std::nullopt);
+    EXPECT_EQ(parse_timestamp("1600-01-01"), std::nullopt);
+    EXPECT_EQ(parse_timestamp("2262-04-10T23:00:00Z"), unix_s(9223282800));  // still in range
+    const std::string err = error_of("timestamp,gCO2/kWh\n2024-01-01,50\n2300-01-01,60\n");
+    EXPECT_NE(err.find("2262-04-11"), std::string::npos) << err;
+}
+
 TEST(Timestamp, ImpossibleOrOtherTextIsRefused) {
     for (const char* bad :
          {"2023-02-29", "2024-13-01", "2024-01-01T24:00", "2024-01-01T10:60", "2024-1-1", "yesterday", "",

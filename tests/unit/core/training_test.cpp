@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "../test_util.hpp"
 #include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
@@ -71,7 +73,7 @@ TEST(Training, EachEpochIsOneRowWithExactlyItsEnergy) {
 
     auto rows = csv_rows(dir / "emission.csv");
     ASSERT_EQ(rows.size(), 5u);
-    EXPECT_EQ(rows[0]["epoch"], "epoch: 1, loss: 1, note: ok");
+    EXPECT_EQ(rows[0]["epoch"], "epoch: 1, loss: 1.0, note: ok");  // Python's str(1.0), as eco2AI writes
     EXPECT_EQ(rows[1]["epoch"], "epoch: 2, loss: 0.5, note: ok");
     EXPECT_EQ(rows[1]["epoch_params"], R"({"epoch":2,"loss":0.5,"note":"ok"})");
     EXPECT_EQ(rows[4]["epoch"], "epoch: 5 (partial)");
@@ -264,4 +266,35 @@ TEST(Training, EpochParametersMustBeUtf8WithoutNul) {
     auto rows = csv_rows(dir / "emission.csv");
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0]["epoch"], "epoch: 1, note: \xc3\xa9t\xc3\xa9");
+}
+
+// Failed before: parameters beyond the row's spare room (~150 bytes) left every such epoch `interrupted`
+// without its parameters ("record row outgrew its reservation").
+TEST(Training, LongAndManyEpochParametersAreAllWritten) {
+    TempDir dir;
+    Tracker t(config_in(dir));
+    t.start_training();
+    for (int e = 1; e <= 6; ++e) {
+        EpochParams params{{"note", std::string(static_cast<std::size_t>(e) * 200, 'n')}, {"loss", 1.0},
+                           {"batch", std::int64_t{32}}};
+        for (int k = 0; k < 40; ++k) params.push_back({"p" + std::to_string(k), 0.5 * k});
+        t.new_epoch(params);
+    }
+    const Result total = t.stop_training();
+    auto rows = csv_rows(dir / "emission.csv");
+    ASSERT_EQ(rows.size(), 7u);
+    for (int e = 1; e <= 6; ++e) {
+        const auto& r = rows[static_cast<std::size_t>(e - 1)];
+        EXPECT_EQ(r.at("status"), "completed");
+        const std::string& epoch = r.at("epoch");
+        EXPECT_EQ(epoch.rfind(fmt::format("epoch: {}, note: {}, loss: 1.0, batch: 32, p0: 0.0, p1: 0.5", e,
+                                          std::string(static_cast<std::size_t>(e) * 200, 'n')),
+                              0),
+                  0u)
+            << epoch.substr(0, 80);
+        EXPECT_NE(epoch.find(", p39: 19.5"), std::string::npos);
+        EXPECT_NE(r.at("epoch_params").find("\"batch\":32,"), std::string::npos);
+    }
+    EXPECT_EQ(rows[6].at("epoch"), "epoch: 7 (partial)");
+    for (const auto& w : total.warnings) EXPECT_EQ(w.find("record"), std::string::npos) << w;
 }

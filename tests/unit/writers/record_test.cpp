@@ -1,8 +1,14 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <locale>
 #include <set>
 #include <sstream>
@@ -144,8 +150,229 @@ TEST(RecordFile, ReservedRowIsRewrittenInPlaceAndTrimmedAtTheEnd) {
     EXPECT_EQ(read_file(path), "a,b\n1,checkpoint" + std::string(8, ' ') + "\n");
     ASSERT_TRUE(file.rewrite("1,final", true));
     EXPECT_EQ(read_file(path), "a,b\n1,final\n");
-    EXPECT_FALSE(file.rewrite(std::string(30, 'z'), false));  // longer than reserved: refused, nothing written
+    EXPECT_THROW(file.rewrite("1,again", true), Error);  // no reserved row left to rewrite
     EXPECT_EQ(read_file(path), "a,b\n1,final\n");
+}
+
+// Failed before: a row longer than its reservation was refused and the run's row stayed `interrupted` ("record
+// row outgrew its reservation").
+TEST(RecordFile, LongerRowGrowsInPlaceWhenLastAndRewritesTheFileWhenNot) {
+    TempDir dir;
+    auto path = dir / "runs.csv";
+    RecordFile mine(path, "a,b");
+    mine.append_reserved("1,x", 6);  // 3 spare
+    const std::string big(300, 'p');
+    ASSERT_TRUE(mine.rewrite("1," + big, false));  // last row: grown in place, room kept
+    EXPECT_EQ(read_file(path), "a,b\n1," + big + "   \n");
+    RecordFile other(path, "a,b");
+    other.append_reserved("2,running", 12);
+    const std::string bigger(500, 'q');
+    ASSERT_TRUE(mine.rewrite("1," + bigger, false));  // not last: the file is rewritten, the other row moves
+    EXPECT_EQ(read_file(path), "a,b\n1," + bigger + "   \n2,running   \n");
+    ASSERT_TRUE(other.rewrite("2,done", true));  // the other writer finds its row in the new file
+    ASSERT_TRUE(mine.rewrite("1," + bigger + bigger, true));
+    EXPECT_EQ(read_file(path), "a,b\n1," + bigger + bigger + "\n2,done\n");
+    EXPECT_TRUE(mine.notices().empty());
+    EXPECT_TRUE(other.notices().empty());
+}
+
+// Failed before: after `: > file` the next checkpoint wrote at the old offset, leaving NUL bytes and no header.
+TEST(RecordFile, TruncatedFileGetsItsHeaderAndTheRowAgainAndSaysSo) {
+    TempDir dir;
+    auto path = dir / "runs.csv";
+    RecordFile f(path, "a,b");
+    f.append_reserved("1,x", 10);
+    std::filesystem::resize_file(path, 0);  // log rotation with copytruncate
+    ASSERT_TRUE(f.rewrite("1,y", false));
+    EXPECT_EQ(read_file(path), "a,b\n1,y" + std::string(7, ' ') + "\n");
+    ASSERT_TRUE(f.rewrite("1,done", true));
+    EXPECT_EQ(read_file(path), "a,b\n1,done\n");
+    ASSERT_EQ(f.notices().size(), 1u);
+    EXPECT_NE(f.notices()[0].find("truncated"), std::string::npos) << f.notices()[0];
+}
+
+// Failed before: the records file deleted mid-run lost the run's row silently.
+TEST(RecordFile, DeletedFileIsRestoredWholeFromTheOpenCopy) {
+    TempDir dir;
+    auto path = dir / "runs.csv";
+    RecordFile f(path, "a,b");
+    f.append_reserved("1,x", 10);
+    RecordFile(path, "a,b").append("2,z");
+    std::filesystem::remove(path);
+    ASSERT_TRUE(f.rewrite("1,done", true));
+    EXPECT_EQ(read_file(path), "a,b\n1,done" + std::string(4, ' ') + "\n2,z\n");
+    ASSERT_EQ(f.notices().size(), 1u);
+    EXPECT_NE(f.notices()[0].find("deleted"), std::string::npos) << f.notices()[0];
+    struct stat st{};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+
+namespace {
+
+// Runs `body` in a child whose files may not grow past `limit` bytes (RLIMIT_FSIZE: writes past it are short,
+// then fail with EFBIG), as a full disk does. Returns the child's exit code.
+template <class F>
+int with_file_size_limit(rlim_t limit, F body) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit rl{limit, limit};
+        ::setrlimit(RLIMIT_FSIZE, &rl);
+        int rc = 99;
+        try {
+            rc = body();
+        } catch (...) {
+            rc = 98;
+        }
+        ::_exit(rc);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 97;
+}
+
+}  // namespace
+
+// Failed before: a short write left a torn row for good.
+TEST(RecordFile, AShortWriteIsRolledBackAndTheRowWrittenLater) {
+    TempDir dir;
+    auto path = dir / "runs.csv";
+    { RecordFile(path, "a,b").append("0,first"); }
+    const std::string before = read_file(path);
+    const int rc = with_file_size_limit(before.size() + 20, [&] {
+        RecordFile f(path, "a,b");
+        try {
+            f.append_reserved("1," + std::string(100, 'x'), 110);  // does not fit: must leave no torn row
+            return 1;
+        } catch (const Error&) {
+        }
+        if (read_file(path) != before) return 2;
+        f.rewrite("1,y", false);  // room now: the pending row is appended
+        if (read_file(path) != before + "1,y" + std::string(8, ' ') + "\n") return 3;
+        try {
+            f.rewrite("1," + std::string(100, 'z'), false);  // grows past the limit: the old row stays whole
+            return 4;
+        } catch (const Error&) {
+        }
+        if (read_file(path) != before + "1,y" + std::string(8, ' ') + "\n") return 5;
+        return 0;
+    });
+    EXPECT_EQ(rc, 0);
+}
+
+// Failed before: the series on a full disk ended in a torn line, and nothing said so.
+TEST(SeriesWriter, AFullDiskLeavesWholeRowsAndIsReported) {
+    TempDir dir;
+    const auto path = dir / "s.series" / "run.csv";
+    const int rc = with_file_size_limit(4096, [&] {
+        SeriesWriter series(path);
+        ComponentJoules j{1.0, 2.0, 3.0};
+        TreeSample tree;
+        for (int i = 1; i <= 400; ++i) series.append(i * 0.1, j, j, 1e-6 * i, 300, tree);
+        series.close();
+        const std::string text = read_file(path);
+        if (text.empty() || text.back() != '\n') return 1;
+        std::istringstream in(text);
+        std::string line;
+        while (std::getline(in, line))
+            if (std::count(line.begin(), line.end(), ',') != 11) return 2;
+        const std::string f = series.failure();
+        if (f.find("not written") == std::string::npos || f.find("File too large") == std::string::npos) return 3;
+        return 0;
+    });
+    EXPECT_EQ(rc, 0);
+}
+
+// Failed before: eco2AI's emission.csv (13 columns) was refused ("header is not this version").
+TEST(RecordFile, AdoptsAnEco2AIFileKeepingEveryRowAndValue) {
+    TempDir dir;
+    auto path = dir / "emission.csv";
+    const auto& cols = CsvWriter::columns();
+    std::string header;
+    for (std::size_t i = 0; i < 13; ++i) header += (i ? "," : "") + std::string(cols[i]);
+    // Rows as eco2AI (pandas to_csv) writes them: the epoch text and CPU name quoted, cost "nan".
+    const std::string row1 =
+        "0f1e2d3c-aaaa-4bbb-8ccc-000000000001,My project,training the model,\"epoch: 1, loss: 1.0\","
+        "2024-05-01 10:00:00,12.345678,0.0012345,0.00053891,\"Intel Xeon Gold 6248/1 device(s), TDP:150.0\","
+        "0 device(s),Linux,FR,nan";
+    const std::string row2 =
+        "0f1e2d3c-aaaa-4bbb-8ccc-000000000002,My project,inference,N/A,2024-05-01 11:00:00,3.5,0.0001,4.4e-05,"
+        "\"Intel Xeon Gold 6248/1 device(s), TDP:150.0\",0 device(s),Linux,FR,nan";
+    eco2::test::write_file(path, header + "\n" + row1 + "\n" + row2 + "\n");
+    RecordFile::check_writable(path, CsvWriter::header());
+    RecordFile f(path, CsvWriter::header());
+    f.append_reserved("new,row", 8);
+    const std::string empties(cols.size() - 13, ',');
+    EXPECT_EQ(read_file(path), CsvWriter::header() + "\n" + row1 + empties + "\n" + row2 + empties + "\nnew,row " + "\n");
+    ASSERT_EQ(f.notices().size(), 1u);
+    EXPECT_NE(f.notices()[0].find("eco2AI's 13 columns"), std::string::npos) << f.notices()[0];
+    EXPECT_NE(f.notices()[0].find("2 rows"), std::string::npos) << f.notices()[0];
+}
+
+TEST(RecordFile, AdoptsAnOlderEco2LayoutByColumnNames) {
+    TempDir dir;
+    auto path = dir / "emission.csv";
+    // An older eco2: no items/flops columns, and its reserved row's padding after the last column.
+    eco2::test::write_file(path, "id,b,d\n1,x,42     \n\"2\",\"y,z\",7\n");
+    RecordFile f(path, "id,b,c,d,e");
+    EXPECT_EQ(read_file(path), "id,b,c,d,e\n1,x,,42,\n\"2\",\"y,z\",,7,\n");
+    EXPECT_THROW(RecordFile(dir / "emission.csv", "id,b"), Error);  // a newer file than us: refused
+    EXPECT_EQ(read_file(path), "id,b,c,d,e\n1,x,,42,\n\"2\",\"y,z\",,7,\n");
+}
+
+// Failed before: in a sticky shared directory, another user's dangling link made root create a file elsewhere.
+TEST(RecordFile, AnotherUsersLinkInAStickyDirectoryIsNotFollowed) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the link another owner";
+    TempDir dir;
+    const auto shared = dir / "tmp";
+    std::filesystem::create_directory(shared);
+    ::chmod(shared.c_str(), 01777);
+    const auto target = dir / "elsewhere.csv";
+    std::filesystem::create_symlink(target, shared / "emission.csv");
+    ASSERT_EQ(::lchown((shared / "emission.csv").c_str(), 12345, 12345), 0);
+    EXPECT_THROW(RecordFile(shared / "emission.csv", "a,b"), Error);
+    EXPECT_THROW(RecordFile::check_writable(shared / "emission.csv", "a,b"), Error);
+    EXPECT_FALSE(std::filesystem::exists(target));
+    // Our own link is followed, and the file behind it stays a link's target after a rewrite.
+    ASSERT_EQ(::lchown((shared / "emission.csv").c_str(), 0, 0), 0);
+    {
+        RecordFile f(shared / "emission.csv", "a,b");
+        f.append_reserved("1,x", 3);
+        f.append("2,y");
+        f.rewrite("1," + std::string(50, 'g'), true);  // grown, not last: the target is replaced, not the link
+    }
+    EXPECT_TRUE(std::filesystem::is_symlink(shared / "emission.csv"));
+    EXPECT_EQ(read_file(target), "a,b\n1," + std::string(50, 'g') + "\n2,y\n");
+}
+
+// Failed before: under umask 000 the series folder and files were world-writable.
+TEST(RecordFile, FilesAre0644AndFolders0755WhateverTheUmask) {
+    TempDir dir;
+    const mode_t old = ::umask(0);
+    {
+        RecordFile f(dir / "emission.csv", "a,b");
+        SeriesWriter s(SeriesWriter::path_for(dir / "emission.csv", "run1"));
+    }
+    ::umask(077);
+    { SeriesWriter s(SeriesWriter::path_for(dir / "other" / "x.csv", "run2")); }
+    ::umask(old);
+    auto mode = [](const std::filesystem::path& p) {
+        struct stat st{};
+        ::stat(p.c_str(), &st);
+        return st.st_mode & 0777;
+    };
+    EXPECT_EQ(mode(dir / "emission.csv"), 0644u);
+    EXPECT_EQ(mode(dir / "emission.series"), 0755u);
+    EXPECT_EQ(mode(dir / "emission.series" / "run1.csv"), 0644u);
+    EXPECT_EQ(mode(dir / "other"), 0755u);
+    EXPECT_EQ(mode(dir / "other" / "x.series" / "run2.csv"), 0644u);
+}
+
+// Failed before: /proc/x.csv passed (root passes access() there) and the command ran untracked.
+TEST(RecordFile, CheckWritableTriesARealFile) {
+    if (!std::filesystem::exists("/proc/self")) GTEST_SKIP() << "no /proc";
+    EXPECT_THROW(RecordFile::check_writable("/proc/x.csv", "a,b"), Error);
 }
 
 TEST(RecordFile, RowsAppendedByOthersAreNeverTouched) {
@@ -185,9 +412,16 @@ TEST(RecordFile, CheckWritableLeavesNoFileAndExplains) {
 }
 
 // Several processes append and checkpoint the same file at once: every row must come out whole.
-TEST(RecordFile, ConcurrentWritersNeverTearOrInterleaveRows) {
+class RecordFileConcurrent : public ::testing::TestWithParam<std::size_t> {};
+
+// With a reservation of 20 bytes every checkpoint outgrows it: rows grow in place or the file is rewritten
+// while the other writers keep finding theirs.
+INSTANTIATE_TEST_SUITE_P(Reservations, RecordFileConcurrent, ::testing::Values(120, 20));
+
+TEST_P(RecordFileConcurrent, ConcurrentWritersNeverTearOrInterleaveRows) {
     TempDir dir;
     auto path = dir / "shared.csv";
+    const std::size_t reserve = GetParam();
     constexpr int WRITERS = 6, CHECKPOINTS = 200;
     std::vector<pid_t> kids;
     for (int w = 0; w < WRITERS; ++w) {
@@ -197,9 +431,9 @@ TEST(RecordFile, ConcurrentWritersNeverTearOrInterleaveRows) {
             int rc = 0;
             try {
                 RecordFile f(path, "writer,step,payload");
-                f.append_reserved(std::to_string(w) + ",0," + std::string(50, static_cast<char>('a' + w)), 120);
+                f.append_reserved(std::to_string(w) + ",0," + std::string(10, static_cast<char>('a' + w)), reserve);
                 for (int i = 1; i <= CHECKPOINTS; ++i)
-                    f.rewrite(std::to_string(w) + "," + std::to_string(i) + "," + std::string(50 + i % 40, static_cast<char>('a' + w)),
+                    f.rewrite(std::to_string(w) + "," + std::to_string(i) + "," + std::string(10 + i % 90, static_cast<char>('a' + w)),
                               i == CHECKPOINTS);
             } catch (...) {
                 rc = 1;
@@ -224,7 +458,7 @@ TEST(RecordFile, ConcurrentWritersNeverTearOrInterleaveRows) {
         ASSERT_EQ(f.size(), 3u) << line;
         int w = std::stoi(f[0]);
         EXPECT_EQ(f[1], std::to_string(CHECKPOINTS));
-        EXPECT_EQ(f[2], std::string(50 + CHECKPOINTS % 40, static_cast<char>('a' + w)));
+        EXPECT_EQ(f[2], std::string(10 + CHECKPOINTS % 90, static_cast<char>('a' + w)));
         writers.insert(w);
     }
     EXPECT_EQ(writers.size(), static_cast<std::size_t>(WRITERS));
@@ -245,7 +479,7 @@ TEST(SeriesWriter, HeldRowsAreWrittenAtFlushInBatchesAndAtTheEnd) {
         SeriesWriter series(path);
         series.append(0.5, {1, 0, 0.5}, {1, 0, 0.5}, 1e-7, 436.5, tree);
         series.append(1.5, {123.456789, 0, 0}, {124.456789, 0, 0.5}, 2.5e-7, 436.5, tree);
-        EXPECT_EQ(count_lines(read_file(path)), 0u);  // held (the header is in the stream's buffer)
+        EXPECT_EQ(count_lines(read_file(path)), 1u);  // held (the header is written at creation)
         series.flush();
         const std::string two = header +
                                 "0.5000,2,0,1,1,0,0.5,1e-07,436.5,0.2500,1048576,2\n"
@@ -264,4 +498,25 @@ TEST(SeriesWriter, HeldRowsAreWrittenAtFlushInBatchesAndAtTheEnd) {
     const std::string last = read_file(path);
     EXPECT_EQ(count_lines(last), 3 + SeriesWriter::ROWS_HELD + 4);
     EXPECT_NE(last.find("\n70.0000,0,0,0,"), std::string::npos);
+}
+
+// eco2AI writes str(value): Python's float repr; integers stay integers.
+TEST(CsvWriter, EpochValuesReadAsPythonWritesThem) {
+    EXPECT_EQ(python_float_text(1.0), "1.0");
+    EXPECT_EQ(python_float_text(0.1), "0.1");
+    EXPECT_EQ(python_float_text(-2.5), "-2.5");
+    EXPECT_EQ(python_float_text(0.0), "0.0");
+    EXPECT_EQ(python_float_text(-0.0), "-0.0");
+    EXPECT_EQ(python_float_text(1.0 / 3), "0.3333333333333333");
+    EXPECT_EQ(python_float_text(0.0001), "0.0001");
+    EXPECT_EQ(python_float_text(0.00001), "1e-05");
+    EXPECT_EQ(python_float_text(1.5e-7), "1.5e-07");
+    EXPECT_EQ(python_float_text(1e15), "1000000000000000.0");
+    EXPECT_EQ(python_float_text(1e16), "1e+16");
+    EXPECT_EQ(python_float_text(1.5e300), "1.5e+300");
+    EXPECT_EQ(python_float_text(123456.789), "123456.789");
+    EXPECT_EQ(python_float_text(std::numeric_limits<double>::infinity()), "inf");
+    EXPECT_EQ(python_float_text(std::nan("")), "nan");
+    EXPECT_EQ(param_text(std::int64_t{32}), "32");
+    EXPECT_EQ(param_text(std::string("adam")), "adam");
 }
