@@ -148,6 +148,7 @@ struct Tracker::Impl {
     std::uint64_t write_failures = 0;
     std::string first_write_failure;
     bool last_write_failed = false;  // the latest write of the records file failed (a full disk)
+    std::uint64_t epochs_not_written = 0;  // closed epochs whose final row could not be written
 
     // Shared with snapshot() and marks (mutex).
     mutable std::mutex mutex;
@@ -268,7 +269,7 @@ struct Tracker::Impl {
         return n;
     }
 
-    void write_row(const Result& row, bool final) noexcept {
+    bool write_row(const Result& row, bool final) noexcept {
         try {
             record->rewrite(CsvWriter::row(row), final);  // grows the row's room when needed: never refused
             last_write_failed = false;
@@ -277,6 +278,7 @@ struct Tracker::Impl {
             if (write_failures++ == 0) first_write_failure = e.what();
         }
         if (series) series->flush();
+        return !last_write_failed;
     }
 
     void checkpoint(bool final) noexcept {
@@ -402,7 +404,7 @@ struct Tracker::Impl {
                 result.epoch_number = epochs_closed;
             }
             if (record) {
-                write_row(row, true);
+                if (!write_row(row, true)) ++epochs_not_written;
                 Result next;
                 {
                     std::lock_guard lock(mutex);
@@ -504,6 +506,7 @@ struct Tracker::Impl {
         last_checkpoint = last_slow = last_tree = last_discovery = 0;
         write_failures = 0;
         last_write_failed = false;
+        epochs_not_written = 0;
         tree->sample(0.0, true, sample);
         sensors.reports.insert(sensors.reports.begin() + 1, tree->probe_cgroup());
         read_all();
@@ -615,12 +618,18 @@ struct Tracker::Impl {
         if (record) {
             write_row(last_row, true);
             for (const std::string& n : record->notices()) total.warnings.push_back("record: " + n);
-            if (write_failures > 0)
+            if (write_failures > 0) {
+                std::string lost;
+                if (epochs_not_written > 0)
+                    lost = fmt::format("{} closed epoch{} NOT in the file as closed (left as their last checkpoint, "
+                                       "status interrupted, or missing); ",
+                                       epochs_not_written, epochs_not_written == 1 ? " is" : "s are");
                 total.warnings.push_back(fmt::format(
-                    "record: {} write{} of {} failed, first: {}; {}", write_failures, write_failures == 1 ? "" : "s",
-                    cfg.output.string(), first_write_failure,
+                    "record: {} write{} of {} failed, first: {}; {}{}", write_failures, write_failures == 1 ? "" : "s",
+                    cfg.output.string(), first_write_failure, lost,
                     last_write_failed ? "the run's final row is NOT in the file"
                                       : "written again later: the file holds the run's final row"));
+            }
         }
         if (series) {
             series->close();

@@ -124,18 +124,27 @@ std::string python_float_text(double v) {
     // Python's repr: positional while the decimal exponent is in [-4, 16), else d.ddde+XX.
     if (exp < -4 || exp >= 16) {
         out += digits[0];
-        if (digits.size() > 1) out += '.' + digits.substr(1);
+        if (digits.size() > 1) {  // appended piece by piece: GCC 12 warns falsely (-Wrestrict) on '.' + string
+            out += '.';
+            out.append(digits, 1);
+        }
         out += fmt::format("e{}{:02}", exp < 0 ? '-' : '+', std::abs(exp));
         return out;
     }
     const int point = exp + 1;  // digits before the decimal point
     const int n = static_cast<int>(digits.size());
     if (point <= 0) {
-        out += "0." + std::string(static_cast<std::size_t>(-point), '0') + digits;
+        out += "0.";
+        out.append(static_cast<std::size_t>(-point), '0');
+        out += digits;
     } else if (point >= n) {
-        out += digits + std::string(static_cast<std::size_t>(point - n), '0') + ".0";
+        out += digits;
+        out.append(static_cast<std::size_t>(point - n), '0');
+        out += ".0";
     } else {
-        out += digits.substr(0, static_cast<std::size_t>(point)) + '.' + digits.substr(static_cast<std::size_t>(point));
+        out.append(digits, 0, static_cast<std::size_t>(point));
+        out += '.';
+        out.append(digits, static_cast<std::size_t>(point));
     }
     return out;
 }

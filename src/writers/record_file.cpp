@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -84,7 +85,10 @@ std::size_t count_lines(std::string_view text) {
 // its owner. Returns -1 (errno set) when the directory does not let us create it.
 int make_temp_beside(const std::filesystem::path& target, int like_fd, std::string& name) {
     const std::filesystem::path dir = target.parent_path().empty() ? "." : target.parent_path();
-    name = (dir / ("." + target.filename().string() + ".eco2-XXXXXX")).string();
+    std::string base = ".";  // built piece by piece: GCC 12 warns falsely (-Wrestrict) on "." + string
+    base += target.filename().string();
+    base += ".eco2-XXXXXX";
+    name = (dir / base).string();
     int fd = ::mkostemp(name.data(), O_CLOEXEC);
     if (fd < 0) return -1;
     lock_fd(fd, name);
@@ -187,8 +191,6 @@ std::vector<std::size_t> map_columns(const RawRecord& file_header, const std::ve
     return pos;
 }
 
-std::string first_line(std::string_view text) { return std::string(text.substr(0, text.find('\n'))); }
-
 }  // namespace
 
 void check_link_is_safe(const std::filesystem::path& path) {
@@ -221,7 +223,17 @@ RecordFile::RecordFile(std::filesystem::path path, std::string header)
     try {
         Lock lock(*this);
         follow_path_locked();
-        ensure_header_locked();
+        if (file_size(m_fd, m_path) == 0) {
+            try {
+                ensure_header_locked();
+            } catch (const Error&) {
+                // An empty file on a full disk: the header goes with the first row that can be written (each
+                // write checks it), so the run is still tracked.
+            }
+        } else {
+            ensure_header_locked();  // an unknown layout must stop us here
+        }
+        remove_stale_temps();
     } catch (...) {
         ::close(m_fd);
         m_fd = -1;
@@ -261,13 +273,36 @@ void RecordFile::open_file() {
     }
 }
 
+void RecordFile::remove_stale_temps() noexcept {
+    // A tracker killed while rewriting the file leaves its temporary file. One that nobody holds locked (a
+    // writer locks its temporary before filling it) and that is over a minute old is such a leftover.
+    const std::filesystem::path dir = m_real.parent_path().empty() ? "." : m_real.parent_path();
+    std::string prefix = ".";
+    prefix += m_real.filename().string();
+    prefix += ".eco2-";
+    std::error_code ec;
+    const auto now = std::filesystem::file_time_type::clock::now();
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) continue;
+        std::error_code e2;
+        if (!it->is_regular_file(e2) || now - it->last_write_time(e2) < std::chrono::minutes(1) || e2) continue;
+        int fd = ::open(it->path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) continue;
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) ::unlink(it->path().c_str());
+        ::close(fd);
+    }
+}
+
 void RecordFile::notice(std::string text) {
     if (std::find(m_notices.begin(), m_notices.end(), text) == m_notices.end()) m_notices.push_back(std::move(text));
 }
 
 void RecordFile::follow_path_locked() {
-    // Bounded: each round follows one replacement by another writer.
-    for (int round = 0; round < 16; ++round) {
+    // Each round follows one replacement by another writer (they are quick, but many writers growing their rows
+    // can chain several while we wait for the lock): bounded by time, not by a count.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
         struct stat fs{}, ps{};
         if (::fstat(m_fd, &fs) != 0) fail(m_path, "stat", errno);
         const int r = ::stat(m_real.c_str(), &ps);
@@ -323,7 +358,7 @@ void RecordFile::follow_path_locked() {
         m_fd = fd;
         lock_fd(m_fd, m_path);
     }
-    throw Error(Errc::io_error, m_path.string() + " kept being replaced while eco2 tried to write it");
+    throw Error(Errc::io_error, m_path.string() + " kept being replaced for 10 s while eco2 tried to write it");
 }
 
 void RecordFile::ensure_header_locked() {
@@ -348,23 +383,33 @@ void RecordFile::ensure_header_locked() {
         return;
     }
 
-    // Another layout: eco2AI's 13 columns or an older eco2's. Adopted when every column is one of ours (by
-    // name): the header is upgraded and each row mapped to today's columns, its fields copied verbatim.
-    const std::string content = read_all(m_fd, m_path);
-    if (content.find('\0') != std::string::npos)
-        throw_other_header(m_path, "it holds NUL bytes");
-    const std::vector<RawRecord> records = parse_raw(content, m_path);
-    const std::vector<std::string> ours = split_header(m_header);
-    const std::vector<std::size_t> pos = map_columns(records.front(), ours, m_path);
-    std::string out = line;
-    std::size_t rows = 0;
+    // Another layout: eco2AI's 13 columns or an older eco2's.
+    const Adopted a = adopt_records(read_all(m_fd, m_path), m_header, m_path);
+    replace_locked(a.text);
+    notice(fmt::format("{} was in an older layout ({}); its header was upgraded to this version's {} columns and "
+                       "its {} row{} kept as they were (new columns empty)",
+                       m_path.string(), a.eco2ai ? "eco2AI's 13 columns" : fmt::format("{} columns", a.columns),
+                       split_header(m_header).size(), a.rows, a.rows == 1 ? "" : "s"));
+}
+
+Adopted adopt_records(std::string_view content, const std::string& header, const std::filesystem::path& path) {
+    // Adopted when every column is one of ours (by name): the header is upgraded and each row mapped to today's
+    // columns, its fields copied verbatim.
+    if (content.find('\0') != std::string_view::npos) throw_other_header(path, "it holds NUL bytes");
+    if (content.empty()) return Adopted{header + "\n", 0, 0, false};
+    const std::vector<RawRecord> records = parse_raw(content, path);
+    const std::vector<std::string> ours = split_header(header);
+    const std::vector<std::size_t> pos = map_columns(records.front(), ours, path);
+    Adopted a;
+    a.text = header + "\n";
+    a.columns = pos.size();
     std::vector<std::string_view> fields(ours.size());
     for (std::size_t r = 1; r < records.size(); ++r) {
         const RawRecord& rec = records[r];
         if (rec.size() == 1 && rec[0].find_first_not_of(" \r") == std::string_view::npos) continue;  // blank
         if (rec.size() > pos.size())
-            throw_other_header(m_path, fmt::format("its row {} has {} fields for {} columns", r + 1, rec.size(),
-                                                   pos.size()));
+            throw_other_header(path, fmt::format("its row {} has {} fields for {} columns", r + 1, rec.size(),
+                                                 pos.size()));
         std::fill(fields.begin(), fields.end(), std::string_view());
         for (std::size_t j = 0; j < rec.size(); ++j) fields[pos[j]] = rec[j];
         // An older eco2's reserved row ends in padding spaces after its last (numeric) column; that column is
@@ -372,18 +417,14 @@ void RecordFile::ensure_header_locked() {
         std::string_view& tail = fields[pos[rec.size() - 1]];
         while (!tail.empty() && tail.back() == ' ') tail.remove_suffix(1);
         for (std::size_t k = 0; k < fields.size(); ++k) {
-            if (k > 0) out += ',';
-            out += fields[k];
+            if (k > 0) a.text += ',';
+            a.text += fields[k];
         }
-        out += '\n';
-        ++rows;
+        a.text += '\n';
+        ++a.rows;
     }
-    const bool eco2ai = pos.size() == 13 && std::is_sorted(pos.begin(), pos.end()) && pos.back() == 12;
-    replace_locked(out);
-    notice(fmt::format("{} was in an older layout ({}); its header was upgraded to this version's {} columns and "
-                       "its {} row{} kept as they were (new columns empty)",
-                       m_path.string(), eco2ai ? "eco2AI's 13 columns" : fmt::format("{} columns", pos.size()),
-                       ours.size(), rows, rows == 1 ? "" : "s"));
+    a.eco2ai = pos.size() == 13 && std::is_sorted(pos.begin(), pos.end()) && pos.back() == 12;
+    return a;
 }
 
 void RecordFile::replace_locked(const std::string& content) {
@@ -558,18 +599,29 @@ void RecordFile::check_writable(const std::filesystem::path& path, const std::st
         ::close(fd);
         throw Error(Errc::io_error, path.string() + " is not a regular file: give a file name with --output");
     }
-    std::string first(64 * 1024, '\0');
+    std::string first(header.size() + 1, '\0');
     ssize_t n = ::pread(fd, first.data(), first.size(), 0);
-    int err = errno;
-    ::close(fd);
-    if (n < 0) fail(path, "read", err);
+    if (n < 0) {
+        const int err = errno;
+        ::close(fd);
+        fail(path, "read", err);
+    }
     first.resize(static_cast<std::size_t>(n));
-    if (first.empty() || first_line(first) == header) return;
-    if (first.find('\n') == std::string::npos && first != header)
-        throw_other_header(path, "its first line is not a header");
-    const std::string line = first_line(first) + "\n";
-    const auto records = parse_raw(line, path);  // views into `line`
-    map_columns(records.front(), split_header(header), path);  // throws when the columns are not adoptable
+    if (first.empty() || first == header + "\n" || first == header) {
+        ::close(fd);
+        return;
+    }
+    // Another layout: try the whole adoption now (it reads the file, as the upgrade at start will), so that a
+    // file eco2 cannot keep whole stops us before the command starts rather than leaving it untracked.
+    std::string content;
+    try {
+        content = read_all(fd, path);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    adopt_records(content, header, path);
 }
 
 }  // namespace eco2::detail

@@ -81,6 +81,8 @@ private:
     /// writable). m_fd is the new file, locked, afterwards.
     void replace_locked(const std::string& content);
     void notice(std::string text);
+    /// Removes temporary files left beside the file by trackers killed while rewriting it.
+    void remove_stale_temps() noexcept;
 
     std::filesystem::path m_path;  // as given (messages)
     std::filesystem::path m_real;  // symbolic links resolved: where renames happen
@@ -95,6 +97,18 @@ private:
     bool m_moved_noted = false;
     std::vector<std::string> m_notices;
 };
+
+/// A records file in an older layout, upgraded to `header` (what RecordFile does on open; pure, for tests and
+/// fuzzing): every column of `content`'s header must be one of `header`'s (by name, once); each row's fields are
+/// copied verbatim under their columns, new columns empty. Throws eco2::Error(io_error) naming the problem
+/// (unknown or repeated column, a row with more fields than the header, NUL bytes, a quote left open).
+struct Adopted {
+    std::string text;          ///< the upgraded file
+    std::size_t rows = 0;      ///< rows kept
+    std::size_t columns = 0;   ///< columns of the old header
+    bool eco2ai = false;       ///< the old header was eco2AI's 13 columns
+};
+Adopted adopt_records(std::string_view content, const std::string& header, const std::filesystem::path& path);
 
 /// Refuses (eco2::Error(io_error)) a symbolic link at `path` that the kernel's protected_symlinks rule would
 /// refuse to follow: in a sticky world-writable directory, owned by neither us nor the directory's owner.

@@ -277,7 +277,11 @@ TEST(Training, LongAndManyEpochParametersAreAllWritten) {
     for (int e = 1; e <= 6; ++e) {
         EpochParams params{{"note", std::string(static_cast<std::size_t>(e) * 200, 'n')}, {"loss", 1.0},
                            {"batch", std::int64_t{32}}};
-        for (int k = 0; k < 40; ++k) params.push_back({"p" + std::to_string(k), 0.5 * k});
+        for (int k = 0; k < 40; ++k) {
+            std::string name = "p";  // not "p" + string: GCC 12's false -Wrestrict
+            name += std::to_string(k);
+            params.push_back({name, 0.5 * k});
+        }
         t.new_epoch(params);
     }
     const Result total = t.stop_training();

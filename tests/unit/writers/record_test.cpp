@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 
 #include <algorithm>
 #include <cmath>
@@ -176,6 +179,26 @@ TEST(RecordFile, LongerRowGrowsInPlaceWhenLastAndRewritesTheFileWhenNot) {
     EXPECT_TRUE(other.notices().empty());
 }
 
+// A tracker killed while rewriting the file leaves its temporary file: the next one removes it, once it is
+// over a minute old and nobody holds it.
+TEST(RecordFile, TemporaryFilesLeftByAKilledRewriteAreRemoved) {
+    TempDir dir;
+    auto path = dir / "runs.csv";
+    const auto stale = dir / ".runs.csv.eco2-AbC123", busy = dir / ".runs.csv.eco2-XyZ789";
+    const auto young = dir / ".runs.csv.eco2-New000", other = dir / ".other.csv.eco2-Old000";
+    for (const auto& p : {stale, busy, young, other}) eco2::test::write_file(p, "half a file");
+    const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
+    for (const auto& p : {stale, busy, other}) std::filesystem::last_write_time(p, old);
+    int held = ::open(busy.c_str(), O_RDONLY);
+    ASSERT_EQ(::flock(held, LOCK_EX), 0);  // a live writer's
+    { RecordFile f(path, "a,b"); }
+    ::close(held);
+    EXPECT_FALSE(std::filesystem::exists(stale));
+    EXPECT_TRUE(std::filesystem::exists(busy));
+    EXPECT_TRUE(std::filesystem::exists(young));
+    EXPECT_TRUE(std::filesystem::exists(other));
+}
+
 // Failed before: after `: > file` the next checkpoint wrote at the old offset, leaving NUL bytes and no header.
 TEST(RecordFile, TruncatedFileGetsItsHeaderAndTheRowAgainAndSaysSo) {
     TempDir dir;
@@ -290,7 +313,10 @@ TEST(RecordFile, AdoptsAnEco2AIFileKeepingEveryRowAndValue) {
     auto path = dir / "emission.csv";
     const auto& cols = CsvWriter::columns();
     std::string header;
-    for (std::size_t i = 0; i < 13; ++i) header += (i ? "," : "") + std::string(cols[i]);
+    for (std::size_t i = 0; i < 13; ++i) {
+        if (i > 0) header += ',';  // not "," + string: GCC 12's false -Wrestrict
+        header += cols[i];
+    }
     // Rows as eco2AI (pandas to_csv) writes them: the epoch text and CPU name quoted, cost "nan".
     const std::string row1 =
         "0f1e2d3c-aaaa-4bbb-8ccc-000000000001,My project,training the model,\"epoch: 1, loss: 1.0\","
@@ -319,6 +345,21 @@ TEST(RecordFile, AdoptsAnOlderEco2LayoutByColumnNames) {
     EXPECT_EQ(read_file(path), "id,b,c,d,e\n1,x,,42,\n\"2\",\"y,z\",,7,\n");
     EXPECT_THROW(RecordFile(dir / "emission.csv", "id,b"), Error);  // a newer file than us: refused
     EXPECT_EQ(read_file(path), "id,b,c,d,e\n1,x,,42,\n\"2\",\"y,z\",,7,\n");
+}
+
+TEST(RecordFile, AdoptionRefusesWhatItCannotKeepWhole) {
+    const std::filesystem::path p = "x.csv";
+    EXPECT_EQ(adopt_records("b\r\n\"q\"\"uote\"\r\n\n", "a,b", p).text, "a,b\n,\"q\"\"uote\"\n");  // CRLF, blank line
+    EXPECT_THROW(adopt_records("a\n1,2\n", "a,b", p), Error);            // more fields than the header
+    EXPECT_THROW(adopt_records("a\n\"open\n", "a,b", p), Error);        // a quote left open (torn row)
+    EXPECT_THROW(adopt_records(std::string("a\n1\0\n", 5), "a,b", p), Error);  // NUL bytes
+    EXPECT_THROW(adopt_records("a,a\n1,2\n", "a,b", p), Error);          // a column twice
+    TempDir dir;  // check_writable says so before a command starts
+    eco2::test::write_file(dir / "old.csv", "a\n1,2\n");
+    EXPECT_THROW(RecordFile::check_writable(dir / "old.csv", "a,b"), Error);
+    eco2::test::write_file(dir / "old.csv", "a\n1\n");
+    RecordFile::check_writable(dir / "old.csv", "a,b");
+    EXPECT_EQ(read_file(dir / "old.csv"), "a\n1\n");  // a check only
 }
 
 // Failed before: in a sticky shared directory, another user's dangling link made root create a file elsewhere.
@@ -435,7 +476,8 @@ TEST_P(RecordFileConcurrent, ConcurrentWritersNeverTearOrInterleaveRows) {
                 for (int i = 1; i <= CHECKPOINTS; ++i)
                     f.rewrite(std::to_string(w) + "," + std::to_string(i) + "," + std::string(10 + i % 90, static_cast<char>('a' + w)),
                               i == CHECKPOINTS);
-            } catch (...) {
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "writer %d: %s\n", w, e.what());
                 rc = 1;
             }
             ::_exit(rc);
