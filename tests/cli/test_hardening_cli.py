@@ -166,9 +166,19 @@ def test_a_control_directory_left_by_sigkill_is_removed_by_the_next_run(tmp_path
             time.sleep(0.05)
         assert left, "no control directory"
     finally:
+        children = []
+        for task in Path(f"/proc/{run.pid}/task").glob("*"):
+            try:
+                children += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
         run.kill()
         run.wait(10)
-    subprocess.run(["pkill", "-KILL", "-P", str(run.pid)], check=False)  # the orphaned sleep, by parent pid
+        for c in children:  # the sleep, orphaned by the SIGKILL
+            try:
+                os.kill(c, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     assert all(d.exists() for d in left)  # SIGKILL: nothing could clean up
     r = subprocess.run([ECO2, "run", "-q", "--intensity", "300", "--", "true"], cwd=tmp_path, env=env(tmp_path),
                        capture_output=True, text=True, timeout=60)
