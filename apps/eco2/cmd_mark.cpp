@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "core/control.hpp"
 #include "eco2/error.hpp"
+#include "sys/text.hpp"
 
 namespace eco2::cli {
 
@@ -25,6 +26,15 @@ int cmd_mark(const Options& options) {
                 std::fprintf(stderr, "eco2: error: --param '%s' is not key=value (e.g. --param loss=0.31)\n", kv.c_str());
                 return 2;
             }
+            // One mark is one line: a newline (or any control character) would end it and start another.
+            for (char c : kv)
+                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                    std::fprintf(stderr,
+                                 "eco2: error: --param '%s' holds a newline or another control character: one "
+                                 "mark is one line (remove it)\n",
+                                 sys::printable(kv).c_str());
+                    return 2;
+                }
             // parse_mark decides number or text the same way for every writer
             params.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
         }

@@ -2,10 +2,12 @@
 // What `eco2 run` does while the command runs besides waiting: it reads marks from the control channel
 // (epochs, work) and applies them to the tracker, and it stops the command when a budget is crossed.
 
+#include <pthread.h>
 #include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 
@@ -16,7 +18,9 @@ namespace eco2::cli {
 
 class RunControl {
 public:
-    /// fifo may be null (no control channel). Nothing runs until start().
+    /// fifo may be null (no control channel). Nothing runs until start(). Construct it on the thread that
+    /// runs the waiting loop (sigtimedwait on SIGCHLD): a budget stop wakes that thread with a SIGCHLD of its
+    /// own, so that the grace period is counted from the stop, not from a wait begun before it.
     RunControl(detail::ControlFifo* fifo, bool stop_on_budget, double grace_s);
     ~RunControl();
     RunControl(const RunControl&) = delete;
@@ -45,9 +49,12 @@ private:
     std::chrono::duration<double> m_grace;
     Tracker* m_tracker = nullptr;
     pid_t m_child = 0;
+    pthread_t m_waiter;
     std::atomic<bool> m_budget_stop{false}, m_killed{false}, m_quit{false};
     std::chrono::steady_clock::time_point m_stop_time{};
     std::mutex m_mutex;  // m_stop_time, stderr lines
+    static constexpr int BAD_LINES_SHOWN = 5;
+    std::uint64_t m_bad_lines = 0;  // m_mutex
     int m_wake[2] = {-1, -1};
     std::thread m_thread;
 };

@@ -168,7 +168,8 @@ ECO2_C_EXPORT int eco2_tracker_new_epoch(eco2_tracker* tracker, eco2_result** ou
 /** Records the part after the last mark as a partial epoch and stops. *out: the whole run's totals. */
 ECO2_C_EXPORT int eco2_tracker_stop_training(eco2_tracker* tracker, eco2_result** out);
 /** Work done in the current epoch, for the efficiency indicators: items processed and FLOPs add up, the error
- *  rate (0..1) replaces the previous one. Pass NaN for a value not reported. */
+ *  rate (0..1) replaces the previous one. Pass NaN for a value not reported. ECO2_ERROR_INVALID_STATE when the
+ *  tracker is not running (the work would belong to no row). */
 ECO2_C_EXPORT int eco2_tracker_report_work(eco2_tracker* tracker, double items, double error_rate,
                                            double flops);
 

@@ -125,7 +125,9 @@ public:
     Result new_epoch(const EpochParams& params = {});
     /// Records the part after the last mark as a partial epoch and stops. Returns the whole run's totals.
     Result stop_training();
-    /// Adds work done in the current epoch (items and FLOPs add up; the error rate is replaced).
+    /// Adds work done in the current epoch (items and FLOPs add up; the error rate is replaced). Throws
+    /// eco2::Error: invalid_state when not running, invalid_argument for items or flops < 0 or not finite,
+    /// an error rate outside 0..1.
     void report_work(const Work& work);
     /// Hands the tracker the exact CPU time (user + system from wait4(), the process's waited-for
     /// descendants included), in s, of a process of the tree that the caller has just reaped: the root, or an
@@ -133,6 +135,10 @@ public:
     /// process's 10 ms clock ticks, and its vanished descendants count as absorbed by it. Call it before
     /// stop() for the root. Thread-safe (taken under the sampler's lock); ignored when not running.
     void account_reaped(pid_t pid, double cpu_seconds) noexcept;
+    /// For marks that arrive in a burst (eco2 run's control channel): while on, the rows closed by
+    /// new_epoch() are written at once as always but reach the disk (fsync) together when it is turned off,
+    /// instead of one fsync per row. A crash of the process loses no row either way.
+    void defer_record_sync(bool on) noexcept;
     /// The figures so far, without stopping. Throws eco2::Error(invalid_state) when not running.
     Result snapshot() const;
     bool running() const noexcept;

@@ -21,7 +21,8 @@ inline constexpr std::string_view DEFAULT_GEOLOCATE_URL = "https://ipapi.co/json
 /// like codes.
 GeoAnswer parse_geolocation(std::string_view json_text, std::string service);
 
-/// GETs the URL (http:// or https://) with the timeout for connecting and for reading, and parses the answer.
+/// GETs the URL (http:// or https://) with the timeout as a deadline for the whole request (however slowly
+/// the answer trickles in; name resolution excepted, see docs/location.md), and parses the answer.
 /// Throws eco2::Error(io_error) with the reason when the request fails or the status is not 200.
 GeoAnswer geolocate(const std::string& url, std::chrono::milliseconds timeout);
 

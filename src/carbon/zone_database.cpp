@@ -451,7 +451,9 @@ std::shared_ptr<ZoneDatabase::Impl> ZoneDatabase::Impl::load() {
     std::sort(order.begin(), order.end(),
               [&](std::size_t a, std::size_t b) { return found[a].info.key < found[b].info.key; });
     auto impl = std::make_shared<Impl>();
-    impl->lookup = std::make_shared<Lookup>(std::move(countries), std::move(zone_table), std::move(ember));
+    // Braces, not make_shared's parentheses: clang 14 (the fuzz preset) lacks C++20 parenthesized aggregate init.
+    impl->lookup = std::shared_ptr<Lookup>(
+        new Lookup{std::move(countries), std::move(zone_table), std::move(ember), {}, {}, {}});
     impl->zones.reserve(found.size());
     impl->lookup->zone_texts.reserve(found.size());
     for (std::size_t i : order) {

@@ -1,11 +1,13 @@
 #include "core/control.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -15,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eco2/error.hpp"
+#include "sys/text.hpp"
 #include "writers/csv_writer.hpp"
 
 namespace eco2::detail {
@@ -33,30 +36,52 @@ std::variant<double, std::int64_t, std::string> value_of(std::string_view text) 
 [[noreturn]] void bad(const std::string& what, std::string_view line) {
     throw Error(Errc::invalid_argument,
                 fmt::format("bad control line '{}': {} (expected e.g. 'epoch loss=0.31' or 'work items=512')",
-                            line.substr(0, 80), what));
+                            sys::printable(line), what));
 }
 
 void set_work_field(Work& w, std::string_view key, double v, std::string_view line) {
+    const bool count = key == "items" || key == "flops";
+    if (count && !(std::isfinite(v) && v >= 0))
+        bad(fmt::format("{}={} must be a finite number >= 0", key, v), line);
+    if (key == "error_rate" && !(v >= 0 && v <= 1))
+        bad(fmt::format("error_rate={} must be within 0..1 (1 - accuracy)", v), line);
     if (key == "items") w.items = v;
     else if (key == "error_rate") w.error_rate = v;
     else if (key == "flops") w.flops = v;
-    else bad("unknown work field '" + std::string(key) + "' (items, error_rate, flops)", line);
+    else bad("unknown work field '" + sys::printable(key) + "' (items, error_rate, flops)", line);
+}
+
+// Keys and text values end up in the records file and its JSON column: UTF-8 without control characters
+// (a NUL or a newline would corrupt a CSV row; the channel itself is one line per mark).
+void check_text(std::string_view what, std::string_view text, std::string_view line) {
+    if (!sys::valid_utf8(text)) bad(fmt::format("{} '{}' is not valid UTF-8", what, sys::printable(text)), line);
+    for (char c : text)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            bad(fmt::format("{} '{}' holds a control character", what, sys::printable(text)), line);
 }
 
 Mark parse_json(std::string_view line) {
     nlohmann::ordered_json j = nlohmann::ordered_json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) bad("not a JSON object", line);
-    std::string kind = j.value("mark", "");
+    const auto mark = j.find("mark");
+    if (mark == j.end() || !mark->is_string()) bad("\"mark\" must be the string \"epoch\" or \"work\"", line);
+    const std::string kind = mark->get<std::string>();
     if (kind == "epoch") {
         EpochMark m;
         if (j.contains("params")) {
             if (!j["params"].is_object()) bad("params must be an object", line);
             for (auto& [k, v] : j["params"].items()) {
+                check_text("parameter name", k, line);
                 if (v.is_number_integer() && (!v.is_number_unsigned() || v.get<std::uint64_t>() <= INT64_MAX))
                     m.params.push_back({k, v.get<std::int64_t>()});
                 else if (v.is_number()) m.params.push_back({k, v.get<double>()});
-                else if (v.is_string()) m.params.push_back({k, v.get<std::string>()});
-                else m.params.push_back({k, v.dump()});
+                else if (v.is_string()) {
+                    check_text("parameter " + k, v.get_ref<const std::string&>(), line);
+                    m.params.push_back({k, v.get<std::string>()});
+                } else {
+                    m.params.push_back({k, v.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)});
+                    check_text("parameter " + k, std::get<std::string>(m.params.back().value), line);
+                }
             }
         }
         return m;
@@ -70,7 +95,7 @@ Mark parse_json(std::string_view line) {
         }
         return m;
     }
-    bad("unknown mark '" + kind + "' (epoch or work)", line);
+    bad("unknown mark '" + sys::printable(kind) + "' (epoch or work)", line);
 }
 
 }  // namespace
@@ -79,7 +104,13 @@ Mark parse_mark(std::string_view line) {
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
     while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
     if (line.size() > CONTROL_LINE_MAX) bad("longer than 4096 bytes", line);
-    if (!line.empty() && line.front() == '{') return parse_json(line);
+    if (!line.empty() && line.front() == '{') {
+        try {
+            return parse_json(line);
+        } catch (const nlohmann::json::exception& e) {  // none expected: the documented error is eco2::Error
+            bad(e.what(), line);
+        }
+    }
     std::vector<std::string_view> words;
     for (std::size_t i = 0; i < line.size();) {
         std::size_t j = line.find(' ', i);
@@ -88,19 +119,21 @@ Mark parse_mark(std::string_view line) {
         i = j + 1;
     }
     if (words.empty()) bad("empty", line);
-    if (words[0] != "epoch" && words[0] != "work") bad("unknown mark '" + std::string(words[0]) + "'", line);
+    if (words[0] != "epoch" && words[0] != "work") bad("unknown mark '" + sys::printable(words[0]) + "'", line);
     EpochMark epoch;
     WorkMark work;
     for (std::size_t i = 1; i < words.size(); ++i) {
         std::size_t eq = words[i].find('=');
-        if (eq == std::string_view::npos || eq == 0) bad("'" + std::string(words[i]) + "' is not key=value", line);
+        if (eq == std::string_view::npos || eq == 0) bad("'" + sys::printable(words[i]) + "' is not key=value", line);
         std::string_view key = words[i].substr(0, eq), text = words[i].substr(eq + 1);
+        check_text("parameter name", key, line);
+        check_text("parameter " + std::string(key), text, line);
         auto value = value_of(text);
         if (words[0] == "epoch") {
             epoch.params.push_back({std::string(key), value});
         } else {
             if (std::holds_alternative<std::string>(value))
-                bad("work field '" + std::string(key) + "' must be a number", line);
+                bad("work field '" + sys::printable(key) + "' must be a number", line);
             const double d = std::visit(
                 [](const auto& v) -> double {
                     if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) return 0.0;
@@ -126,8 +159,40 @@ std::string format_mark_line(std::string_view kind, const EpochParams& params) {
     return line;
 }
 
+namespace {
+
+// A run killed with SIGKILL leaves its control directory behind: remove ours (same user) whose owner, the pid
+// in the name, no longer exists. A reused pid only keeps a stale directory a while longer.
+void remove_stale_control_dirs(const std::filesystem::path& tmp) noexcept {
+    std::error_code ec;
+    std::filesystem::directory_iterator it(tmp, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        constexpr std::string_view PREFIX = "eco2-control-";
+        if (name.compare(0, PREFIX.size(), PREFIX) != 0) continue;
+        const char* first = name.data() + PREFIX.size();
+        const char* last = name.data() + name.size();
+        long pid = 0;
+        auto [p, perr] = std::from_chars(first, last, pid);
+        if (perr != std::errc{} || p == first || p == last || *p != '-' || pid <= 0) continue;
+        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to ask)
+        const int dir = ::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0) continue;
+        struct stat st{}, fifo{};
+        if (::fstat(dir, &st) == 0 && st.st_uid == ::getuid() &&
+            ::fstatat(dir, "control", &fifo, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(fifo.st_mode))
+            ::unlinkat(dir, "control", 0);
+        ::close(dir);
+        ::rmdir(it->path().c_str());  // only when empty: anything else in it stays
+    }
+}
+
+}  // namespace
+
 ControlFifo::ControlFifo() {
-    std::string templ = (std::filesystem::temp_directory_path() / "eco2-control-XXXXXX").string();
+    const auto tmp = std::filesystem::temp_directory_path();
+    remove_stale_control_dirs(tmp);
+    std::string templ = (tmp / ("eco2-control-" + std::to_string(::getpid()) + "-XXXXXX")).string();
     if (::mkdtemp(templ.data()) == nullptr)
         throw Error(Errc::io_error, std::string("cannot create the control directory: ") + std::strerror(errno));
     m_dir = templ;
@@ -184,11 +249,20 @@ bool ControlFifo::drain(const std::function<void(std::string_view)>& on_line, bo
 void write_control_line(const std::filesystem::path& path, std::string_view line) {
     if (line.size() > CONTROL_LINE_MAX)
         throw Error(Errc::invalid_argument, "control line longer than 4096 bytes: shorten the parameters");
-    int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         throw Error(Errc::io_error,
                     fmt::format("cannot open the control channel {}: {} (is this running under `eco2 run`?)",
                                 path.string(), std::strerror(errno)));
+    }
+    // Only ever a FIFO: ECO2_CONTROL naming a regular file or a device must not get a line written into it.
+    struct stat st{};
+    if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+        ::close(fd);
+        throw Error(Errc::io_error,
+                    fmt::format("the control channel {} is not a FIFO: nothing written (ECO2_CONTROL is set by "
+                                "`eco2 run`; unset it or run under `eco2 run`)",
+                                path.string()));
     }
     ssize_t n = ::write(fd, line.data(), line.size());
     int err = errno;

@@ -22,6 +22,7 @@
 #include "sensors/cpu_tdp_table.hpp"
 #include "sensors/model_sensors.hpp"
 #include "sensors/registry.hpp"
+#include "sys/text.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
 #include "writers/series_writer.hpp"
@@ -419,6 +420,7 @@ struct Tracker::Impl {
     }
 
     Result new_epoch(const EpochParams& params) {
+        check_params(params);
         Result row;
         {
             std::lock_guard tick_lock(tick_mutex);
@@ -476,8 +478,32 @@ struct Tracker::Impl {
         return row;
     }
 
+    // Parameters go into the records file and its JSON column: names and text must be UTF-8 without NUL.
+    static void check_params(const EpochParams& params) {
+        const auto check = [](std::string_view what, std::string_view text) {
+            if (!sys::valid_utf8(text))
+                throw Error(Errc::invalid_argument,
+                            fmt::format("epoch {} '{}' is not valid UTF-8: pass text as UTF-8", what,
+                                        sys::printable(text)));
+            if (text.find('\0') != std::string_view::npos)
+                throw Error(Errc::invalid_argument,
+                            fmt::format("epoch {} '{}' holds a NUL character: remove it", what, sys::printable(text)));
+        };
+        for (const auto& p : params) {
+            check("parameter name", p.key);
+            if (const auto* text = std::get_if<std::string>(&p.value)) check("parameter " + p.key, *text);
+        }
+    }
+
     void report_work(const Work& w) {
+        if ((w.items && !(std::isfinite(*w.items) && *w.items >= 0)) ||
+            (w.flops && !(std::isfinite(*w.flops) && *w.flops >= 0)))
+            throw Error(Errc::invalid_argument, "items and flops must be finite and >= 0");
+        if (w.error_rate && !(*w.error_rate >= 0 && *w.error_rate <= 1))
+            throw Error(Errc::invalid_argument, "error_rate must be within 0..1 (1 - accuracy)");
         std::lock_guard lock(mutex);
+        if (!running)
+            throw Error(Errc::invalid_state, "tracker is not running: call start() or start_training() first");
         add_work(row_work, w);
         add_work(run_work, w);
     }
@@ -751,6 +777,11 @@ Result Tracker::new_epoch(const EpochParams& params) { return m_impl->new_epoch(
 Result Tracker::stop_training() { return m_impl->stop(std::nullopt, RunStatus::completed); }
 void Tracker::report_work(const Work& work) { m_impl->report_work(work); }
 void Tracker::account_reaped(pid_t pid, double cpu_seconds) noexcept { m_impl->account_reaped(pid, cpu_seconds); }
+
+void Tracker::defer_record_sync(bool on) noexcept {
+    std::lock_guard tick_lock(m_impl->tick_mutex);
+    if (m_impl->record) m_impl->record->defer_sync(on);
+}
 Result Tracker::stop() { return m_impl->stop(std::nullopt, RunStatus::completed); }
 Result Tracker::stop(std::optional<int> exit_code, RunStatus status) { return m_impl->stop(exit_code, status); }
 

@@ -19,8 +19,8 @@ typedef struct eco2_http_answer {
     char error[256];  /**< why no answer came, when status is 0 */
 } eco2_http_answer;
 
-/** GETs path from origin ("https://host[:port]") with timeout_ms for connecting, sending and reading each,
- * no redirects followed, "Accept: application/json". Returns 0 when the request ran (see out->status), -1 when
+/** GETs path from origin ("https://host[:port]") with timeout_ms as the deadline for the whole request
+ * (connecting, sending, reading the answer however slowly it trickles in), no redirects followed, "Accept: application/json". Returns 0 when the request ran (see out->status), -1 when
  * the origin cannot be used (out->error). Never throws. */
 typedef int (*eco2_http_get_fn)(const char* origin, const char* path, long timeout_ms, size_t max_body,
                                 eco2_http_answer* out);

@@ -2,11 +2,15 @@
 
 #include <httplib.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "http/http_get.h"
 
@@ -15,6 +19,41 @@ namespace {
 void set_error(eco2_http_answer* out, const std::string& text) {
     std::snprintf(out->error, sizeof out->error, "%s", text.c_str());
 }
+
+// cpp-httplib's timeouts bound each connect, read and write: a server sending one byte every half second
+// never trips them. The deadline for the whole request is kept by this watchdog: once it passes, it stops the
+// client (shutdown(2) of its socket, which ends a read blocked on it), again every 20 ms until the request
+// returns (a stop() made while the socket is still connecting has nothing to shut down yet).
+class Watchdog {
+public:
+    Watchdog(httplib::Client& client, std::chrono::steady_clock::time_point deadline)
+        : m_thread([this, &client, deadline] {
+              std::unique_lock lock(m_mutex);
+              if (m_cv.wait_until(lock, deadline, [this] { return m_done; })) return;
+              m_fired = true;
+              while (!m_done) {
+                  client.stop();
+                  m_cv.wait_for(lock, std::chrono::milliseconds(20), [this] { return m_done; });
+              }
+          }) {}
+    ~Watchdog() { finish(); }
+    /// Ends the watch; true when the deadline had passed (the request was stopped).
+    bool finish() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_cv.notify_all();
+        if (m_thread.joinable()) m_thread.join();
+        return m_fired;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_done = false, m_fired = false;
+    std::thread m_thread;  // last: started once the members it uses exist
+};
 
 }  // namespace
 
@@ -36,9 +75,15 @@ __attribute__((visibility("default"))) int eco2_http_get_v1(const char* origin, 
         client.set_write_timeout(secs, usecs);
         client.set_follow_location(false);
         std::string body;
-        bool too_big = false;
+        bool too_big = false, late = false;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+        Watchdog watchdog(client, deadline);
         auto res = client.Get(path, httplib::Headers{{"Accept", "application/json"}},
                               [&](const char* data, size_t n) {
+                                  if (std::chrono::steady_clock::now() >= deadline) {
+                                      late = true;
+                                      return false;
+                                  }
                                   if (body.size() + n > max_body) {
                                       too_big = true;
                                       return false;
@@ -46,7 +91,12 @@ __attribute__((visibility("default"))) int eco2_http_get_v1(const char* origin, 
                                   body.append(data, n);
                                   return true;
                               });
+        late = watchdog.finish() || late;
         out->too_big = too_big ? 1 : 0;
+        if (late) {
+            set_error(out, "the whole request took longer than the timeout");
+            return 0;
+        }
         if (!res) {
             if (!too_big) set_error(out, httplib::to_string(res.error()));
             return 0;

@@ -1,6 +1,7 @@
 #include "sys/file_reader.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,7 +11,8 @@ namespace eco2::sys {
 
 ReadResult FileReader::read(const std::filesystem::path& path) const noexcept {
     ReadResult r;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO (a fake tree under ECO2_PROC_ROOT / ECO2_SYS_ROOT) must not wait for a writer.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         r.error = errno;
         r.status = (errno == ENOENT || errno == ENOTDIR) ? ReadStatus::not_found
@@ -18,9 +20,22 @@ ReadResult FileReader::read(const std::filesystem::path& path) const noexcept {
                                                          : ReadStatus::failed;
         return r;
     }
+    // /proc and /sys files are regular files: a FIFO, a device (/dev/zero) or a directory is refused.
+    struct stat st{};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        r.error = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        ::close(fd);
+        return r;
+    }
     try {
         char buf[4096];
         for (;;) {
+            if (r.text.size() >= MAX_FILE_SIZE) {  // a huge file in a fake tree: refuse, do not read on
+                r.text.clear();
+                r.error = EFBIG;
+                ::close(fd);
+                return r;
+            }
             ssize_t n = ::read(fd, buf, sizeof buf);
             if (n < 0) {
                 if (errno == EINTR) continue;

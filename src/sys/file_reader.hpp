@@ -17,10 +17,15 @@ struct ReadResult {
     bool ok() const noexcept { return status == ReadStatus::ok; }
 };
 
+/// The largest file read() accepts: /proc and /sys files are a few KiB (/proc/stat of 1,024 CPUs ~150 KiB).
+inline constexpr std::size_t MAX_FILE_SIZE = 4u << 20;
+
 class FileReader {
 public:
     virtual ~FileReader() = default;
-    /// Reads a whole (small, virtual-file sized) file. Never throws.
+    /// Reads a whole (small, virtual-file sized) file. Never throws. Only regular files, opened without
+    /// blocking: a FIFO, a device or a directory fails (EINVAL, EISDIR), so does a file longer than
+    /// MAX_FILE_SIZE (EFBIG).
     virtual ReadResult read(const std::filesystem::path& path) const noexcept;
 };
 

@@ -242,6 +242,7 @@ RecordFile::RecordFile(std::filesystem::path path, std::string header)
 }
 
 RecordFile::~RecordFile() {
+    defer_sync(false);
     if (m_fd >= 0) ::close(m_fd);
 }
 
@@ -565,10 +566,17 @@ bool RecordFile::rewrite(std::string_view row, bool final) {
     }
     m_slot = std::move(slot);
     if (final) {
-        ::fsync(m_fd);
+        if (m_defer_sync) m_sync_owed = true;  // a batch of marks: one fsync at its end (defer_sync(false))
+        else ::fsync(m_fd);
         m_have_row = false;
     }
     return true;
+}
+
+void RecordFile::defer_sync(bool on) noexcept {
+    m_defer_sync = on;
+    if (!on && m_sync_owed && m_fd >= 0) ::fsync(m_fd);
+    if (!on) m_sync_owed = false;
 }
 
 void RecordFile::check_writable(const std::filesystem::path& path, const std::string& header) {

@@ -57,6 +57,11 @@ public:
     /// layout, truncation, deletion, replacement. Not thread-safe: read after the last write.
     const std::vector<std::string>& notices() const noexcept { return m_notices; }
 
+    /// While on, rewrite(final) leaves its fsync to later: turning it off (or destruction) makes one fsync
+    /// for all the rows finished meanwhile. For marks that come in a burst; the rows are written at once
+    /// either way, so a crash of this process loses none (only a crash of the machine could).
+    void defer_sync(bool on) noexcept;
+
     /// Checks that `path` can be created (a probe file in its directory, removed at once), or appended to with
     /// this header (or adopted), without leaving a new empty file behind. Throws eco2::Error(io_error) with
     /// the fix.
@@ -83,6 +88,7 @@ private:
     std::filesystem::path m_real;  // symbolic links resolved: where renames happen
     std::string m_header;
     int m_fd = -1;
+    bool m_defer_sync = false, m_sync_owed = false;
     std::uint64_t m_offset = 0;  // start of the reserved row
     std::string m_slot;          // the reserved row's bytes as last written (padding included, newline not)
     std::size_t m_spare = 0;     // padding asked for beyond the row

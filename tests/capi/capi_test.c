@@ -124,8 +124,18 @@ static void test_misuse_gives_codes_and_messages(void) {
     EXPECT(eco2_tracker_snapshot(t, &r) == ECO2_ERROR_INVALID_STATE);
     EXPECT(eco2_tracker_report_work(t, -5.0, NAN, NAN) == ECO2_ERROR_INVALID_ARGUMENT);
     EXPECT(eco2_tracker_report_work(t, NAN, 1.5, NAN) == ECO2_ERROR_INVALID_ARGUMENT);
+    /* issue 11: work reported to a tracker never started was accepted (ECO2_OK) and went nowhere. */
+    EXPECT(eco2_tracker_report_work(t, 10.0, NAN, NAN) == ECO2_ERROR_INVALID_STATE);
+    EXPECT(strstr(eco2_last_error(), "not running") != NULL);
     EXPECT_OK(eco2_tracker_start(t));
     EXPECT(eco2_tracker_start(t) == ECO2_ERROR_INVALID_STATE);
+    /* issue 11: a parameter that is not UTF-8 gave ECO2_ERROR_INTERNAL ("a bug in eco2"); a NUL cannot pass a
+     * C string, but broken UTF-8 can. The epoch is refused with a clear message and the tracker goes on. */
+    EXPECT_OK(eco2_tracker_epoch_param_string(t, "note", "caf\xe9"));
+    EXPECT(eco2_tracker_new_epoch(t, NULL) == ECO2_ERROR_INVALID_ARGUMENT);
+    EXPECT(strstr(eco2_last_error(), "UTF-8") != NULL);
+    EXPECT_OK(eco2_tracker_epoch_param_string(t, "note", "caf\xc3\xa9"));
+    EXPECT_OK(eco2_tracker_new_epoch(t, NULL));
     EXPECT_OK(eco2_tracker_snapshot(t, &r));
     EXPECT(eco2_result_energy_j(r, 3, &v) == ECO2_ERROR_INVALID_ARGUMENT);
     EXPECT(eco2_result_warning(r, 99, NULL) == ECO2_ERROR_INVALID_ARGUMENT);

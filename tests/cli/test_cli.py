@@ -135,7 +135,9 @@ def test_short_cpu_bound_job_gets_correct_tdp_model_energy(tmp_path):
     tree_cpu_s = num(row, "cpu_time(s)")  # full precision; the series keeps 4 decimals
     assert float(series[-1]["tree_cpu_s"]) == pytest.approx(tree_cpu_s, abs=1e-4)
     assert 0.05 <= tree_cpu_s <= eco2_and_job_s + 0.02  # ticks are 10 ms
-    assert tree_cpu_s >= eco2_and_job_s - 0.06, (tree_cpu_s, eco2_and_job_s)
+    # what eco2 itself used: ~0.02 s; an ASan build starts slower (shadow memory): up to ~0.1 s more measured
+    eco2_own_s = 0.2 if os.environ.get("ECO2_SANITIZED") == "1" else 0.06
+    assert tree_cpu_s >= eco2_and_job_s - eco2_own_s, (tree_cpu_s, eco2_and_job_s)
     cpu_j = num(row, "cpu_energy(kWh)") * 3.6e6
     assert cpu_j > 0
     assert cpu_j == pytest.approx(tdp * tree_cpu_s / cpus, rel=1e-6)

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -213,6 +214,58 @@ TEST(Training, EfficiencyIndicatorsPerEpochAndPerRun) {
     auto rows = csv_rows(dir / "emission.csv");
     EXPECT_EQ(rows[0]["items"], "1500");
     EXPECT_NE(rows[0]["energy_per_item(J)"], "");
+}
+
+// issue 11: report_work on a tracker never started returned OK; values out of range were recorded.
+TEST(Training, ReportWorkNeedsARunningTrackerAndValuesInRange) {
+    TempDir dir;
+    Tracker t(config_in(dir));
+    try {
+        t.report_work(Work{10.0, std::nullopt, std::nullopt});
+        ADD_FAILURE() << "report_work before start() was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::invalid_state);
+    }
+    t.start();
+    for (const Work& bad : {Work{-1.0, std::nullopt, std::nullopt}, Work{std::nullopt, 7.0, std::nullopt},
+                            Work{std::nullopt, std::nullopt, -5.0},
+                            Work{std::nullopt, std::nullopt, std::numeric_limits<double>::infinity()}}) {
+        try {
+            t.report_work(bad);
+            ADD_FAILURE() << "out-of-range work accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), Errc::invalid_argument);
+        }
+    }
+    t.report_work(Work{3.0, 0.5, 1e9});
+    t.stop();
+    EXPECT_THROW(t.report_work(Work{1.0, std::nullopt, std::nullopt}), Error);  // stopped: no row to add to
+}
+
+// issue 11: invalid UTF-8 in a parameter became "internal error" (a JSON library exception); a NUL went raw
+// into the CSV. Both are refused as invalid arguments, and the tracker goes on.
+TEST(Training, EpochParametersMustBeUtf8WithoutNul) {
+    TempDir dir;
+    Tracker t(config_in(dir));
+    t.start_training();
+    for (const EpochParams& bad : {EpochParams{{"note", std::string("\xff\xfe")}},
+                                   EpochParams{{"n\xc3", 1.0}},
+                                   EpochParams{{"note", std::string("a\0b", 3)}}}) {
+        try {
+            t.new_epoch(bad);
+            ADD_FAILURE() << "accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), Errc::invalid_argument);
+            EXPECT_NE(std::string(e.what()).find("epoch parameter"), std::string::npos) << e.what();
+        }
+    }
+    t.new_epoch({{"note", std::string("\xc3\xa9t\xc3\xa9")}});
+    t.stop_training();
+    const std::string text = read_file(dir / "emission.csv");
+    EXPECT_EQ(text.find('\0'), std::string::npos);
+    auto rows = csv_rows(dir / "emission.csv");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0]["epoch"], "epoch: 1, note: \xc3\xa9t\xc3\xa9");
 }
 
 // Failed before: parameters beyond the row's spare room (~150 bytes) left every such epoch `interrupted`
