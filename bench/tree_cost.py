@@ -2,7 +2,7 @@
 """Tick cost of `eco2 run` by tree size and tree source (docs/benchmarks.md, section 4).
 
     bench/tree_cost.py ECO2_BINARY [--sizes 1,50,1000] [--sources cgroup,proc] [--period 0.01] [--window 5]
-                       [--reps 3] [--proc-args "--no-cgroup"] [--cgroup-args ""] [--json FILE]
+                       [--reps 3] [--proc-args "--cgroup off"] [--cgroup-args ""] [--json FILE]
 
 For each tree size N and source: `eco2 run --period P [source args] -- sh -c '<start N-1 x sleep>; wait'` (N = 1:
 `sleep` alone), waits until eco2's tree holds N processes and one more second has passed (the spawning and
@@ -88,7 +88,7 @@ def main():
     ap.add_argument("--period", default="0.01", help="sampling period, s (default 0.01: 100 Hz)")
     ap.add_argument("--window", type=float, default=5.0, help="seconds measured (default 5)")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--proc-args", default=os.environ.get("ECO2_ACC_PROC_ARGS", "--no-cgroup"))
+    ap.add_argument("--proc-args", default=os.environ.get("ECO2_ACC_PROC_ARGS", "--cgroup off"))
     ap.add_argument("--cgroup-args", default=os.environ.get("ECO2_ACC_CGROUP_ARGS", ""))
     ap.add_argument("--json")
     args = ap.parse_args()

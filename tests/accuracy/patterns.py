@@ -31,11 +31,11 @@ PYTHONPATH = os.environ.get("ECO2_ACC_PYTHONPATH", str(Path(ECO2).parent / "pyth
 
 SOURCES = ("cgroup", "proc")
 # How a run is made to use each source. cgroup: the default of `eco2 run` where it may create a cgroup (root
-# here). proc: the fallback, forced with the option the `tree` branch adds to disable the run's own cgroup.
+# here). proc: the fallback, forced with `--cgroup off` (eco2 run: "off: /proc only").
 # ECO2_ACC_<SOURCE>_ARGS (space-separated) overrides, e.g. while that option's name is settled.
 SOURCE_ARGS = {
     "cgroup": os.environ.get("ECO2_ACC_CGROUP_ARGS", "").split(),
-    "proc": os.environ.get("ECO2_ACC_PROC_ARGS", "--no-cgroup").split(),
+    "proc": os.environ.get("ECO2_ACC_PROC_ARGS", "--cgroup off").split(),
 }
 # Tolerances of issue 7 ("done when"), counted / true.
 TOLERANCE = {"cgroup": (0.995, 1.005), "proc": (0.99, 1.01)}
@@ -52,6 +52,7 @@ class Outcome:
     stderr: str
     wall_s: float
     reports: List[dict] = field(default_factory=list)
+    expected_reports: int = 0
 
     @property
     def ratio(self) -> Optional[float]:
@@ -67,7 +68,7 @@ class Outcome:
         lines = [f"{self.pattern} [{self.source}]: counted {counted} s / true {self.true:.4f} s = {r}; "
                  f"tree_source {self.tree_source or '(no such column)'!r}; left_running "
                  f"{self.row.get('left_running', '(no such column)')!r}; eco2 exit {self.returncode}; "
-                 f"wall {self.wall_s:.2f} s; {len(self.reports)} reports"]
+                 f"wall {self.wall_s:.2f} s; {len(self.reports)} of {self.expected_reports} reports"]
         if self.stderr.strip():
             lines.append("eco2 stderr: " + self.stderr.strip()[-1500:])
         return "\n".join(lines)
@@ -162,7 +163,7 @@ class Pattern:
         reps = wait_for_reports(log, self.reports, 10.0)
         row = last_row(records)
         return Outcome(self.name, source, counted_cpu_s(row), truth(reps), row, p.returncode,
-                       p.stderr, wall, reps)
+                       p.stderr, wall, reps, self.reports)
 
 
 def wrapped(*argv: str) -> List[str]:

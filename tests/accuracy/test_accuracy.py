@@ -29,6 +29,8 @@ def assert_within(o, source, lo=None, hi=None):
     problems = []
     if o.returncode != 0:
         problems.append(f"eco2 exited with {o.returncode}")
+    if len(o.reports) != o.expected_reports:
+        problems.append(f"{len(o.reports)} helper reports, not {o.expected_reports}: the truth is incomplete")
     if not check_source(o, source):
         problems.append(f"the record's tree_source is {o.tree_source or 'missing'!r}, not the {source} source")
     if o.ratio is None:
@@ -44,24 +46,19 @@ EXACT = [p for p in PATTERNS if p.name not in ("ignore_sigchld", "python_api")]
 @pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize("pattern", [p.name for p in EXACT])
 def test_pattern_counted_within_tolerance(pattern, source, tmp_path):
-    o = BY_NAME[pattern].run(source, tmp_path)
-    assert len(o.reports) == BY_NAME[pattern].reports, f"missing helper reports\n{o.describe()}"
-    assert_within(o, source)
+    assert_within(BY_NAME[pattern].run(source, tmp_path), source)
 
 
 def test_ignore_sigchld_cgroup_is_exact(tmp_path):
-    o = BY_NAME["ignore_sigchld"].run("cgroup", tmp_path)
-    assert len(o.reports) == 5, o.describe()
-    assert_within(o, "cgroup")
+    assert_within(BY_NAME["ignore_sigchld"].run("cgroup", tmp_path), "cgroup")
 
 
 def test_ignore_sigchld_proc_keeps_what_it_saw_and_says_so(tmp_path):
     """The documented exception: the proc source may miss the last moments of auto-reaped children, never
     count more than there was, and says so in tree_source."""
     o = BY_NAME["ignore_sigchld"].run("proc", tmp_path)
-    assert len(o.reports) == 5, o.describe()
     children = [r for r in o.reports if r["counted_by_parent"] == "0"]
-    lo = 1 - AUTO_REAPED_LOSS_PER_CHILD_S * len(children) / o.true
+    lo = 1 - AUTO_REAPED_LOSS_PER_CHILD_S * len(children) / max(o.true, 1e-9)
     assert_within(o, "proc", lo=lo)
     assert "auto-reaped" in o.tree_source, o.describe()
 
@@ -71,21 +68,28 @@ def test_python_api_subprocess_shell(tmp_path):
     if not (Path(PYTHONPATH) / "eco2" / "__init__.py").exists():
         pytest.skip(f"the Python module is not built in {PYTHONPATH}")
     o = BY_NAME["python_api"].run("proc", tmp_path)
-    assert len(o.reports) == 3, o.describe()
     assert_within(o, "proc")
+
+
+def energy_per_true_cpu_s(o):
+    """CPU energy (kWh) per true CPU second; asserts the run is one to compare (eco2 ran, right source)."""
+    assert o.returncode == 0 and o.row.get("cpu_energy(kWh)") and o.true > 0, o.describe()
+    return float(o.row["cpu_energy(kWh)"]) / o.true
 
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_short_jobs_energy_per_cpu_second_as_a_long_job(source, tmp_path):
-    """A 0.05 s and a 0.2 s job get the same CPU energy per true CPU second as a long job, within 1 %."""
+    """A 0.05 s and a 0.2 s job get the same CPU energy per true CPU second as a long job (3 s here; the 60 s
+    job in the slow test), within 1 %."""
     ref = REFERENCE_JOB.run(source, tmp_path / "ref")
-    per_s = {}
-    for name in ("job_0.05", "job_0.2"):
-        o = BY_NAME[name].run(source, tmp_path / name)
-        per_s[name] = float(o.row.get("cpu_energy(kWh)") or "nan") / o.true
-    ref_per_s = float(ref.row.get("cpu_energy(kWh)") or "nan") / ref.true
-    bad = {k: v / ref_per_s for k, v in per_s.items() if not abs(v / ref_per_s - 1) <= 0.01}
-    assert not bad, f"energy per true CPU second vs the 3 s job: {bad}\n{ref.describe()}"
+    ref_per_s = energy_per_true_cpu_s(ref)
+    runs = {name: BY_NAME[name].run(source, tmp_path / name) for name in ("job_0.05", "job_0.2")}
+    rel = {name: energy_per_true_cpu_s(o) / ref_per_s for name, o in runs.items()}
+    bad = {k: f"{100 * v:.2f} %" for k, v in rel.items() if not abs(v - 1) <= 0.01}
+    assert not bad, (f"energy per true CPU second, % of the 3 s job's: {bad}\n{ref.describe()}\n"
+                     + "\n".join(o.describe() for o in runs.values()))
+    assert all(check_source(o, source) for o in [ref, *runs.values()]), "\n".join(
+        o.describe() for o in [ref, *runs.values()])
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -126,10 +130,10 @@ def test_60s_job_both_sources_and_short_jobs_per_cpu_second(tmp_path):
             assert_within(o, s)
         except AssertionError as e:
             failures.append(str(e))
-        ref = float(o.row.get("cpu_energy(kWh)") or "nan") / o.true
+        ref = energy_per_true_cpu_s(o)
         for name in ("job_0.05", "job_0.2"):
             short = BY_NAME[name].run(s, tmp_path / f"{s}_{name}")
-            r = float(short.row.get("cpu_energy(kWh)") or "nan") / short.true / ref
+            r = energy_per_true_cpu_s(short) / ref
             if not abs(r - 1) <= 0.01:
                 failures.append(f"{name} [{s}]: energy per true CPU second {100 * r:.2f} % of the 60 s job's")
     assert not failures, "\n".join(failures)
