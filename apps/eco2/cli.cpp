@@ -110,6 +110,18 @@ const OptionRow OPTIONS[] = {
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_flag(r.flags, o.quiet, h);
      }},
+    {"--cgroup", "ECO2_CGROUP", "cgroup", Kind::text, RUN,
+     "auto: run the command in a cgroup of its own where eco2 may create one (exact CPU time); off: /proc "
+     "only; or a cgroup v2 directory to create it in",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.cgroup, h);
+     }},
+    {"--wait-tree", "ECO2_WAIT_TREE", "wait-tree", Kind::boolean, RUN,
+     "when the command exits, keep measuring until the processes it left running have exited too (Ctrl-C "
+     "stops waiting)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_flag(r.flags, o.wait_tree, h);
+     }},
 
     // eco2 run: training, prediction and budgets
     {"--epochs", "ECO2_EPOCHS", "epochs", Kind::integer, RUN,

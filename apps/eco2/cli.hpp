@@ -52,6 +52,8 @@ struct Options {
     double pue = 1.0;
     bool series = true;
     bool quiet = false;
+    std::string cgroup = "auto";  ///< auto | off | a cgroup v2 directory to create the run's cgroup in
+    bool wait_tree = false;       ///< after the command exits, measure until its tree has exited
     std::vector<std::string> command;  ///< the program and its arguments (after --)
 
     // eco2 run: training, prediction, budgets (marks come through the control channel)

@@ -1,8 +1,9 @@
 // `eco2 run`: start the command at once, then set the sensors up while it runs; forward signals; reap;
 // record; return the command's status. The tracker never changes the command's fate.
 
-#include <spawn.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 
 #include "carbon_setup.hpp"
 #include "core/control.hpp"
+#include "run_cgroup.hpp"
 #include "run_control.hpp"
 #include "commands.hpp"
 #include "eco2/error.hpp"
@@ -53,9 +55,71 @@ TrackerConfig make_config(const Options& o) {
     return c;
 }
 
-int exit_status_of(const siginfo_t& info) {
-    if (info.si_code == CLD_EXITED) return info.si_status;
-    return 128 + info.si_status;  // killed or dumped by signal si_status
+int exit_status_of(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);  // killed or dumped by a signal
+}
+
+double cpu_seconds(const rusage& ru) {
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+// The command started: its pid, or the errno of what failed (exec), and the errno of joining the cgroup.
+struct Spawned {
+    pid_t pid = 0;
+    int error = 0;
+    int join_error = 0;
+};
+
+// fork + exec rather than posix_spawn: the child joins the run's cgroups between the two, so that every
+// process of the command is born inside them. Between fork and exec only async-signal-safe calls.
+Spawned spawn_command(char* const* argv, char* const* envp, const sigset_t& mask, const RunCgroup& cgroup) {
+    Spawned s;
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) {
+        s.error = errno;
+        return s;
+    }
+    s.pid = ::fork();
+    if (s.pid < 0) {
+        s.error = errno;
+        s.pid = 0;
+        ::close(report[0]);
+        ::close(report[1]);
+        return s;
+    }
+    if (s.pid == 0) {
+        ::close(report[0]);
+        int joined[2] = {1, cgroup.join_in_child()};
+        if (joined[1] != 0) (void)!::write(report[1], joined, sizeof joined);
+        struct sigaction dfl {};
+        dfl.sa_handler = SIG_DFL;
+        for (int sig : FORWARDED) ::sigaction(sig, &dfl, nullptr);
+        ::sigaction(SIGCHLD, &dfl, nullptr);
+        ::sigprocmask(SIG_SETMASK, &mask, nullptr);
+        ::execvpe(argv[0], argv, envp);
+        int failed[2] = {2, errno};
+        (void)!::write(report[1], failed, sizeof failed);
+        ::_exit(127);
+    }
+    ::close(report[1]);
+    int rec[2];
+    for (;;) {
+        ssize_t n = ::read(report[0], rec, sizeof rec);
+        if (n < 0 && errno == EINTR) continue;
+        if (n != static_cast<ssize_t>(sizeof rec)) break;  // end of file: exec succeeded
+        if (rec[0] == 1) s.join_error = rec[1];
+        else s.error = rec[1];
+    }
+    ::close(report[0]);
+    if (s.error != 0) {
+        int status = 0;
+        while (::waitpid(s.pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        s.pid = 0;
+    }
+    return s;
 }
 
 // Signals typed at a terminal reach the whole foreground group, the command included: forward only what
@@ -99,15 +163,10 @@ int cmd_run(const Options& options) {
     // Orphaned grandchildren come back to us rather than to init, so we can reap them.
     ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    for (int s : FORWARDED) sigaddset(&defaults, s);
-    sigaddset(&defaults, SIGCHLD);
-    posix_spawnattr_setsigmask(&attr, &previous);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // A cgroup of the command's own where eco2 may make one: CPU time (and memory) counted by the kernel.
+    RunCgroup cgroup = RunCgroup::create(options.cgroup, sys::FsRoot::resolve(SystemPaths{}));
+    if (!cgroup.active() && options.cgroup != "auto" && options.cgroup != "off")
+        std::fprintf(stderr, "eco2: warning: %s: CPU time from /proc instead\n", cgroup.note().c_str());
     std::vector<char*> argv;
     for (const auto& a : options.command) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -129,9 +188,9 @@ int cmd_run(const Options& options) {
     RunControl control(fifo.get(), options.stop_on_budget, options.grace);
     config.on_event = [&control](const TrackerEvent& e) { control.on_event(e); };
 
-    pid_t child = 0;
-    int rc = ::posix_spawnp(&child, argv[0], nullptr, &attr, argv.data(), envp.data());
-    posix_spawnattr_destroy(&attr);
+    const Spawned spawned = spawn_command(argv.data(), envp.data(), previous, cgroup);
+    const pid_t child = spawned.pid;
+    const int rc = spawned.error;
     if (rc != 0) {
         pthread_sigmask(SIG_SETMASK, &previous, nullptr);
         if (rc == ENOENT) {
@@ -145,8 +204,17 @@ int cmd_run(const Options& options) {
     if (!carbon) carbon = carbon_after_start(options);
     config.intensity = carbon->intensity;
     config.price = carbon->price;
+    if (spawned.join_error != 0) {
+        std::fprintf(stderr, "eco2: warning: cannot move the command into cgroup %s (%s): CPU time from /proc\n",
+                     cgroup.cpu_dir().c_str(), std::strerror(spawned.join_error));
+        cgroup.give_up(spawned.join_error);
+    }
     config.root_pid = child;
     config.count_from_root_start = true;
+    config.subreaper_pid = ::getpid();
+    config.cgroup_dir = cgroup.cpu_dir();
+    config.memory_stat = cgroup.memory_stat();
+    config.memory_stat_v1 = cgroup.memory_v1();
     std::optional<Tracker> tracker;
     try {
         tracker.emplace(config);
@@ -157,8 +225,27 @@ int cmd_run(const Options& options) {
     }
     if (tracker) control.start(*tracker, child);
 
+    // Reaps what has exited: the command, and the orphans reparented to us (the subreaper), each with its
+    // exact rusage handed to the tracker. Returns false when we have no child left.
     int status = 0;
-    for (;;) {
+    bool done = false;
+    auto reap = [&]() {
+        for (;;) {
+            siginfo_t w{};
+            if (::waitid(P_ALL, 0, &w, WEXITED | WNOHANG | WNOWAIT) != 0) return false;  // ECHILD
+            if (w.si_pid == 0) return true;
+            if (w.si_pid == child) control.forget_child();  // no budget-stop signal to a reused pid
+            int st = 0;
+            rusage ru{};
+            if (::wait4(w.si_pid, &st, 0, &ru) != w.si_pid) continue;
+            if (tracker) tracker->account_reaped(w.si_pid, cpu_seconds(ru));
+            if (w.si_pid == child) {
+                status = exit_status_of(st);
+                done = true;
+            }
+        }
+    };
+    while (!done) {
         siginfo_t info{};
         const auto wait = control.poll_budget_stop();
         const timespec timeout{static_cast<time_t>(wait.count() / 1000), static_cast<long>(wait.count() % 1000) * 1'000'000};
@@ -170,21 +257,22 @@ int cmd_run(const Options& options) {
             if (sent_to_us_alone(info, child)) ::kill(child, info.si_signo);
             continue;
         }
-        bool done = false;
-        for (;;) {
-            siginfo_t w{};
-            // Peek first: the command's final (zombie) sample must be taken before it is reaped.
-            if (::waitid(P_ALL, 0, &w, WEXITED | WNOHANG | WNOWAIT) != 0 || w.si_pid == 0) break;
-            if (w.si_pid == child) {
-                status = exit_status_of(w);
-                done = true;
-                break;
-            }
-            siginfo_t reaped{};
-            ::waitid(P_PID, static_cast<id_t>(w.si_pid), &reaped, WEXITED);  // an orphan handed to us
-        }
-        if (done) break;
+        reap();
     }
+    // --wait-tree: the processes the command left running are still our descendants (we are their
+    // subreaper), so we have children exactly while some remain. A forwarded signal (Ctrl-C) stops waiting.
+    bool waiting = options.wait_tree && reap();
+    if (waiting && !options.quiet)
+        std::fprintf(stderr, "eco2: the command exited; measuring until the processes it left have exited "
+                             "(--wait-tree; Ctrl-C stops waiting)\n");
+    while (waiting) {
+        siginfo_t info{};
+        const timespec timeout{1, 0};  // also re-checks for children now and then
+        if (::sigtimedwait(&handled, &info, &timeout) < 0 && errno != EAGAIN && errno != EINTR) break;
+        if (info.si_signo != 0 && info.si_signo != SIGCHLD) break;
+        waiting = reap();
+    }
+    reap();  // orphans that exited with the command
 
     control.stop();  // marks written just before the command exited still count
     std::optional<Result> result;
@@ -195,8 +283,8 @@ int cmd_run(const Options& options) {
             std::fprintf(stderr, "eco2: error: %s\n", e.what());
         }
     }
-    siginfo_t reaped{};
-    ::waitid(P_PID, static_cast<id_t>(child), &reaped, WEXITED);
+    for (std::string& note : cgroup.remove())
+        if (result) result->warnings.push_back(std::move(note));
     if (result) {
         result->warnings.insert(result->warnings.end(), carbon->warnings.begin(), carbon->warnings.end());
         if (carbon->series) {

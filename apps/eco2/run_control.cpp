@@ -57,6 +57,11 @@ void RunControl::start(Tracker& tracker, pid_t child) {
     m_thread = std::thread([this] { loop(); });
 }
 
+void RunControl::forget_child() noexcept {
+    std::lock_guard lock(m_mutex);
+    m_child = 0;
+}
+
 void RunControl::stop() noexcept {
     if (m_thread.joinable()) {
         m_quit = true;

@@ -29,6 +29,8 @@ public:
     void start(Tracker& tracker, pid_t child);
     /// Applies the marks still waiting in the channel, then stops reading.
     void stop() noexcept;
+    /// The command is about to be reaped: no signal is sent to its pid from now on (it may be reused).
+    void forget_child() noexcept;
     /// Called by the waiting loop: SIGKILL after the grace period of a budget stop. Returns how long the
     /// loop may wait before calling again (a long time when no stop is pending).
     std::chrono::milliseconds poll_budget_stop() noexcept;

@@ -86,6 +86,15 @@ struct Result {
     Work work;                          ///< reported work for this row (efficiency indicators)
     double efficiency_alpha = 1.0;      ///< exponent of the error in the energy-precision ratio
     std::optional<Prediction> prediction;  ///< once made, carried by every later row
+    /// Where the tree's CPU time comes from: "cgroup(cpu.stat)", "proc(ticks+wait4)", "proc(ticks+getrusage)",
+    /// "proc(ticks)", with "; auto-reaped children partly seen" when children a parent did not reap were seen.
+    std::string tree_source;
+    /// Processes of the tree still running when its root had exited (eco2 run: when the command exited;
+    /// with --wait-tree, when measuring stopped). Empty while the root runs (a library's own process).
+    std::optional<int> left_running;
+    /// CPU time counted for the tree over this row, s (process scope; in machine scope the tree is the
+    /// tracking process's).
+    double cpu_time_s = 0.0;
 
     /// IT energy of all components, J.
     double it_joules() const noexcept { return cpu.joules + gpu.joules + ram.joules; }

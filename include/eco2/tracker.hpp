@@ -60,6 +60,17 @@ struct TrackerConfig {
     /// Count the root's CPU time from the root's own start, not from start(): for a process launched just
     /// before start() (what `eco2 run` does), so that nothing it did before the first sample is missed.
     bool count_from_root_start = false;
+    /// A child subreaper's pid (eco2 run: its own, set with PR_SET_CHILD_SUBREAPER), 0: none. Its children
+    /// are part of the tree (the root and the orphans reparented to it, double-forked daemons included),
+    /// and it is expected to hand the exact rusage of each tree process it reaps to account_reaped().
+    pid_t subreaper_pid = 0;
+    /// A cgroup v2 directory created for the tree, the root started inside it (eco2 run); empty: none. Its
+    /// cpu.stat then gives the tree's CPU time to the microsecond, orphans and daemons included.
+    std::filesystem::path cgroup_dir;
+    /// memory.stat of a memory cgroup holding only the tree (v2, or v1 with memory_stat_v1); empty: none.
+    /// Resident memory then comes from it (anonymous + mapped file pages), else from PSS, else RSS.
+    std::filesystem::path memory_stat;
+    bool memory_stat_v1 = false;
     SystemPaths paths;
 
     // Training (see Tracker::start_training and new_epoch).
@@ -106,6 +117,12 @@ public:
     Result stop_training();
     /// Adds work done in the current epoch (items and FLOPs add up; the error rate is replaced).
     void report_work(const Work& work);
+    /// Hands the tracker the exact CPU time (user + system from wait4(), the process's waited-for
+    /// descendants included), in s, of a process of the tree that the caller has just reaped: the root, or an
+    /// orphan reparented to the caller as subreaper (see TrackerConfig::subreaper_pid). It replaces that
+    /// process's 10 ms clock ticks, and its vanished descendants count as absorbed by it. Call it before
+    /// stop() for the root. Thread-safe (taken under the sampler's lock); ignored when not running.
+    void account_reaped(pid_t pid, double cpu_seconds) noexcept;
     /// The figures so far, without stopping. Throws eco2::Error(invalid_state) when not running.
     Result snapshot() const;
     bool running() const noexcept;

@@ -266,6 +266,11 @@ PYBIND11_MODULE(_core, m) {
                                [](const eco2::Result& r) { return std::string(eco2::to_string(r.status)); })
         .def_property_readonly("estimated", &eco2::Result::estimated)
         .def_readonly("samples", &eco2::Result::samples)
+        .def_readonly("tree_source", &eco2::Result::tree_source,
+                      "where the tree's CPU time comes from ('cgroup(cpu.stat)', 'proc(ticks+getrusage)'...)")
+        .def_readonly("left_running", &eco2::Result::left_running,
+                      "processes of the tree left running when its root exited; None while it runs")
+        .def_readonly("cpu_time_s", &eco2::Result::cpu_time_s, "CPU time counted for the tree, s")
         .def_readonly("read_failures", &eco2::Result::read_failures)
         .def_readonly("warnings", &eco2::Result::warnings)
         .def_property_readonly("items", [](const eco2::Result& r) { return r.work.items; })

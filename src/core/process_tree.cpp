@@ -62,6 +62,7 @@ ProcessTree::ProcessTree(sys::FsRoot root, Options options)
     long page = ::sysconf(_SC_PAGESIZE);
     if (page > 0) m_page_bytes = static_cast<double>(page);
     m_tracked.emplace(m_options.root, Tracked{});
+    m_order.push_back(m_options.root);
     m_seen = 1;
 }
 
@@ -72,6 +73,7 @@ ProcessTree::~ProcessTree() {
     if (m_cgroup_fd >= 0) ::close(m_cgroup_fd);
     if (m_meminfo_fd >= 0) ::close(m_meminfo_fd);
     if (m_loadavg_fd >= 0) ::close(m_loadavg_fd);
+    if (m_memory_fd >= 0) ::close(m_memory_fd);
 }
 
 ProbeReport ProcessTree::probe() const {
@@ -107,39 +109,44 @@ ProbeReport ProcessTree::probe_cgroup() noexcept {
             "run the job in a cgroup of its own (a container, a Slurm step, `systemd-run --user --scope`) and "
             "track it from inside, to have its CPU time counted by the kernel to the microsecond";
         const sys::FileReader& reader = sys::default_reader();
-        auto cg = reader.read(m_root.pid_dir(m_options.root) / "cgroup");
-        auto path = cg.ok() ? sys::parse_cgroup_v2_path(cg.text) : std::nullopt;
-        auto mountinfo = reader.read(m_root.self_mountinfo());
-        auto mount = mountinfo.ok() ? sys::parse_cgroup2_mount(mountinfo.text) : std::nullopt;
-        if (!path || !mount || m_root.map_sys_mount(*mount).empty()) {
-            r.status = ProbeStatus::absent;
-            r.reason = "no cgroup v2 hierarchy for process " + std::to_string(m_options.root);
-            return r;
-        }
-        if (*path == "/") {
-            r.status = ProbeStatus::unsupported;
-            r.reason = "the tree is in the root cgroup, shared with the whole machine: CPU time from procfs ticks";
-            r.fix = own_cgroup_fix;
-            return r;
-        }
-        std::filesystem::path dir = m_root.map_sys_mount(*mount) / std::filesystem::path(*path).relative_path();
-        auto procs = reader.read(dir / "cgroup.procs");
-        if (!procs.ok()) {
-            r.status = ProbeStatus::failed;
-            r.reason = "cannot read " + (dir / "cgroup.procs").string() + ": " + std::strerror(procs.error);
-            return r;
-        }
-        std::string_view list = procs.text;
-        while (!list.empty()) {
-            std::size_t eol = list.find('\n');
-            auto pid = sys::parse_u64(list.substr(0, eol));
-            list.remove_prefix(eol == std::string_view::npos ? list.size() : eol + 1);
-            if (pid && m_tracked.count(static_cast<pid_t>(*pid)) == 0) {
+        std::filesystem::path dir = m_options.own_cgroup;
+        std::string shown = dir.string();
+        if (dir.empty()) {
+            auto cg = reader.read(m_root.pid_dir(m_options.root) / "cgroup");
+            auto path = cg.ok() ? sys::parse_cgroup_v2_path(cg.text) : std::nullopt;
+            auto mountinfo = reader.read(m_root.self_mountinfo());
+            auto mount = mountinfo.ok() ? sys::parse_cgroup2_mount(mountinfo.text) : std::nullopt;
+            if (!path || !mount || m_root.map_sys_mount(*mount).empty()) {
+                r.status = ProbeStatus::absent;
+                r.reason = "no cgroup v2 hierarchy for process " + std::to_string(m_options.root);
+                return r;
+            }
+            if (*path == "/") {
                 r.status = ProbeStatus::unsupported;
-                r.reason = "cgroup " + *path + " also holds process " + std::to_string(*pid) +
-                           ", which is not in the tracked tree: CPU time from procfs ticks";
+                r.reason = "the tree is in the root cgroup, shared with the whole machine: CPU time from procfs ticks";
                 r.fix = own_cgroup_fix;
                 return r;
+            }
+            shown = *path;
+            dir = m_root.map_sys_mount(*mount) / std::filesystem::path(*path).relative_path();
+            auto procs = reader.read(dir / "cgroup.procs");
+            if (!procs.ok()) {
+                r.status = ProbeStatus::failed;
+                r.reason = "cannot read " + (dir / "cgroup.procs").string() + ": " + std::strerror(procs.error);
+                return r;
+            }
+            std::string_view list = procs.text;
+            while (!list.empty()) {
+                std::size_t eol = list.find('\n');
+                auto pid = sys::parse_u64(list.substr(0, eol));
+                list.remove_prefix(eol == std::string_view::npos ? list.size() : eol + 1);
+                if (pid && m_tracked.count(static_cast<pid_t>(*pid)) == 0) {
+                    r.status = ProbeStatus::unsupported;
+                    r.reason = "cgroup " + *path + " also holds process " + std::to_string(*pid) +
+                               ", which is not in the tracked tree: CPU time from procfs ticks";
+                    r.fix = own_cgroup_fix;
+                    return r;
+                }
             }
         }
         int fd = ::open((dir / "cpu.stat").c_str(), O_RDONLY | O_CLOEXEC);
@@ -158,10 +165,15 @@ ProbeReport ProcessTree::probe_cgroup() noexcept {
             return r;
         }
         m_cgroup_offset_s = m_max_cpu_s;  // continue from what the ticks counted so far
+        if (!m_options.own_cgroup.empty() && m_options.count_from_root_start) {
+            // Created empty for the tree before it started: all its usage is the tree's.
+            m_cgroup_start_s = m_cgroup_offset_s = 0.0;
+            m_cgroup_dir = dir;
+        }
         r.status = ProbeStatus::available;
         r.used = true;
         r.channels = {"cgroup.tree.cpu"};
-        r.reason = "the tree has cgroup " + *path + " to itself: CPU time from its cpu.stat (µs, exited processes included)";
+        r.reason = "the tree has cgroup " + shown + " to itself: CPU time from its cpu.stat (µs, exited processes included)";
     } catch (...) {
         r.status = ProbeStatus::failed;
         r.reason = "out of memory";
@@ -169,14 +181,17 @@ ProbeReport ProcessTree::probe_cgroup() noexcept {
     return r;
 }
 
+double ProcessTree::self_children_seconds() noexcept {
+    rusage children{};
+    ::getrusage(RUSAGE_CHILDREN, &children);
+    return static_cast<double>(children.ru_utime.tv_sec + children.ru_stime.tv_sec) +
+           static_cast<double>(children.ru_utime.tv_usec + children.ru_stime.tv_usec) * 1e-6;
+}
+
 double ProcessTree::self_cpu_seconds() noexcept {
     timespec ts{};
     ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    rusage children{};
-    ::getrusage(RUSAGE_CHILDREN, &children);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9 +
-           static_cast<double>(children.ru_utime.tv_sec + children.ru_stime.tv_sec) +
-           static_cast<double>(children.ru_utime.tv_usec + children.ru_stime.tv_usec) * 1e-6;
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9 + self_children_seconds();
 }
 
 bool ProcessTree::read_cgroup_usage(double& seconds) noexcept {
@@ -295,15 +310,20 @@ void ProcessTree::discover(double t) noexcept {
     while (grew) {
         grew = false;
         for (auto& c : m_candidates) {
-            if (c.pid == 0 || m_tracked.count(c.st.ppid) == 0) continue;
+            if (c.pid == 0) continue;
+            // The subreaper's children are the tree's orphans (eco2 run's only child is the root).
+            if (m_tracked.count(c.st.ppid) == 0 && (m_options.subreaper == 0 || c.st.ppid != m_options.subreaper))
+                continue;
             Tracked entry;
             entry.starttime = c.st.starttime;
             entry.ppid = c.st.ppid;
+            entry.child_ticks = c.st.cutime + c.st.cstime;
             // A process discovered after the first sample was born after tracking began (the first scan
             // is complete), so all of its time belongs to the run.
             entry.last_ticks = c.st.total_ticks();
             entry.rss_pages = c.st.rss_pages;
             m_tracked.emplace(c.pid, entry);
+            m_order.push_back(c.pid);
             ++m_seen;
             c.pid = 0;
             grew = true;
@@ -345,16 +365,221 @@ void ProcessTree::read_machine(TreeSample& out) noexcept {
     }
 }
 
-void ProcessTree::sample(double t, bool discover_new, TreeSample& out) noexcept {
+void ProcessTree::forget(pid_t pid) noexcept {
+    auto it = m_tracked.find(pid);
+    if (it == m_tracked.end()) return;
+    if (it->second.fd >= 0) {
+        ::close(it->second.fd);
+        --m_open_files;
+    }
+    m_tracked.erase(it);
+    m_order.erase(std::remove(m_order.begin(), m_order.end(), pid), m_order.end());
+}
+
+void ProcessTree::account_reaped(pid_t pid, double cpu_seconds) noexcept {
+    if (!(cpu_seconds >= 0.0)) return;
+    m_exact_used = true;
+    if (auto it = m_tracked.find(pid); it != m_tracked.end()) {
+        it->second.exact_s = cpu_seconds;  // used when the sample sees it gone (now or already)
+        return;
+    }
+    // Resolved earlier with its last ticks (its rusage came too late): counted already.
+    if (auto r = std::find(m_resolved.begin(), m_resolved.end(), pid); r != m_resolved.end()) {
+        m_resolved.erase(r);
+        return;
+    }
+    // A process of the tree that lived and died between two scans: its whole time, exactly.
+    m_base_s += cpu_seconds;
+}
+
+// The processes that vanished at this sample (m_vanished), resolved from the top down. Each has a state:
+// - exact: its wait4() rusage arrived (account_reaped): that replaces its ticks;
+// - awaiting: nobody tracked absorbed it but the subreaper may have reaped it: counted with its last ticks
+//   for up to AWAIT_RUSAGE_S, waiting for the rusage;
+// - chained: walk up through its vanished ancestors (ppid as last seen); the first that is live, exact or
+//   awaiting absorbs it. Its time is then a debt of that absorber, paid as the absorber's cutime+cstime
+//   grows (a parent that reaps a child gets the child's whole time in the same instant). What stays unpaid
+//   (children auto-reaped by a parent ignoring SIGCHLD, whose time never reaches the parent) is counted.
+// - none: the chain ends at an untracked process: its last seen time is kept.
+// A process's unpaid debt moves with it: to its absorber's debt, or to the base.
+void ProcessTree::settle_vanished(double t, bool final) noexcept {
+    constexpr double AWAIT_RUSAGE_S = 1.0;
+    const double eps = 0.5 / m_hz;
+    auto to_base = [&](const Tracked& e, double own_s) {
+        if (e.owed_s > eps) m_auto_reaped = true;
+        m_base_s += own_s + e.owed_s;
+    };
+    auto vanished_now = [&](pid_t pid) {
+        return std::find(m_vanished.begin(), m_vanished.end(), pid) != m_vanished.end();
+    };
+    // The first ancestor that is live or gone (awaiting or exact), walking through the vanished ones;
+    // nullptr when the chain leaves the tree. Depth is bounded by the number of vanished processes.
+    auto absorber_of = [&](pid_t pid) -> Tracked* {
+        pid_t p = m_tracked.find(pid)->second.ppid;
+        for (std::size_t depth = 0; depth <= m_vanished.size(); ++depth) {
+            auto it = m_tracked.find(p);
+            if (it == m_tracked.end() || it->first == pid) return nullptr;
+            if (it->second.gone || !vanished_now(p)) return &it->second;
+            p = it->second.ppid;
+        }
+        return nullptr;
+    };
+    // Exact first: a process whose rusage arrived absorbs its vanished descendants.
+    for (pid_t pid : m_vanished) {
+        Tracked& e = m_tracked.find(pid)->second;
+        if (pid == m_options.root) m_root_alive = false;
+        if (e.exact_s >= 0.0) {
+            e.gone = true;
+            e.gone_t = t;
+        }
+    }
+    // Tops (the chain leaves the tree): with a subreaper, most likely its orphans, reaped by it: awaiting.
+    if (m_options.subreaper != 0 && !final) {
+        for (pid_t pid : m_vanished) {
+            Tracked& e = m_tracked.find(pid)->second;
+            // Only the top of a chain (its parent not tracked): those below it chain to it.
+            if (!e.gone && m_tracked.count(e.ppid) == 0) {
+                e.gone = true;
+                e.gone_t = t;
+            }
+        }
+    }
+    // Chained: the absorber owes their time until its counters show it.
+    std::size_t chained = 0;
+    for (pid_t pid : m_vanished) {
+        Tracked& e = m_tracked.find(pid)->second;
+        if (e.gone) continue;
+        const double last_s = static_cast<double>(e.last_ticks) / m_hz;
+        if (Tracked* a = absorber_of(pid)) {
+            a->debt_s += last_s + e.owed_s;
+        } else {
+            to_base(e, last_s);
+        }
+        m_vanished[chained++] = pid;
+    }
+    for (std::size_t i = 0; i < chained; ++i) forget(m_vanished[i]);
+    // Gone ones: finalized once their rusage is there (its growth since the last read pays their debts
+    // first), or given up on with their last ticks.
+    for (std::size_t i = 0; i < m_order.size();) {
+        const pid_t pid = m_order[i];
+        Tracked& e = m_tracked.find(pid)->second;
+        if (!e.gone) {
+            ++i;
+            continue;
+        }
+        e.owed_s += e.debt_s;
+        e.debt_s = 0.0;
+        const double last_s = static_cast<double>(e.last_ticks) / m_hz;
+        if (e.exact_s >= 0.0) {
+            e.owed_s = std::max(0.0, e.owed_s - std::max(0.0, e.exact_s - last_s));
+            to_base(e, e.exact_s);
+        } else if (final || t - e.gone_t >= AWAIT_RUSAGE_S) {
+            to_base(e, last_s);
+            if (m_resolved.size() < 4096) m_resolved.push_back(pid);
+        } else {
+            ++i;
+            continue;
+        }
+        forget(pid);  // erases m_order[i]
+    }
+}
+
+void ProcessTree::read_memory(double t, TreeSample& out) noexcept {
+    // A cgroup holding only the tree: resident memory counted once by the kernel.
+    if (!m_options.memory_stat.empty()) {
+        if (m_memory_fd < 0) m_memory_fd = ::open(m_options.memory_stat.c_str(), O_RDONLY | O_CLOEXEC);
+        char buf[8192];
+        ssize_t n = m_memory_fd >= 0 ? read_head(m_memory_fd, buf, sizeof buf) : -1;
+        auto bytes = n > 0 ? sys::parse_memory_stat_resident(std::string_view(buf, static_cast<std::size_t>(n)),
+                                                             m_options.memory_stat_v1)
+                           : std::nullopt;
+        if (bytes) {
+            out.tree_rss_bytes = static_cast<double>(*bytes);
+            return;
+        }
+        m_failures.record("cannot read " + m_options.memory_stat.string() + ": memory from PSS/RSS instead");
+        m_options.memory_stat.clear();
+    }
+    // PSS: shared pages divided among the processes sharing them, so forked workers are not counted
+    // again for the parent's pages. smaps_rollup walks the process's mappings: read at a lower rate.
+    const bool pss_due = m_pss_ok && t - m_last_pss_t >= m_options.pss_interval_s;
+    if (pss_due) m_last_pss_t = t;
+    double bytes = 0.0;
+    for (pid_t pid : out.pids) {
+        Tracked& e = m_tracked[pid];
+        if (pss_due) {
+            char path[PATH_MAX];
+            std::snprintf(path, sizeof path, "%s/%d/smaps_rollup", m_proc.c_str(), static_cast<int>(pid));
+            int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+            char buf[2048];
+            ssize_t n = fd >= 0 ? read_head(fd, buf, sizeof buf) : -1;
+            if (fd >= 0) ::close(fd);
+            auto pss = n > 0 ? sys::parse_smaps_rollup_pss(std::string_view(buf, static_cast<std::size_t>(n)))
+                             : std::nullopt;
+            if (pss) {
+                e.pss_bytes = static_cast<double>(*pss);
+            } else if (fd < 0 && errno != ENOENT && errno != ESRCH) {
+                m_pss_ok = false;  // not readable here (old kernel, permissions): RSS from now on
+            }
+        }
+        if (!m_pss_ok) {
+            bytes += static_cast<double>(e.rss_pages) * m_page_bytes;
+        } else {
+            // Not read yet (found since the last PSS read): its RSS meanwhile.
+            bytes += e.pss_bytes >= 0.0 ? e.pss_bytes : static_cast<double>(e.rss_pages) * m_page_bytes;
+        }
+    }
+    out.tree_rss_bytes = bytes;
+}
+
+std::string ProcessTree::cpu_source() const {
+    std::string s;
+    if (m_cgroup_fd >= 0) s = "cgroup(cpu.stat)";
+    else if (m_options.subreaper != 0 || m_exact_used) s = "proc(ticks+wait4)";
+    else if (m_self) s = "proc(ticks+getrusage)";
+    else s = "proc(ticks)";
+    if (m_auto_reaped && m_cgroup_fd < 0) s.insert(s.size() - 1, "; auto-reaped children partly seen");
+    return s;
+}
+
+std::string ProcessTree::memory_source() const {
+    if (!m_options.memory_stat.empty()) return "cgroup memory";
+    return m_pss_ok ? "PSS" : "RSS";
+}
+
+int ProcessTree::others_alive() const noexcept {
+    int n = 0;
+    for (const auto& [pid, e] : m_tracked)
+        if (!e.gone && pid != m_options.root) ++n;
+    if (m_cgroup_members >= 0) return std::max(n, m_cgroup_members - (m_root_alive ? 1 : 0));
+    return n;
+}
+
+void ProcessTree::sample(double t, bool discover_new, TreeSample& out, bool final) noexcept {
     out.t = t;
     if (discover_new || !m_started) discover(t);
     out.pids.clear();
     m_vanished.clear();
     std::uint64_t rss_pages = 0;
-    for (auto& [pid, entry] : m_tracked) {
+    const double self_children_s = m_self ? self_children_seconds() : 0.0;
+    // Parents before children: a child reaped between the two reads then shows in neither (a transient
+    // dip, held by the monotone maximum) rather than in both (an excess the maximum would keep).
+    for (std::size_t i = 0; i < m_order.size(); ++i) {
+        pid_t pid = m_order[i];
+        Tracked& entry = m_tracked[pid];
+        entry.growth_s = 0.0;
+        entry.debt_s = 0.0;
+        if (entry.gone) continue;
         sys::PidStat st;
         if (read_stat(pid, entry, st, true)) {
             if (entry.starttime == 0) entry.starttime = st.starttime;
+            const std::uint64_t child = st.cutime + st.cstime;
+            if (pid == m_options.root && m_self) {
+                entry.growth_s = std::max(0.0, self_children_s - m_self_children_s);
+            } else if (child > entry.child_ticks) {
+                entry.growth_s = static_cast<double>(child - entry.child_ticks) / m_hz;
+            }
+            entry.child_ticks = child;
             entry.last_ticks = st.total_ticks();
             entry.ppid = st.ppid;
             // A zombie has freed its memory but was using it until it exited: hold the last value.
@@ -365,29 +590,30 @@ void ProcessTree::sample(double t, bool discover_new, TreeSample& out) noexcept 
             m_vanished.push_back(pid);
         }
     }
-    // A vanished process whose parent is still tracked was reaped by it: its time is now in the parent's
-    // cutime/cstime. Otherwise nobody we see absorbed it, so keep its last seen time.
-    for (pid_t pid : m_vanished) {
-        auto it = m_tracked.find(pid);
-        pid_t ppid = it->second.ppid;
-        bool absorbed = false;
-        if (auto parent = m_tracked.find(ppid); parent != m_tracked.end())
-            absorbed = std::find(m_vanished.begin(), m_vanished.end(), ppid) == m_vanished.end();
-        if (!absorbed) m_base_ticks += it->second.last_ticks;
-        if (it->second.fd >= 0) {
-            ::close(it->second.fd);
-            --m_open_files;
+    m_self_children_s = self_children_s;
+    settle_vanished(t, final);
+    // Debts resolved to live (or awaiting) absorbers at this sample, paid by what their counters grew.
+    for (auto& [pid, e] : m_tracked) {
+        if (e.gone) continue;  // awaiting its rusage: its debts are settled with it (settle_vanished)
+        const double before = e.owed_s;
+        e.owed_s = std::max(0.0, e.owed_s + e.debt_s - e.growth_s);
+        e.debt_s = e.growth_s = 0.0;
+        if (e.owed_s <= 0.5 / m_hz) {
+            e.owed_since = t;
+        } else {
+            if (before <= 0.5 / m_hz) e.owed_since = t;
+            // Still unpaid after a while: the parent did not reap them (SIGCHLD ignored).
+            if (t - e.owed_since >= 0.5 || final) m_auto_reaped = true;
         }
-        m_tracked.erase(it);
     }
-    std::uint64_t ticks = m_base_ticks;
-    double root_s = 0.0;
+    double sum_s = m_base_s;
     for (const auto& [pid, entry] : m_tracked) {
+        sum_s += entry.owed_s;
         if (pid == m_options.root && m_self) continue;
-        ticks += entry.last_ticks;
+        sum_s += static_cast<double>(entry.last_ticks) / m_hz;
     }
-    if (m_self) root_s = self_cpu_seconds();
-    const double now_s = static_cast<double>(ticks) / m_hz + root_s;
+    if (m_self) sum_s += self_cpu_seconds();
+    const double now_s = sum_s;
     if (!m_started) {
         m_started = true;
         m_start_s = m_options.count_from_root_start ? 0.0 : now_s;
@@ -400,7 +626,16 @@ void ProcessTree::sample(double t, bool discover_new, TreeSample& out) noexcept 
     }
     m_max_cpu_s = std::max(m_max_cpu_s, cpu_s);
     out.tree_cpu_s = m_max_cpu_s;
+    if (final && !m_cgroup_dir.empty()) {
+        // The cgroup also holds the processes no scan found yet: count them as left running.
+        try {
+            auto procs = sys::default_reader().read(m_cgroup_dir / "cgroup.procs");
+            if (procs.ok()) m_cgroup_members = static_cast<int>(std::count(procs.text.begin(), procs.text.end(), '\n'));
+        } catch (const std::bad_alloc&) {
+        }
+    }
     out.tree_rss_bytes = static_cast<double>(rss_pages) * m_page_bytes;
+    read_memory(t, out);
     read_machine(out);
 }
 

@@ -3,13 +3,18 @@
 //
 // Tree CPU time = sum over the live tracked processes of utime+stime+cutime+cstime. When a tracked child
 // exits and its (tracked) parent reaps it, the child's whole time moves into the parent's cutime/cstime in
-// the same instant, so children that live and die between two samples are counted in full. A process
-// whose parent is not tracked any more (reparented orphan) keeps its last seen time when it vanishes.
-// The result is made monotone, so a transient dip never produces negative energy.
+// the same instant, so children that live and die between two samples are counted in full. The processes
+// that vanished since the last sample are resolved from the top down (see sample() in the .cpp): one is
+// absorbed when the chain of its vanished ancestors reaches a live tracked process or one whose exact
+// rusage eco2 got from wait4() (account_reaped()); its time is then owed by that absorber until the
+// absorber's counters show it, so children a parent never reaps (SIGCHLD ignored: auto-reaped) keep their
+// last seen time. A process nobody tracked absorbed keeps its last seen time. The result is made
+// monotone, so a transient dip never produces negative energy.
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -32,6 +37,20 @@ public:
         std::size_t max_open_files = 256;
         /// The machine-wide figures sample() reads (/proc/stat, /proc/meminfo); those left out are NaN.
         MachineFields machine{true, true};
+        /// A child subreaper (eco2 run's own pid; 0: none): its children are part of the tree (the root and
+        /// the orphans reparented to it, double-forked daemons included), and a vanished process that nobody
+        /// tracked absorbed waits up to a second for its exact rusage from account_reaped().
+        pid_t subreaper = 0;
+        /// A cgroup v2 directory created for the tree (eco2 run), as a path under the FsRoot's sysfs; empty:
+        /// none. probe_cgroup() uses its cpu.stat without checking its members (none but the tree can be in
+        /// it); with count_from_root_start its whole usage counts.
+        std::filesystem::path own_cgroup;
+        /// memory.stat of a memory cgroup holding only the tree (v2, or v1 on hybrid machines); empty: none.
+        /// Resident memory is then read from it; else PSS from smaps_rollup, else RSS.
+        std::filesystem::path memory_stat;
+        bool memory_stat_v1 = false;
+        /// How often smaps_rollup (PSS) is read per process; in between the last value is reused.
+        double pss_interval_s = 1.0;
     };
 
     ProcessTree(sys::FsRoot root, Options options);
@@ -50,7 +69,26 @@ public:
     /// discover=true scans /proc for new processes, unless no pid was allocated since the scans before (see
     /// scan_needed() in process_tree.cpp); discover=false skips the scan (a new process's time is still counted
     /// in full once it is discovered). Never throws; read failures are logged in failures().
-    void sample(double t, bool discover, TreeSample& out) noexcept;
+    /// final=true (the last sample of a run): processes still waiting for their rusage keep their ticks.
+    void sample(double t, bool discover, TreeSample& out, bool final = false) noexcept;
+
+    /// The exact CPU time (user+system, its waited-for descendants included, from wait4()) of a tree process
+    /// the caller has just reaped, s. Replaces that process's ticks, and makes it an absorbing ancestor of
+    /// its vanished descendants; a pid never tracked (a short-lived orphan) has its time added. Not
+    /// thread-safe: call between samples (the Tracker forwards under its tick lock).
+    void account_reaped(pid_t pid, double cpu_seconds) noexcept;
+
+    /// Where the CPU time comes from, for the record: "cgroup(cpu.stat)", "proc(ticks+wait4)",
+    /// "proc(ticks+getrusage)" (the root is this process), "proc(ticks)"; "; auto-reaped children partly seen"
+    /// is appended once children were seen that their parent did not reap (SIGCHLD ignored).
+    std::string cpu_source() const;
+    /// Where resident memory comes from: "cgroup memory", "PSS" or "RSS".
+    std::string memory_source() const;
+    /// Live tracked processes at the last sample, the root excluded (0 when the cgroup source knows better:
+    /// then the cgroup's members other than the root).
+    int others_alive() const noexcept;
+    /// Whether the root was alive (or a zombie) at the last sample.
+    bool root_alive() const noexcept { return m_root_alive; }
 
     /// Clock ticks per second used to convert times.
     double ticks_per_second() const noexcept { return m_hz; }
@@ -64,9 +102,18 @@ private:
     struct Tracked {
         std::uint64_t starttime = 0;
         std::uint64_t last_ticks = 0;  // utime+stime+cutime+cstime at the last successful read
+        std::uint64_t child_ticks = 0; // cutime+cstime at the last successful read
         std::uint64_t rss_pages = 0;
+        double pss_bytes = -1.0;       // last smaps_rollup Pss (< 0: not read yet)
+        double growth_s = 0.0;         // cutime+cstime growth at this sample's read
+        double debt_s = 0.0;           // vanished descendants resolved to it at this sample
+        double owed_s = 0.0;           // their time not yet seen in its counters (see sample())
+        double owed_since = 0.0;
+        double gone_t = 0.0;           // awaiting: when it vanished
+        double exact_s = -1.0;         // wait4 rusage from account_reaped (< 0: none)
         pid_t ppid = 0;
         int fd = -1;
+        bool gone = false;             // vanished, counted with its last time until its rusage arrives
     };
     struct Candidate {
         pid_t pid;
@@ -85,6 +132,18 @@ private:
     double m_hz = 100.0;
     double m_page_bytes = 4096.0;
     std::unordered_map<pid_t, Tracked> m_tracked;
+    std::vector<pid_t> m_order;  // tracked pids, parents before children (read in this order)
+    void forget(pid_t pid) noexcept;
+    void settle_vanished(double t, bool final) noexcept;
+    void read_memory(double t, TreeSample& out) noexcept;
+    std::vector<pid_t> m_resolved;  // reaped without an exact rusage in time (a late one is ignored)
+    double m_self_children_s = 0.0;
+    bool m_root_alive = true, m_auto_reaped = false, m_exact_used = false;
+    int m_cgroup_members = -1;
+    std::filesystem::path m_cgroup_dir;  // own cgroup (Options::own_cgroup) once probed
+    int m_memory_fd = -1;
+    bool m_pss_ok = true;
+    double m_last_pss_t = -1e9;
     // Processes known not to be ours, keyed by pid and the inode of their /proc entry (a reused pid gets a
     // new inode), so the directory scan does not re-read their stat. Sorted; reused from scan to scan.
     std::vector<std::uint64_t> m_foreign, m_foreign_next;
@@ -98,10 +157,11 @@ private:
     double m_last_scan_t = 0.0;
     std::uint64_t m_scans = 0;
     int m_stat_fd = -1, m_meminfo_fd = -1;
-    std::uint64_t m_base_ticks = 0;   // ticks of vanished processes nobody tracked absorbed, plus baseline
+    double m_base_s = 0.0;            // vanished processes nobody tracked absorbed (and their unpaid debts)
     double m_start_s = 0.0;           // subtracted: the tree's time before tracking began
     bool m_self = false;              // the root is this process on the live system (precise clocks)
     static double self_cpu_seconds() noexcept;
+    static double self_children_seconds() noexcept;
     bool m_started = false;
     double m_max_cpu_s = 0.0;
     std::uint64_t m_seen = 0;

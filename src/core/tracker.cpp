@@ -19,6 +19,7 @@
 #include "core/process_tree.hpp"
 #include "core/stop_signal.hpp"
 #include "eco2/error.hpp"
+#include "sensors/model_sensors.hpp"
 #include "sensors/registry.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
@@ -45,7 +46,8 @@ using steady = std::chrono::steady_clock;
 
 // Longest a numeric record field can grow to; the row is reserved with this much room per field.
 constexpr std::size_t NUMERIC_FIELD_ROOM = 24;
-constexpr std::size_t NUMERIC_FIELDS = 14;
+// 16 numeric fields, plus room for tree_source to gain "; auto-reaped children partly seen".
+constexpr std::size_t NUMERIC_FIELDS = 18;
 // Process lists (NVML) and the /proc scan for new processes are slower than counter reads.
 constexpr double MIN_SLOW_INTERVAL_S = 1.0;
 constexpr double SLOW_EVERY_PERIODS = 5.0;
@@ -106,7 +108,7 @@ NvmlOptions nvml_options(const TrackerConfig& c) {
 
 // Totals at one instant: what a row subtracts to get its own share.
 struct Totals {
-    double cpu_j = 0, gpu_j = 0, ram_j = 0, co2_kg = 0, cost = 0, weighted_intensity = 0, t = 0;
+    double cpu_j = 0, gpu_j = 0, ram_j = 0, co2_kg = 0, cost = 0, weighted_intensity = 0, t = 0, tree_cpu_s = 0;
     std::uint64_t samples = 0;
     std::chrono::system_clock::time_point wall{};
 };
@@ -193,7 +195,7 @@ struct Tracker::Impl {
             const bool discover = final || t - last_discovery >= DISCOVERY_INTERVAL_S;
             if (discover) last_discovery = t;
             last_tree = t;
-            tree->sample(t, discover, sample);
+            tree->sample(t, discover, sample, final);
             sample.fresh = true;
         } else {
             sample.t = t;
@@ -224,7 +226,9 @@ struct Tracker::Impl {
             totals.cost += joules * cfg.pue / 3.6e6 * price_per_kwh;
             totals.weighted_intensity += joules * g_per_kwh;
             totals.t = t;
+            totals.tree_cpu_s = sample.tree_cpu_s;
             totals.wall = wall;
+            if (final) describe_tree(result);
             ++totals.samples;
             apply(result, totals, Totals{}, g_per_kwh);
             result.read_failures = failure_count();
@@ -238,6 +242,20 @@ struct Tracker::Impl {
         }
     }
 
+    // The tree's sources and what was left running, from the tree's last sample. Caller holds tick_mutex.
+    void describe_tree(Result& r) const {
+        r.tree_source = tree->cpu_source();
+        r.left_running.reset();
+        if (!tree->root_alive()) r.left_running = tree->others_alive();
+        if (sensors.ram && sensors.ram->backend() == "ram-model" && cfg.scope == Scope::process)
+            r.ram.source = fmt::format("ram-model({} W/GiB x {}; estimated)", RAM_W_PER_GIB, tree->memory_source());
+    }
+
+    void account_reaped(pid_t pid, double cpu_seconds) noexcept {
+        std::lock_guard tick_lock(tick_mutex);
+        if (tree) tree->account_reaped(pid, cpu_seconds);
+    }
+
     // Fills r's figures with (now - base). Caller holds mutex.
     void apply(Result& r, const Totals& now_totals, const Totals& base, double current_g_per_kwh) const {
         r.cpu.joules = now_totals.cpu_j - base.cpu_j;
@@ -249,6 +267,7 @@ struct Tracker::Impl {
         r.intensity_g_per_kwh =
             it > 0 ? (now_totals.weighted_intensity - base.weighted_intensity) / it : current_g_per_kwh;
         r.duration_s = now_totals.t - base.t;
+        r.cpu_time_s = now_totals.tree_cpu_s - base.tree_cpu_s;
         r.samples = now_totals.samples - base.samples;
     }
 
@@ -473,6 +492,10 @@ struct Tracker::Impl {
         topt.count_from_root_start = cfg.count_from_root_start;
         // /proc/stat and /proc/meminfo only when a sensor or the process share of RAPL uses them.
         topt.machine = machine_fields(sensors) | acc->machine_fields();
+        topt.subreaper = cfg.subreaper_pid;
+        topt.own_cgroup = cfg.cgroup_dir;
+        topt.memory_stat = cfg.memory_stat;
+        topt.memory_stat_v1 = cfg.memory_stat_v1;
         tree = std::make_unique<ProcessTree>(fs, topt);
         sensors.reports.insert(sensors.reports.begin(), tree->probe());
 
@@ -482,8 +505,13 @@ struct Tracker::Impl {
         write_failures = 0;
         tree->sample(0.0, true, sample);
         sensors.reports.insert(sensors.reports.begin() + 1, tree->probe_cgroup());
+        // Counting from the root's start: the CPU time it used before this first sample gets its energy
+        // too, so the baseline is taken at zero tree CPU time.
+        const double first_cpu_s = sample.tree_cpu_s;
+        if (cfg.count_from_root_start) sample.tree_cpu_s = 0.0;
         read_all();
         acc->begin(sample, values.data());
+        sample.tree_cpu_s = first_cpu_s;
         for (const auto& s : sensors.sensors) s->slow_update(sample, used.get());  // first process lists
 
         Result r;
@@ -518,6 +546,7 @@ struct Tracker::Impl {
         describe(sensors.cpu, r.cpu, "rapl");
         describe(sensors.gpu, r.gpu, "nvml");
         describe(sensors.ram, r.ram, "ram-model");
+        describe_tree(r);
         r.status = RunStatus::running;
         {
             std::lock_guard lock(mutex);
@@ -650,6 +679,7 @@ void Tracker::start_training() { m_impl->start(true); }
 Result Tracker::new_epoch(const EpochParams& params) { return m_impl->new_epoch(params); }
 Result Tracker::stop_training() { return m_impl->stop(std::nullopt, RunStatus::completed); }
 void Tracker::report_work(const Work& work) { m_impl->report_work(work); }
+void Tracker::account_reaped(pid_t pid, double cpu_seconds) noexcept { m_impl->account_reaped(pid, cpu_seconds); }
 Result Tracker::stop() { return m_impl->stop(std::nullopt, RunStatus::completed); }
 Result Tracker::stop(std::optional<int> exit_code, RunStatus status) { return m_impl->stop(exit_code, status); }
 

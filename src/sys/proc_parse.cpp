@@ -192,6 +192,49 @@ std::optional<std::string> parse_cgroup2_mount(std::string_view text) {
     return std::nullopt;
 }
 
+namespace {
+bool has_item(std::string_view list, std::string_view item) {
+    while (!list.empty()) {
+        std::size_t comma = list.find(',');
+        if (list.substr(0, comma) == item) return true;
+        list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+    }
+    return false;
+}
+}  // namespace
+
+std::optional<std::string> parse_cgroup_v1_path(std::string_view text, std::string_view controller) {
+    while (!text.empty()) {
+        std::size_t eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        std::size_t c1 = line.find(':');
+        std::size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+        if (c2 == std::string_view::npos) continue;
+        if (has_item(line.substr(c1 + 1, c2 - c1 - 1), controller)) return std::string(line.substr(c2 + 1));
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> parse_cgroup1_mount(std::string_view text, std::string_view controller) {
+    while (!text.empty()) {
+        std::size_t eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        std::size_t sep = line.find(" - ");
+        if (sep == std::string_view::npos) continue;
+        std::string_view after = line.substr(sep + 3);
+        if (next_token(after) != "cgroup") continue;
+        next_token(after);  // source
+        if (!has_item(next_token(after), controller)) continue;
+        std::string_view fields = line.substr(0, sep);
+        std::string_view mount;
+        for (int i = 0; i < 5; ++i) mount = next_token(fields);
+        if (!mount.empty()) return std::string(mount);
+    }
+    return std::nullopt;
+}
+
 std::optional<std::uint64_t> parse_cpu_stat_usage_usec(std::string_view text) noexcept {
     while (!text.empty()) {
         std::size_t eol = text.find('\n');
@@ -205,6 +248,37 @@ std::optional<std::uint64_t> parse_cpu_stat_usage_usec(std::string_view text) no
         }
     }
     return std::nullopt;
+}
+
+std::optional<std::uint64_t> parse_smaps_rollup_pss(std::string_view text) noexcept {
+    while (!text.empty()) {
+        std::size_t eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        if (next_token(line) != "Pss:") continue;
+        std::uint64_t kb = 0;
+        if (!to_num(next_token(line), kb) || next_token(line) != "kB") return std::nullopt;
+        return kb * 1024;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::uint64_t> parse_memory_stat_resident(std::string_view text, bool v1) noexcept {
+    const std::string_view anon_key = v1 ? "total_rss" : "anon";
+    const std::string_view mapped_key = v1 ? "total_mapped_file" : "file_mapped";
+    std::optional<std::uint64_t> anon, mapped;
+    while (!text.empty()) {
+        std::size_t eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        std::string_view key = next_token(line);
+        std::uint64_t v = 0;
+        if (key != anon_key && key != mapped_key) continue;
+        if (!to_num(next_token(line), v)) return std::nullopt;
+        (key == anon_key ? anon : mapped) = v;
+    }
+    if (!anon || !mapped) return std::nullopt;
+    return *anon + *mapped;
 }
 
 std::optional<std::uint64_t> parse_loadavg_last_pid(std::string_view text) noexcept {

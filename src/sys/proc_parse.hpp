@@ -55,8 +55,23 @@ std::optional<std::string> parse_cgroup_v2_path(std::string_view text);
 /// Mount point of the cgroup v2 hierarchy from a /proc/<pid>/mountinfo; nullopt when none is mounted.
 std::optional<std::string> parse_cgroup2_mount(std::string_view mountinfo);
 
+/// The path of a cgroup v1 hierarchy holding `controller` from /proc/<pid>/cgroup ("4:memory:/path");
+/// nullopt when that controller is not mounted as v1.
+std::optional<std::string> parse_cgroup_v1_path(std::string_view text, std::string_view controller);
+
+/// Mount point of the cgroup v1 hierarchy of `controller` ("... - cgroup cgroup rw,memory"); nullopt: none.
+std::optional<std::string> parse_cgroup1_mount(std::string_view mountinfo, std::string_view controller);
+
 /// usage_usec from a cgroup v2 cpu.stat.
 std::optional<std::uint64_t> parse_cpu_stat_usage_usec(std::string_view text) noexcept;
+
+/// Pss of a /proc/<pid>/smaps_rollup ("Pss:  1234 kB"), bytes.
+std::optional<std::uint64_t> parse_smaps_rollup_pss(std::string_view text) noexcept;
+
+/// Resident memory of a memory cgroup from its memory.stat, bytes, each page counted once: anonymous
+/// memory plus mapped file pages (shared memory mapped included), page cache that no process maps left out.
+/// v2: anon + file_mapped; v1 (hierarchical totals): total_rss + total_mapped_file. nullopt: fields missing.
+std::optional<std::uint64_t> parse_memory_stat_resident(std::string_view text, bool v1) noexcept;
 
 /// The last field of /proc/loadavg ("0.20 0.18 0.12 1/80 11206"): the pid most recently allocated in the
 /// reader's pid namespace.

@@ -22,7 +22,9 @@ const std::vector<std::string_view>& CsvWriter::columns() {
         "gpu_source", "ram_source", "location_source", "scope", "host", "estimated", "epoch_params", "items",
         "energy_per_item(J)", "error_rate", "energy_precision_ratio", "flops", "flop_per_joule",
         "predicted_duration(s)", "predicted_energy(kWh)", "predicted_co2(kg)", "status", "exit_code",
-        "read_failures", "samples"};
+        "read_failures", "samples",
+        // appended since (older files are a prefix)
+        "tree_source", "left_running", "cpu_time(s)"};
     return names;
 }
 
@@ -92,7 +94,10 @@ void CsvWriter::row(std::ostream& out, const Result& r) {
     f(to_string(r.status));
     f(r.exit_code ? std::to_string(*r.exit_code) : std::string());
     f(std::to_string(r.read_failures));
-    f(std::to_string(r.samples), true);
+    f(std::to_string(r.samples));
+    f(r.tree_source);
+    f(r.left_running ? std::to_string(*r.left_running) : std::string());
+    f(fmt::format("{:.17g}", r.cpu_time_s), true);
 }
 
 std::string CsvWriter::row(const Result& r) {

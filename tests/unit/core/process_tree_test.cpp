@@ -360,3 +360,212 @@ TEST(ProcessTree, SharedCgroupFallsBackToTicksAndSaysWhy) {
     write_file(p.dir / "proc/100/cgroup", "0::/\n");
     EXPECT_EQ(tree.probe_cgroup().status, ProbeStatus::unsupported);
 }
+
+namespace {
+ProcessTree subreaped_tree(FakeProc& p, int root, pid_t subreaper) {
+    ProcessTree::Options o{root, true, 256, {false, false}};
+    o.subreaper = subreaper;
+    return ProcessTree(sys::FsRoot{p.dir / "proc", p.dir / "sys"}, o);
+}
+}  // namespace
+
+// sh -c 'timeout 60 ./x; echo': x (102) and timeout (101) exit in the same interval; sh (100) reaped timeout,
+// which had reaped x, so sh's cutime holds both. Counting x's last seen time as well was the double count.
+TEST(ProcessTree, ChildOfAParentThatVanishedTooIsAbsorbedByTheGrandparent) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 2, 0, 0, 0));
+    p.set(101, stat_line(101, 100, 1, 0, 0, 0));
+    p.set(102, stat_line(102, 101, 0, 0, 0, 0));
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    p.set(102, stat_line(102, 101, 50, 0, 0, 0));
+    tree.sample(1, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(50, tree));
+    // x ends at 60 ticks, reaped by timeout (cutime 60), which ends and is reaped by sh (cutime 1 + 60).
+    p.remove(102);
+    p.remove(101);
+    p.set(100, stat_line(100, 1, 2, 0, 61, 0));
+    tree.sample(2, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(60, tree));  // counted from the first sample (3 ticks then)
+    tree.sample(3, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(60, tree));
+    EXPECT_EQ(tree.cpu_source(), "proc(ticks)");
+}
+
+// A child reaped just after its parent's stat was read: at that sample it shows in neither; the parent owes
+// its last seen time until its cutime shows it, so the figure neither dips nor counts it twice.
+TEST(ProcessTree, ChildReapedBetweenTheTwoReadsIsOwedByItsParent) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 0, 0, 0, 0));
+    p.set(101, stat_line(101, 100, 30, 0, 0, 0));
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    p.set(101, stat_line(101, 100, 40, 0, 0, 0));
+    tree.sample(1, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(10, tree));
+    p.remove(101);  // gone, and the parent's cutime not yet grown
+    tree.sample(2, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(10, tree));
+    p.set(100, stat_line(100, 1, 0, 0, 42, 0));  // now it shows (2 more ticks at the very end)
+    tree.sample(3, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(12, tree));
+    p.set(100, stat_line(100, 1, 5, 0, 42, 0));
+    tree.sample(4, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(17, tree));
+    EXPECT_EQ(tree.cpu_source().find("auto-reaped"), std::string::npos);
+}
+
+// A parent ignoring SIGCHLD: the kernel reaps its children and their time never reaches its cutime.
+TEST(ProcessTree, AutoReapedChildrenKeepTheirLastSeenTime) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 0, 0, 0, 0));
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    for (int i = 0; i < 3; ++i) {
+        p.set(101 + i, stat_line(101 + i, 100, 20, 0, 0, 0));
+        tree.sample(1 + 2 * i, true, s);
+        p.remove(101 + i);
+        tree.sample(2 + 2 * i, true, s);
+    }
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(60, tree));
+    EXPECT_EQ(tree.cpu_source(), "proc(ticks; auto-reaped children partly seen)");
+    // A grandchild whose parent ignores SIGCHLD while the grandparent reaps normally.
+    p.set(110, stat_line(110, 100, 5, 0, 0, 0));
+    p.set(111, stat_line(111, 110, 7, 0, 0, 0));
+    tree.sample(10, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(72, tree));
+    p.remove(111);
+    p.remove(110);
+    p.set(100, stat_line(100, 1, 0, 0, 5, 0));  // 110's own 5 ticks only: 111 never reached its cutime
+    tree.sample(11, true, s);
+    tree.sample(12, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(72, tree));
+}
+
+// eco2 run is the subreaper: orphans reparented to it are found, and the exact rusage it reaps them with
+// replaces their ticks (and covers their vanished descendants).
+TEST(ProcessTree, OrphansOfTheSubreaperAreTrackedAndCountedFromTheirRusage) {
+    FakeProc p;
+    p.set(100, stat_line(100, 4242, 10, 0, 0, 0));
+    ProcessTree tree = subreaped_tree(p, 100, 4242);
+    TreeSample s;
+    tree.sample(0, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(10, tree));
+    // A double-forked daemon: its parent is gone, it was reparented to the subreaper.
+    p.set(105, stat_line(105, 4242, 30, 0, 0, 0));
+    p.set(106, stat_line(106, 105, 4, 0, 0, 0));
+    tree.sample(1, true, s);
+    EXPECT_TRUE(tracks(s, 105));
+    EXPECT_TRUE(tracks(s, 106));
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(44, tree));
+    // Both end; the subreaper reaped 105 (which had reaped 106) with wait4: 0.4567 s in all.
+    p.remove(106);
+    p.remove(105);
+    tree.sample(2, true, s);  // before the rusage arrives: their last ticks, waiting
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(44, tree));
+    tree.account_reaped(105, 0.4567);
+    tree.sample(2.1, true, s);
+    EXPECT_NEAR(s.tree_cpu_s, ticks(10, tree) + 0.4567, 1e-12);
+    // An orphan that lived and died between two scans: its rusage is all we know, and it counts.
+    tree.account_reaped(107, 0.25);
+    tree.sample(3, true, s);
+    EXPECT_NEAR(s.tree_cpu_s, ticks(10, tree) + 0.4567 + 0.25, 1e-12);
+    EXPECT_EQ(tree.cpu_source(), "proc(ticks+wait4)");
+}
+
+TEST(ProcessTree, RootRusageReplacesItsTicksAndCoversItsVanishedChildren) {
+    FakeProc p;
+    p.set(100, stat_line(100, 4242, 10, 0, 0, 0));
+    p.set(101, stat_line(101, 100, 20, 0, 0, 0));
+    p.set(102, stat_line(102, 100, 5, 0, 0, 0));
+    ProcessTree tree = subreaped_tree(p, 100, 4242);
+    TreeSample s;
+    tree.sample(0, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(35, tree));
+    EXPECT_TRUE(tree.root_alive());
+    // The command exits after reaping 101 (its time moves into the root's cutime); 102 is left running,
+    // reparented to the subreaper. The subreaper reaps the root: 0.3141 s exactly, 101 included.
+    p.remove(101);
+    p.remove(100);
+    p.set(102, stat_line(102, 4242, 9, 0, 0, 0));
+    tree.account_reaped(100, 0.3141);
+    tree.sample(1, true, s, true);
+    EXPECT_NEAR(s.tree_cpu_s, 0.3141 + ticks(9, tree), 1e-12);
+    EXPECT_FALSE(tree.root_alive());
+    EXPECT_EQ(tree.others_alive(), 1);
+}
+
+TEST(ProcessTree, OrphanWhoseRusageNeverComesKeepsItsTicksOnce) {
+    FakeProc p;
+    p.set(100, stat_line(100, 4242, 0, 0, 0, 0));
+    p.set(105, stat_line(105, 4242, 30, 0, 0, 0));
+    ProcessTree tree = subreaped_tree(p, 100, 4242);
+    TreeSample s;
+    tree.sample(0, true, s);
+    p.remove(105);
+    tree.sample(1, true, s);
+    tree.sample(2.5, true, s);  // given up after a second
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(30, tree));
+    tree.account_reaped(105, 0.31);  // too late: already counted with its ticks
+    tree.sample(3, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_cpu_s, ticks(30, tree));
+}
+
+// Forked workers share their parent's pages: PSS counts each page once, RSS once per process.
+TEST(ProcessTree, MemoryIsPssWhereSmapsRollupIsReadable) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 0, 0, 0, 0, 1000, 'S', 1000));
+    p.set(101, stat_line(101, 100, 0, 0, 0, 0, 1000, 'S', 1000));
+    write_file(p.dir / "proc/100/smaps_rollup", "00400000-7fff [rollup]\nRss:  4000 kB\nPss:  2100 kB\n");
+    write_file(p.dir / "proc/101/smaps_rollup", "00400000-7fff [rollup]\nRss:  4000 kB\nPss:  2000 kB\n");
+    ProcessTree tree = p.tree(100);
+    TreeSample s;
+    tree.sample(0, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 4100.0 * 1024);
+    EXPECT_EQ(tree.memory_source(), "PSS");
+    // Read again only after pss_interval_s (1 s): the last values hold meanwhile.
+    write_file(p.dir / "proc/101/smaps_rollup", "Pss:  3000 kB\n");
+    tree.sample(0.5, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 4100.0 * 1024);
+    tree.sample(1.0, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 5100.0 * 1024);
+}
+
+TEST(ProcessTree, MemoryFromTheTreesOwnMemoryCgroup) {
+    FakeProc p;
+    p.set(100, stat_line(100, 1, 0, 0, 0, 0));
+    write_file(p.dir / "sys/fs/cgroup/memory/run/memory.stat",
+               "cache 900000\nrss 100\nmapped_file 7\ntotal_cache 900000\ntotal_rss 8192\ntotal_mapped_file 4096\n");
+    ProcessTree::Options o{100, false, 256, {false, false}};
+    o.memory_stat = p.dir / "sys/fs/cgroup/memory/run/memory.stat";
+    o.memory_stat_v1 = true;
+    ProcessTree tree(sys::FsRoot{p.dir / "proc", p.dir / "sys"}, o);
+    TreeSample s;
+    tree.sample(0, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 12288.0);
+    EXPECT_EQ(tree.memory_source(), "cgroup memory");
+}
+
+TEST(ProcessTree, OwnCgroupCreatedForTheTreeCountsFromItsCreation) {
+    FakeProc p;
+    p.set(100, stat_line(100, 4242, 10, 0, 0, 0));
+    write_file(p.dir / "sys/fs/cgroup/eco2-run-1/cpu.stat", "usage_usec 123456\n");
+    write_file(p.dir / "sys/fs/cgroup/eco2-run-1/cgroup.procs", "100\n300\n301\n");  // 300, 301 not found yet
+    ProcessTree::Options o{100, true, 256, {false, false}};
+    o.subreaper = 4242;
+    o.own_cgroup = p.dir / "sys/fs/cgroup/eco2-run-1";
+    ProcessTree tree(sys::FsRoot{p.dir / "proc", p.dir / "sys"}, o);
+    TreeSample s;
+    tree.sample(0, true, s);
+    ASSERT_EQ(tree.probe_cgroup().status, ProbeStatus::available);
+    tree.sample(0.1, true, s);
+    EXPECT_NEAR(s.tree_cpu_s, 0.123456, 1e-12);
+    EXPECT_EQ(tree.cpu_source(), "cgroup(cpu.stat)");
+    p.remove(100);
+    write_file(p.dir / "sys/fs/cgroup/eco2-run-1/cgroup.procs", "300\n301\n");
+    tree.sample(0.2, true, s, true);
+    EXPECT_EQ(tree.others_alive(), 2);
+}

@@ -74,7 +74,7 @@ TEST(CsvWriter, FirstThirteenColumnsAreEco2AIs) {
     const auto& cols = CsvWriter::columns();
     ASSERT_GE(cols.size(), 13u);
     EXPECT_EQ(std::vector<std::string_view>(cols.begin(), cols.begin() + 13), eco2ai);
-    EXPECT_EQ(cols.back(), "samples");  // numeric last column: padding stays a number for pandas
+    EXPECT_EQ(cols.back(), "cpu_time(s)");  // numeric last column: padding stays a number for pandas
 }
 
 TEST(CsvWriter, RowQuotesAndComputesTotals) {
@@ -97,7 +97,10 @@ TEST(CsvWriter, RowQuotesAndComputesTotals) {
     EXPECT_EQ(col("exit_code"), "3");
     EXPECT_EQ(col("items"), "");  // no work reported
     EXPECT_EQ(col("predicted_energy(kWh)"), "");
-    EXPECT_EQ(fields.back(), "42");
+    EXPECT_EQ(col("samples"), "42");
+    EXPECT_EQ(col("tree_source"), "");
+    EXPECT_EQ(col("left_running"), "");
+    EXPECT_EQ(fields.back(), "0");  // cpu_time(s)
 }
 
 TEST(CsvWriter, EfficiencyIndicatorsAndPrediction) {
