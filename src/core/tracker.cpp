@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <variant>
 #include <cstdlib>
@@ -51,6 +52,11 @@ constexpr std::size_t NUMERIC_FIELDS = 18;
 // Process lists (NVML) and the /proc scan for new processes are slower than counter reads.
 constexpr double MIN_SLOW_INTERVAL_S = 1.0;
 constexpr double SLOW_EVERY_PERIODS = 5.0;
+// Where a GPU's energy counts only while a tracked process is on it (process scope), its process list is
+// checked this often whatever the period (the sampler wakes for it when the period is longer), and at the
+// start and end of the run: a phase of 0.5 s or more is always seen, and the energy attributed around a
+// phase's ends is off by at most one interval's worth (see Accumulator::settle).
+constexpr double PROCESS_LIST_INTERVAL_S = 0.5;
 constexpr double TREE_INTERVAL_S = 0.1;
 constexpr double DISCOVERY_INTERVAL_S = 0.25;
 
@@ -103,6 +109,7 @@ NvmlOptions nvml_options(const TrackerConfig& c) {
     // CUDA_VISIBLE_DEVICES describes the job's GPUs; the machine scope counts every GPU of the machine.
     if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES"); v != nullptr && c.scope == Scope::process)
         nvml.cuda_visible_devices = std::string(v);
+    if (const char* v = std::getenv("CUDA_DEVICE_ORDER"); v != nullptr) nvml.cuda_device_order = std::string(v);
     return nvml;
 }
 
@@ -151,6 +158,9 @@ struct Tracker::Impl {
     TreeSample sample;
     steady::time_point t0;
     double last_checkpoint = 0, last_slow = 0, last_tree = 0, last_discovery = 0;
+    double slow_every = MIN_SLOW_INTERVAL_S;  // process-list checks; PROCESS_LIST_INTERVAL_S when a GPU needs them
+    bool process_lists = false;               // a channel is Attribution::process_list
+    ComponentJoules series_carry{};           // energy of check-only ticks, written with the next series row
     std::uint64_t write_failures = 0;
     std::string first_write_failure;
 
@@ -184,7 +194,8 @@ struct Tracker::Impl {
     }
 
     // One sampler tick: tree, sensors, energy, CO2, series, checkpoint. Caller holds tick_mutex. Never throws.
-    void tick(bool final) noexcept {
+    // check_only: a tick between two periods, for the process lists only (no series row, not a sample).
+    void tick(bool final, bool check_only = false) noexcept {
         double t = now();
         // The tree (its processes' stat files; /proc/stat and meminfo when used) is read at most every 100 ms,
         // and new processes looked for at most every 250 ms (a /proc scan only when a pid was allocated since:
@@ -203,8 +214,8 @@ struct Tracker::Impl {
         }
         read_all();
         ComponentJoules added = acc->update(sample, values.data());
-        double slow_every = std::max(MIN_SLOW_INTERVAL_S, SLOW_EVERY_PERIODS * cfg.period_s);
-        if (final || t - last_slow >= slow_every) {
+        // The sampler wakes at last_slow + slow_every for the check; 1 ms of slack for the clock's rounding.
+        if (final || check_only || t - last_slow >= slow_every - 1e-3) {
             last_slow = t;
             for (std::size_t i = 0; i < sensors.sensors.size(); ++i)
                 sensors.sensors[i]->slow_update(sample, used.get() + offsets[i]);
@@ -229,12 +240,18 @@ struct Tracker::Impl {
             totals.tree_cpu_s = sample.tree_cpu_s;
             totals.wall = wall;
             if (final) describe_tree(result);
-            ++totals.samples;
+            if (!check_only) ++totals.samples;
             apply(result, totals, Totals{}, g_per_kwh);
             result.read_failures = failure_count();
             co2_now = totals.co2_kg;
         }
-        if (series) series->append(t, added, acc->totals(), co2_now, g_per_kwh, sample);
+        if (series) {
+            for (std::size_t c = 0; c < added.size(); ++c) series_carry[c] += added[c];
+            if (!check_only) {
+                series->append(t, series_carry, acc->totals(), co2_now, g_per_kwh, sample);
+                series_carry = {};
+            }
+        }
         if (!final) check_budget(/*at_mark=*/false);
         if (!final && record && t - last_checkpoint >= cfg.checkpoint_s) {
             last_checkpoint = t;
@@ -459,11 +476,22 @@ struct Tracker::Impl {
         // than one period still gets samples of its memory and power (CPU time is a counter and needs none).
         auto step = std::min(period, std::chrono::duration_cast<steady::duration>(std::chrono::milliseconds(10)));
         auto next = t0 + step;
-        while (!stop_signal.wait_until(next)) {
+        double next_check = slow_every;  // seconds after t0
+        while (true) {
+            // Process-list checks between periods when the period is longer than their interval.
+            auto wake = next;
+            if (process_lists) {
+                wake = std::min(wake, t0 + std::chrono::duration_cast<steady::duration>(
+                                               std::chrono::duration<double>(next_check)));
+            }
+            if (stop_signal.wait_until(wake)) break;
+            const bool period_tick = steady::now() >= next;
             {
                 std::lock_guard tick_lock(tick_mutex);
-                tick(false);
+                tick(false, !period_tick);
+                next_check = last_slow + slow_every;
             }
+            if (!period_tick) continue;
             step = std::min(period, step * 2);
             next += step;
             auto n = steady::now();
@@ -485,6 +513,12 @@ struct Tracker::Impl {
         }
         values.assign(channels.size(), std::nan(""));
         used = std::make_unique<bool[]>(channels.size());
+        process_lists = std::any_of(channels.begin(), channels.end(), [](const Channel& c) {
+            return c.attribution == Attribution::process_list;
+        });
+        slow_every = process_lists ? PROCESS_LIST_INTERVAL_S
+                                   : std::max(MIN_SLOW_INTERVAL_S, SLOW_EVERY_PERIODS * cfg.period_s);
+        series_carry = {};
         acc = std::make_unique<Accumulator>(std::move(channels));
 
         ProcessTree::Options topt;
@@ -512,7 +546,10 @@ struct Tracker::Impl {
         read_all();
         acc->begin(sample, values.data());
         sample.tree_cpu_s = first_cpu_s;
-        for (const auto& s : sensors.sensors) s->slow_update(sample, used.get());  // first process lists
+        // The first process lists: who is on each GPU at the start.
+        for (std::size_t i = 0; i < sensors.sensors.size(); ++i)
+            sensors.sensors[i]->slow_update(sample, used.get() + offsets[i]);
+        acc->settle(used.get());
 
         Result r;
         r.id = new_run_id();

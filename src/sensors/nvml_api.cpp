@@ -93,6 +93,16 @@ std::optional<NvmlLibrary> NvmlLibrary::open(const std::string& path, std::strin
          {"nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v2"});
     bind(h, api.device_get_graphics_running_processes,
          {"nvmlDeviceGetGraphicsRunningProcesses_v3", "nvmlDeviceGetGraphicsRunningProcesses_v2"});
+    bind(h, api.device_get_handle_by_uuid, {"nvmlDeviceGetHandleByUUID"});
+    bind(h, api.device_get_device_handle_from_mig_device_handle,
+         {"nvmlDeviceGetDeviceHandleFromMigDeviceHandle"});
+    bind(h, api.device_get_max_mig_device_count, {"nvmlDeviceGetMaxMigDeviceCount"});
+    bind(h, api.device_get_mig_device_handle_by_index, {"nvmlDeviceGetMigDeviceHandleByIndex"});
+    bind(h, api.device_get_gpu_instance_id, {"nvmlDeviceGetGpuInstanceId"});
+    bind(h, api.device_get_compute_instance_id, {"nvmlDeviceGetComputeInstanceId"});
+    bind(h, api.device_get_attributes, {"nvmlDeviceGetAttributes_v2", "nvmlDeviceGetAttributes"});
+    bind(h, api.device_get_num_gpu_cores, {"nvmlDeviceGetNumGpuCores"});
+    bind(h, api.device_get_max_clock_info, {"nvmlDeviceGetMaxClockInfo"});
     if (api.device_get_compute_running_processes == nullptr)
         bind(h, api.device_get_compute_running_processes_v1, {"nvmlDeviceGetComputeRunningProcesses"});
     if (api.device_get_graphics_running_processes == nullptr)

@@ -92,6 +92,23 @@ inline constexpr unsigned int NVML_FI_DEV_POWER_INSTANT = 186;
 inline constexpr unsigned int NVML_DEVICE_NAME_BUFFER = 96;
 inline constexpr unsigned int NVML_DEVICE_UUID_BUFFER = 96;
 
+/// nvmlDeviceAttributes_t, filled by nvmlDeviceGetAttributes(_v2) for MIG device handles.
+struct NvmlDeviceAttributes {
+    unsigned int multiprocessorCount;
+    unsigned int sharedCopyEngineCount;
+    unsigned int sharedDecoderCount;
+    unsigned int sharedEncoderCount;
+    unsigned int sharedJpegCount;
+    unsigned int sharedOfaCount;
+    unsigned int gpuInstanceSliceCount;
+    unsigned int computeInstanceSliceCount;  // the MIG device's compute slices (of the GPU's MIG slots)
+    unsigned long long memorySizeMB;
+};
+static_assert(sizeof(NvmlDeviceAttributes) == 40, "nvmlDeviceAttributes_t is 40 bytes");
+
+/// nvmlClockType_t NVML_CLOCK_SM.
+inline constexpr int NVML_CLOCK_SM = 1;
+
 // ------------------------------------------------------------------ function table
 
 /// The NVML entry points eco2 uses. Required members are non-null in any table NvmlLibrary returns; optional
@@ -122,6 +139,19 @@ struct NvmlApi {
                                                           NvmlProcessInfoV1*) = nullptr;
     NvmlReturn (*device_get_graphics_running_processes_v1)(NvmlDevice, unsigned int*,
                                                            NvmlProcessInfoV1*) = nullptr;
+
+    // Optional, MIG (R450+): MIG device handles, their parent GPU and their size.
+    NvmlReturn (*device_get_handle_by_uuid)(const char*, NvmlDevice*) = nullptr;  ///< GPU- or MIG- UUID
+    NvmlReturn (*device_get_device_handle_from_mig_device_handle)(NvmlDevice, NvmlDevice*) = nullptr;
+    NvmlReturn (*device_get_max_mig_device_count)(NvmlDevice, unsigned int*) = nullptr;  ///< MIG slots
+    NvmlReturn (*device_get_mig_device_handle_by_index)(NvmlDevice, unsigned int, NvmlDevice*) = nullptr;
+    NvmlReturn (*device_get_gpu_instance_id)(NvmlDevice, unsigned int*) = nullptr;      ///< of a MIG handle
+    NvmlReturn (*device_get_compute_instance_id)(NvmlDevice, unsigned int*) = nullptr;  ///< of a MIG handle
+    NvmlReturn (*device_get_attributes)(NvmlDevice, NvmlDeviceAttributes*) = nullptr;   ///< _v2, else plain
+
+    // Optional, for CUDA_DEVICE_ORDER=FASTEST_FIRST: the GPUs' peak throughput, estimated.
+    NvmlReturn (*device_get_num_gpu_cores)(NvmlDevice, unsigned int*) = nullptr;  ///< CUDA cores (R520+)
+    NvmlReturn (*device_get_max_clock_info)(NvmlDevice, int, unsigned int*) = nullptr;  ///< MHz
 
     /// Whether every required member is set.
     bool complete() const noexcept;

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "sensors/model_sensors.hpp"
 #include "sensors/rapl_sensor.hpp"
+#include "sys/proc_parse.hpp"
 
 namespace eco2::detail {
 
@@ -54,9 +57,27 @@ SensorSet build_sensors(const sys::FsRoot& fs, const sys::FileReader& reader, Sc
     }
     set.reports.push_back(ram);
 
-    // GPU
+    // GPU. In process scope NVML's pids (the initial pid namespace's) are matched to the tree's: how depends
+    // on the pid namespace eco2 runs in (see NvmlOptions::PidMapping).
     ProbeReport gpu;
-    auto nvml_sensor = make_nvml_sensor(nvml, gpu);
+    NvmlOptions nvml_options = nvml;
+    if (scope == Scope::process && nvml_options.pids.kind == NvmlOptions::PidMapping::Kind::same &&
+        !nvml_options.pids.nspid) {
+        std::error_code ec;
+        const std::filesystem::path link = std::filesystem::read_symlink(fs.self_pid_ns(), ec);
+        const sys::ReadResult self = reader.read(fs.self_status());
+        const std::optional<int> levels =
+            self.ok() ? sys::parse_status_nspid_count(self.text) : std::optional<int>();
+        nvml_options.pids.kind = pid_mapping_kind(ec ? std::string() : link.string(), levels);
+        if (nvml_options.pids.kind == NvmlOptions::PidMapping::Kind::nspid) {
+            // The process-wide reader: the sensor outlives the reader build_sensors was given.
+            nvml_options.pids.nspid = [fs](pid_t pid) {
+                const sys::ReadResult status = sys::default_reader().read(fs.pid_dir(pid) / "status");
+                return status.ok() ? parse_status_nspid(status.text) : std::vector<pid_t>();
+            };
+        }
+    }
+    auto nvml_sensor = make_nvml_sensor(nvml_options, gpu);
     if (gpu.backend.empty()) gpu.backend = "nvml";
     if (nvml_sensor) {
         gpu.used = true;

@@ -83,8 +83,9 @@ public:
     /// Reads every channel into values[0..channels().size()): J for counters, W for power; NaN when the read
     /// failed (counted in failures()). Called from the sampler thread only. Must not throw.
     virtual void read(const TreeSample& tree, double* values) noexcept = 0;
-    /// Low-rate work (NVML process lists). For each process_list channel, sets used[i] to whether a tracked
-    /// process used that device since the previous slow_update. Called from the sampler thread only.
+    /// Low-rate work (NVML process lists, at least every 0.5 s and at the start and end of a run). For each
+    /// process_list channel, sets used[i] to whether a tracked process is on that device now (the accumulator
+    /// counts an interval between two checks when either end saw one). Called from the sampler thread only.
     virtual void slow_update(const TreeSample& tree, bool* used) noexcept { (void)tree; (void)used; }
     /// The machine-wide TreeSample fields read() uses (none by default). Fixed after construction.
     virtual MachineFields machine_fields() const noexcept { return {}; }

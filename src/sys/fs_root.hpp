@@ -30,6 +30,7 @@ struct FsRoot {
     std::filesystem::path pid_dir(int pid) const { return proc / std::to_string(pid); }
     std::filesystem::path self_mountinfo() const { return proc / "self" / "mountinfo"; }
     std::filesystem::path self_status() const { return proc / "self" / "status"; }
+    std::filesystem::path self_pid_ns() const { return proc / "self" / "ns" / "pid"; }
     /// The running program (a symbolic link to it).
     std::filesystem::path self_exe() const { return proc / "self" / "exe"; }
     /// Maps a mount point of the live system ("/sys/fs/cgroup") into this root; empty if outside sysfs.

@@ -88,10 +88,13 @@ std::optional<CpuTimes> parse_proc_stat(std::string_view text) noexcept {
         }
         if (!to_num(tok, v[i])) return std::nullopt;
     }
-    // user nice system idle iowait irq softirq steal
+    // user nice system idle iowait irq softirq steal (guest and guest_nice are already inside user and nice).
+    // Steal is time a virtual CPU wanted to run while the hypervisor ran something else: no instruction of
+    // this machine ran, so it is not busy time (nor idle: it is left out of both).
     CpuTimes t;
-    t.busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    t.busy = v[0] + v[1] + v[2] + v[5] + v[6];
     t.idle = v[3] + v[4];
+    t.steal = v[7];
     return t;
 }
 

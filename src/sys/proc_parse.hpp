@@ -24,9 +24,10 @@ std::optional<PidStat> parse_pid_stat(std::string_view text) noexcept;
 
 /// The aggregate "cpu" line of /proc/stat, in clock ticks.
 struct CpuTimes {
-    std::uint64_t busy = 0;   // user+nice+system+irq+softirq+steal (guest is inside user)
+    std::uint64_t busy = 0;   // user+nice+system+irq+softirq (guest is inside user); steal is not busy
     std::uint64_t idle = 0;   // idle+iowait
-    std::uint64_t total() const noexcept { return busy + idle; }
+    std::uint64_t steal = 0;  // the 8th field: time the hypervisor gave this machine's CPUs to others
+    std::uint64_t total() const noexcept { return busy + idle + steal; }
 };
 std::optional<CpuTimes> parse_proc_stat(std::string_view text) noexcept;
 

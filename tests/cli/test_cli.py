@@ -184,6 +184,52 @@ def test_gpu_error_mid_run_keeps_the_run_going(tmp_path):
     assert "nvml" in r.stderr and "warning" in r.stderr
 
 
+@pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
+def test_process_scope_counts_a_four_second_gpu_phase(tmp_path):
+    """The command is on gpu0 for 4 s at 300 W (the fake's timeline, from the command's own clock), then
+    leaves it; the GPU idles at 30 W otherwise. The phase's energy is recorded, within 5 %."""
+    _, gpus = _copy_fixtures(tmp_path)
+    g = gpus / "gpu0"
+    (g / "energy_mj").write_text("0\n")
+    (g / "idle_mw").write_text("30000\n")
+    (g / "timeline").write_text("1 5 300000 1\n")
+    script = (
+        "import os, time\n"
+        "def put(name, text):\n"
+        f"    tmp = os.path.join({str(g)!r}, name + '.tmp')\n"
+        "    open(tmp, 'w').write(text)\n"
+        f"    os.replace(tmp, os.path.join({str(g)!r}, name))\n"
+        "put('pids', str(os.getpid()))\n"
+        "put('timeline_origin', repr(time.monotonic()))\n"
+        "time.sleep(6)\n")
+    r = run(["run", "--period", "1", "--", sys.executable, "-c", script], tmp_path,
+            env=env(ECO2_SYS_ROOT=FIXTURES / "no_rapl" / "sys", ECO2_NVML_LIBRARY=FAKE_NVML, FAKE_NVML_DIR=gpus,
+                    CUDA_VISIBLE_DEVICES="0"))
+    assert r.returncode == 0, r.stderr
+    (row,) = rows(tmp_path / "emission.csv")
+    gpu_j = num(row, "gpu_energy(kWh)") * 3.6e6
+    # 4 s x 300 W; at most one check interval (0.5 s) of idle power more at each end of the phase.
+    assert gpu_j == pytest.approx(1200, rel=0.05), (gpu_j, row["gpu_source"])
+    assert 1200 - 1 <= gpu_j <= 1200 + 2 * 0.5 * 30 + 1, gpu_j
+    assert row["scope"] == "process" and row["gpu_source"].startswith("nvml(energy counter: gpu0")
+
+
+@pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
+def test_mig_uuid_is_measured_on_its_parent_gpu(tmp_path):
+    _, gpus = _copy_fixtures(tmp_path)
+    (gpus / "gpu0" / "max_mig").write_text("7\n")
+    (gpus / "gpu0" / "mig2").mkdir()
+    (gpus / "gpu0" / "mig2" / "uuid").write_text("MIG-c7384736-a75d-5afc-978f-d2f1294409fd\n")
+    (gpus / "gpu0" / "mig2" / "ci_slices").write_text("1\n")
+    r = run(["sensors", "--format", "json"], tmp_path,
+            env=env(ECO2_SYS_ROOT=FIXTURES / "no_rapl" / "sys", ECO2_NVML_LIBRARY=FAKE_NVML, FAKE_NVML_DIR=gpus,
+                    CUDA_VISIBLE_DEVICES="MIG-c7384736-a75d-5afc-978f-d2f1294409fd"))
+    assert r.returncode == 0, r.stderr
+    by = {s["backend"]: s for s in json.loads(r.stdout)["sensors"]}
+    assert by["nvml"]["channels"] == ["nvml.gpu.0"], by["nvml"]
+    assert "MIG 1/7 of the GPU" in by["nvml"]["reason"], by["nvml"]
+
+
 # --------------------------------------------------------------------------------------------- records
 def test_kill_9_leaves_an_interrupted_row_and_other_rows_intact(tmp_path):
     first = run(["run", "-q", "--", "true"], tmp_path, env=env())

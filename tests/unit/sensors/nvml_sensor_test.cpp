@@ -3,6 +3,8 @@
 
 #include "sensors/nvml_sensor.hpp"
 
+#include "core/accumulator.hpp"
+
 #include <dlfcn.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -606,6 +608,7 @@ TEST(NvmlLibraryLoad, LibraryWithoutNvmlSymbolsFails) {
 namespace fs = std::filesystem;
 
 void write_file(const fs::path& p, const std::string& text) {
+    fs::create_directories(p.parent_path());
     std::ofstream out(p, std::ios::trunc);
     out << text;
     ASSERT_TRUE(out.good()) << p;
@@ -757,6 +760,265 @@ TEST_F(NvmlFakeLibrary, CudaVisibleDevicesByUuidPrefix) {
 
     EXPECT_EQ(make(Scope::machine, "GPU-5d8c"), nullptr);  // both fixture UUIDs start so
     EXPECT_EQ(report.status, ProbeStatus::absent);
+}
+
+// ------------------------------------------------------------------ process-scope attribution over time
+
+// Drives the fake's timeline with an injected clock (its `clock` file) the way the tracker does: a reading every
+// 0.1 s, process lists at the start, every 0.5 s and at the end. Returns the GPU energy attributed, J.
+double simulate_run(const fs::path& fdir, Sensor& s, const std::vector<pid_t>& tracked, double until_s,
+                    double period_s = 0.1, double check_s = 0.5) {
+    auto at = [&](double t) { write_file(fdir / "clock", std::to_string(1000.0 + t) + "\n"); };
+    std::vector<double> v(s.channels().size());
+    std::unique_ptr<bool[]> used(new bool[s.channels().size()]());
+    TreeSample tree;
+    tree.pids = tracked;
+    at(0);
+    s.read(tree, v.data());
+    Accumulator acc(s.channels());
+    acc.begin(tree, v.data());
+    s.slow_update(tree, used.get());
+    acc.settle(used.get());
+    double last_check = 0;
+    const int ticks = static_cast<int>(std::lround(until_s / period_s));
+    for (int k = 1; k <= ticks; ++k) {
+        const double t = k * period_s;
+        at(t);
+        tree.t = t;
+        s.read(tree, v.data());
+        acc.update(tree, v.data());
+        if (k == ticks || t - last_check >= check_s - 1e-9) {
+            last_check = t;
+            s.slow_update(tree, used.get());
+            acc.settle(used.get());
+        }
+    }
+    return acc.totals()[index_of(Component::gpu)];
+}
+
+// The fake GPU: 30 W idle, 300 W while the tracked process is on it, from `from` to `to` s after the origin.
+void gpu_phase(const fs::path& fdir, double from, double to, pid_t pid) {
+    write_file(fdir / "gpu0" / "energy_mj", "0\n");
+    write_file(fdir / "gpu0" / "pids", std::to_string(pid) + "\n");
+    write_file(fdir / "gpu0" / "idle_mw", "30000\n");
+    write_file(fdir / "gpu0" / "timeline", std::to_string(from) + " " + std::to_string(to) + " 300000 1\n");
+    write_file(fdir / "gpu0" / "timeline_origin", "1000\n");
+}
+
+TEST_F(NvmlFakeLibrary, FourSecondGpuPhaseIsCountedWithinFivePercent) {
+    gpu_phase(dir, 1.23, 5.23, 4242);
+    auto s = make(Scope::process, "0");
+    ASSERT_NE(s, nullptr) << report.reason;
+    ASSERT_EQ(s->channels()[0].attribution, Attribution::process_list);
+    const double gpu_j = simulate_run(dir, *s, {4242}, 8.0);
+    // The device's energy during the phase: 4 s x 300 W. Around it, at most one check interval of idle power
+    // at each end is counted too (2 x 0.5 s x 30 W = 30 J).
+    EXPECT_GE(gpu_j, 1200.0 - 1.0);  // the fake counts whole mJ
+    EXPECT_LE(gpu_j, 1200.0 + 30.0 + 1.0);
+    EXPECT_NEAR(gpu_j, 1200.0, 0.05 * 1200.0);
+}
+
+TEST_F(NvmlFakeLibrary, OneSecondGpuPhaseIsSeenAndItsTailKept) {
+    gpu_phase(dir, 2.37, 3.37, 4242);
+    auto s = make(Scope::process, "0");
+    ASSERT_NE(s, nullptr) << report.reason;
+    const double gpu_j = simulate_run(dir, *s, {4242}, 5.0);
+    EXPECT_GE(gpu_j, 300.0 - 1.0);
+    EXPECT_LE(gpu_j, 300.0 + 30.0 + 1.0);
+}
+
+TEST_F(NvmlFakeLibrary, PhaseEndingAtTheRunsEndIsKept) {
+    // The command exits (leaves the list and the tree) just before the tracker's final check.
+    gpu_phase(dir, 0.5, 4.05, 4242);
+    auto s = make(Scope::process, "0");
+    ASSERT_NE(s, nullptr) << report.reason;
+    const double gpu_j = simulate_run(dir, *s, {4242}, 4.1);
+    EXPECT_NEAR(gpu_j, 3.55 * 300.0 + 0.5 * 30.0 + 0.05 * 30.0, 1.0);  // the phase, and idle before it
+}
+
+TEST_F(NvmlFakeLibrary, AnotherUsersPhaseIsNotCounted) {
+    gpu_phase(dir, 1.0, 5.0, 777);
+    auto s = make(Scope::process, "0");
+    ASSERT_NE(s, nullptr) << report.reason;
+    EXPECT_DOUBLE_EQ(simulate_run(dir, *s, {4242}, 6.0), 0.0);
+}
+
+// ------------------------------------------------------------------ MIG
+
+// gpu0 (the fixture's A100) in MIG mode, 7 slots: slot 0 a 2-slice device, slot 1 a 3-slice one, slot 4 a
+// 4-slice one.
+void mig_scenario(const fs::path& fdir) {
+    write_file(fdir / "gpu0" / "max_mig", "7\n");
+    write_file(fdir / "gpu0" / "mig0" / "uuid", "MIG-11111111-2222-3333-4444-555555555555\n");
+    write_file(fdir / "gpu0" / "mig0" / "ci_slices", "2\n");
+    write_file(fdir / "gpu0" / "mig1" / "uuid", "MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n");
+    write_file(fdir / "gpu0" / "mig1" / "ci_slices", "3\n");
+    write_file(fdir / "gpu0" / "mig1" / "gi", "5\n");
+    write_file(fdir / "gpu0" / "mig1" / "ci", "0\n");
+    write_file(fdir / "gpu0" / "mig4" / "ci_slices", "4\n");
+}
+
+TEST_F(NvmlFakeLibrary, MigUuidCountsOnItsParentGpuScaledByItsSlices) {
+    mig_scenario(dir);
+    auto s = make(Scope::process, "MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+    ASSERT_NE(s, nullptr) << report.reason;
+    ASSERT_EQ(s->channels().size(), 1u);
+    EXPECT_EQ(s->channels()[0].id, "nvml.gpu.0");  // the physical GPU
+    EXPECT_EQ(s->channels()[0].attribution, Attribution::process_list);
+    EXPECT_THAT(s->source(), HasSubstr("MIG: gpu0 MIG 3/7 of the GPU (compute slices / MIG slots)"));
+    EXPECT_NEAR(read_all(*s)[0], 1000.0 * 3.0 / 7.0, 1e-9);  // the GPU's 1000 J x 3/7
+
+    // Presence is read on the slice: a tracked process on another tenant's slice does not count.
+    tree.pids = {::getpid()};
+    bool used[1] = {};
+    write_file(dir / "gpu0" / "mig0" / "pids", std::to_string(::getpid()) + "\n");
+    s->slow_update(tree, used);
+    EXPECT_FALSE(used[0]);
+    write_file(dir / "gpu0" / "mig1" / "pids", std::to_string(::getpid()) + "\n");
+    s->slow_update(tree, used);
+    EXPECT_TRUE(used[0]);
+}
+
+TEST_F(NvmlFakeLibrary, MigSlicesOfOneGpuAreNeverCountedBeyondTheGpu) {
+    mig_scenario(dir);
+    // 3 + 4 slices of 7, and the 2-slice one: 9 > 7, capped at the GPU's energy.
+    auto s = make(Scope::machine,
+                  "MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee, MIG-fa4e0000-0000-0000-0000-000000000004,"
+                  "MIG-11111111-2222-3333-4444-555555555555,MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+    ASSERT_NE(s, nullptr) << report.reason;
+    ASSERT_EQ(s->channels().size(), 1u);
+    EXPECT_THAT(s->source(), HasSubstr("gpu0 MIG 7/7"));
+    EXPECT_DOUBLE_EQ(read_all(*s)[0], 1000.0);
+
+    auto two = make(Scope::machine, "MIG-11111111-2222-3333-4444-555555555555,MIG-fa4e0000-0000-0000-0000-000000000004");
+    ASSERT_NE(two, nullptr) << report.reason;
+    EXPECT_NEAR(read_all(*two)[0], 1000.0 * 6.0 / 7.0, 1e-9);
+}
+
+TEST_F(NvmlFakeLibrary, MigAndWholeGpusTogether) {
+    mig_scenario(dir);
+    auto s = make(Scope::machine, "1,MIG-11111111-2222-3333-4444-555555555555");
+    ASSERT_NE(s, nullptr) << report.reason;
+    EXPECT_EQ(report.channels, (Ids{"nvml.gpu.0", "nvml.gpu.1"}));
+    const auto v = read_all(*s);
+    EXPECT_NEAR(v[0], 1000.0 * 2.0 / 7.0, 1e-9);
+    EXPECT_DOUBLE_EQ(v[1], 50.0);  // gpu1 whole (power)
+}
+
+TEST_F(NvmlFakeLibrary, OldStyleMigIdNamesTheParentAndInstances) {
+    mig_scenario(dir);
+    auto s = make(Scope::machine, "MIG-GPU-5d8c3a2e-1f4b-4c9e-9a7d-0b1e2f3a4b5c/5/0");
+    ASSERT_NE(s, nullptr) << report.reason;
+    EXPECT_EQ(report.channels, (Ids{"nvml.gpu.0"}));
+    EXPECT_NEAR(read_all(*s)[0], 1000.0 * 3.0 / 7.0, 1e-9);  // GPU instance 5, compute instance 0: mig1
+}
+
+TEST_F(NvmlFakeLibrary, UnknownMigIdEndsTheList) {
+    mig_scenario(dir);
+    auto s = make(Scope::machine, "1,MIG-00000000-0000-0000-0000-000000000000,0");
+    ASSERT_NE(s, nullptr) << report.reason;
+    EXPECT_EQ(report.channels, (Ids{"nvml.gpu.1"}));
+    EXPECT_THAT(report.reason, HasSubstr("'MIG-00000000-0000-0000-0000-000000000000' names no GPU"));
+}
+
+TEST_F(NvmlFakeLibrary, MigSliceSizeUnknownCountsTheWholeGpuAndSaysSo) {
+    mig_scenario(dir);
+    fs::remove(dir / "gpu0" / "mig1" / "ci_slices");
+    auto s = make(Scope::machine, "MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+    ASSERT_NE(s, nullptr) << report.reason;
+    EXPECT_THAT(s->source(), HasSubstr("MIG slice share unknown: whole GPU counted"));
+    EXPECT_DOUBLE_EQ(read_all(*s)[0], 1000.0);
+}
+
+// ------------------------------------------------------------------ CUDA_DEVICE_ORDER
+
+TEST(NvmlCudaDeviceOrder, PciBusIdIsNvmlOrderFastestFirstIsEstimated) {
+    std::string note;
+    EXPECT_EQ(cuda_device_order(std::string("PCI_BUS_ID"), {1, 5, 3}, note), (std::vector<unsigned int>{0, 1, 2}));
+    EXPECT_TRUE(note.empty());
+    EXPECT_EQ(cuda_device_order(std::nullopt, {1, 5, 3}, note), (std::vector<unsigned int>{1, 2, 0}));
+    EXPECT_THAT(note, HasSubstr("FASTEST_FIRST order, estimated"));
+    note.clear();
+    EXPECT_EQ(cuda_device_order(std::string("FASTEST_FIRST"), {2, 2, 2}, note), (std::vector<unsigned int>{0, 1, 2}));
+    EXPECT_TRUE(note.empty());  // identical GPUs: the PCI bus order
+    EXPECT_EQ(cuda_device_order(std::nullopt, {2, 0, 9}, note), (std::vector<unsigned int>{0, 1, 2}));
+    EXPECT_THAT(note, HasSubstr("PCI bus order"));
+    note.clear();
+    EXPECT_EQ(cuda_device_order(std::nullopt, {4, 9, 4}, note), (std::vector<unsigned int>{1, 0, 2}));  // stable
+}
+
+TEST_F(NvmlFakeLibrary, CudaDeviceOrderDecidesWhichGpuAnIndexNames) {
+    // gpu1 (second on the PCI bus) is the faster one here.
+    write_file(dir / "gpu0" / "cores", "3584\n");
+    write_file(dir / "gpu0" / "max_sm_clock_mhz", "1328\n");
+    write_file(dir / "gpu1" / "cores", "6912\n");
+    write_file(dir / "gpu1" / "max_sm_clock_mhz", "1410\n");
+    auto run = [&](std::optional<std::string> order) {
+        NvmlOptions options;
+        options.library = ECO2_FAKE_NVML;
+        options.scope = Scope::machine;
+        options.cuda_visible_devices = "0";
+        options.cuda_device_order = std::move(order);
+        auto s = make_nvml_sensor(options, report);
+        return s ? s->channels().at(0).id : std::string("none");
+    };
+    EXPECT_EQ(run(std::nullopt), "nvml.gpu.1");  // CUDA's default, FASTEST_FIRST
+    EXPECT_THAT(report.reason, HasSubstr("FASTEST_FIRST"));
+    EXPECT_EQ(run(std::string("FASTEST_FIRST")), "nvml.gpu.1");
+    EXPECT_EQ(run(std::string("PCI_BUS_ID")), "nvml.gpu.0");
+}
+
+// ------------------------------------------------------------------ pid namespaces
+
+TEST(NvmlPidNamespaces, NspidLineAndNamespaceKind) {
+    EXPECT_EQ(parse_status_nspid("Name:\tx\nNSpid:\t4242\t17\t5\nNSsid:\t1\n"), (std::vector<pid_t>{4242, 17, 5}));
+    EXPECT_EQ(parse_status_nspid("Name:\tx\nNSpid:\t31\n"), (std::vector<pid_t>{31}));
+    EXPECT_TRUE(parse_status_nspid("Name:\tx\n").empty());
+    EXPECT_TRUE(parse_status_nspid("NSpid:\t12x\n").empty());
+    using Kind = NvmlOptions::PidMapping::Kind;
+    EXPECT_EQ(pid_mapping_kind("pid:[4026531836]", 1), Kind::same);  // the initial pid namespace
+    EXPECT_EQ(pid_mapping_kind("", std::nullopt), Kind::same);        // unknown: as before
+    EXPECT_EQ(pid_mapping_kind("pid:[4026532999]", 2), Kind::nspid);  // a procfs of an outer namespace
+    EXPECT_EQ(pid_mapping_kind("pid:[4026532999]", 1), Kind::unresolvable);  // a container's own procfs
+}
+
+TEST_F(NvmlTable, HostPidsMatchTheTreeThroughNspid) {
+    g_fake.gpus[0].compute_pids = {4242};  // the host pid of the tracked process 5
+    g_fake.gpus[1].compute_pids = {5};     // pid 5 of the host: another process
+    NvmlOptions options;
+    options.scope = Scope::process;
+    options.pids.kind = NvmlOptions::PidMapping::Kind::nspid;
+    int reads = 0;
+    options.pids.nspid = [&](pid_t pid) {
+        ++reads;
+        return pid == 5 ? std::vector<pid_t>{4242, 5} : std::vector<pid_t>{pid};
+    };
+    auto s = make_nvml_sensor(fake_api(), options, report);
+    ASSERT_NE(s, nullptr);
+    tree.pids = {5};
+    bool used[3] = {};
+    s->slow_update(tree, used);
+    EXPECT_TRUE(used[0]);
+    EXPECT_FALSE(used[1]);  // only the outermost entry is a host pid
+    EXPECT_FALSE(used[2]);
+    s->slow_update(tree, used);
+    EXPECT_EQ(reads, 1);  // read once per process
+}
+
+TEST_F(NvmlTable, UnresolvableHostPidsCountAnyProcessAndSaySo) {
+    g_fake.gpus[0].compute_pids = {4242};
+    NvmlOptions options;
+    options.scope = Scope::process;
+    options.pids.kind = NvmlOptions::PidMapping::Kind::unresolvable;
+    auto s = make_nvml_sensor(fake_api(), options, report);
+    ASSERT_NE(s, nullptr);
+    EXPECT_THAT(s->source(), HasSubstr("host pids not visible in this pid namespace"));
+    EXPECT_THAT(report.fix, HasSubstr("--pid=host"));
+    tree.pids = {5};
+    bool used[3] = {};
+    s->slow_update(tree, used);
+    EXPECT_TRUE(used[0]);
+    EXPECT_FALSE(used[1]);
 }
 
 }  // namespace

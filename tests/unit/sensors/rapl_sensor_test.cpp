@@ -132,3 +132,43 @@ TEST(Rapl, ReadFailureMidRunIsNaNAndCounted) {
     EXPECT_EQ(p.package->failures().count(), 1u);
     EXPECT_NE(p.package->failures().first().find("intel-rapl:1"), std::string::npos);
 }
+
+// Process scope with a fake tree: a child runs on one CPU for 1 s unseen, and its whole time appears in the
+// parent's cutime when it is reaped. The tree's share of the packages' energy keeps that second.
+TEST(Rapl, ProcessShareKeepsCpuTimeThatArrivesLate) {
+    TempDir dir("rapl_2socket_dram");
+    RaplProbe p = probe_rapl(roots(dir.path()), sys::default_reader(), Scope::process);
+    ASSERT_TRUE(p.package);
+    ASSERT_EQ(p.package->channels().size(), 2u);
+    const auto pc = dir / "sys/class/powercap";
+    const std::uint64_t wrap_uj = 262143328850;
+    std::uint64_t uj[2] = {262143000000, 1000000};  // package-0 wraps during the run
+    const std::filesystem::path files[2] = {pc / "intel-rapl:0/energy_uj", pc / "intel-rapl:1/energy_uj"};
+
+    Accumulator acc(p.package->channels());
+    double v[2];
+    TreeSample tree;
+    tree.t = 0;
+    tree.tree_cpu_s = 0;
+    tree.machine_busy_s = 100;
+    p.package->read(tree, v);
+    acc.begin(tree, v);
+    // 30 windows of 0.1 s: the machine is busy on 2 CPUs throughout (0.2 busy s a window) and the
+    // packages draw 30 W + 10 W. The tree: its child on one CPU from 0 to 1 s, unseen until its reap at
+    // 1 s; then the parent on one CPU until 3 s.
+    for (int k = 1; k <= 30; ++k) {
+        uj[0] = (uj[0] + 3'000'000) % wrap_uj;
+        uj[1] += 1'000'000;
+        for (int i = 0; i < 2; ++i) write_file(files[i], std::to_string(uj[i]) + "\n");
+        tree.t = 0.1 * k;
+        tree.machine_busy_s = 100 + 0.2 * k;
+        tree.tree_cpu_s = k < 10 ? 0.0 : 0.1 * k;
+        p.package->read(tree, v);
+        acc.update(tree, v);
+    }
+    // Truth: the tree used 3 of the 6 busy CPU-seconds of a flat 40 W for 3 s: 60 J. Clamping the share of
+    // the reap window to 1 gave 44 J (0.8 s lost).
+    EXPECT_NEAR(acc.totals()[index_of(Component::cpu)], 60.0, 1e-6);
+    EXPECT_NEAR(acc.late_cpu_carried_s(), 0.0, 1e-12);
+    EXPECT_EQ(acc.counter_resets(), 0u);
+}

@@ -29,11 +29,22 @@ TEST(ProcParse, PidStatRejectsTruncated) {
     EXPECT_FALSE(parse_pid_stat(""));
 }
 
-TEST(ProcParse, ProcStatBusyExcludesIdleAndIowait) {
+TEST(ProcParse, ProcStatBusyExcludesIdleIowaitAndSteal) {
     auto t = parse_proc_stat("cpu  100 5 50 1000 20 3 2 1 7 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n");
     ASSERT_TRUE(t);
-    EXPECT_EQ(t->busy, 100u + 5 + 50 + 3 + 2 + 1);
+    EXPECT_EQ(t->busy, 100u + 5 + 50 + 3 + 2);  // guest (7) is inside user already
     EXPECT_EQ(t->idle, 1020u);
+    EXPECT_EQ(t->steal, 1u);
+    // A VM whose host is busy: steal grows, busy does not.
+    auto stolen = parse_proc_stat("cpu  100 5 50 1000 20 3 2 900 7 0\n");
+    ASSERT_TRUE(stolen);
+    EXPECT_EQ(stolen->busy, t->busy);
+    EXPECT_EQ(stolen->steal, 900u);
+    // Kernels before 2.6.11 have no steal field.
+    auto old = parse_proc_stat("cpu  100 5 50 1000 20 3 2\n");
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->busy, 160u);
+    EXPECT_EQ(old->steal, 0u);
     EXPECT_FALSE(parse_proc_stat("cpu0 1 2 3 4\n"));
 }
 
