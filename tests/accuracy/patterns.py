@@ -10,7 +10,7 @@ Truth is never eco2's own figure. It is the CPU time the programs report themsel
     children auto-reaped because their parent ignores SIGCHLD);
   - a pattern without the wrapper (a single program and its own children): the sum of all the self-reports.
 eco2's figure is the records file's `cpu_time(s)` column where it exists, else CPU energy / (TDP / logical CPUs)
-of the TDP model (ECO2_SYS_ROOT is the no_rapl fixture, so cpu_source names the TDP and the CPU count).
+of the TDP model (cpu_source names the TDP and the CPU count; eco2 before issue 7 had no cpu_time(s)).
 """
 
 import csv
@@ -26,7 +26,6 @@ from typing import Callable, List, Optional
 ROOT = Path(__file__).resolve().parents[2]
 ECO2 = os.environ.get("ECO2_BIN", str(ROOT / "build" / "dev" / "eco2"))
 HELPERS = Path(os.environ.get("ECO2_ACC_HELPERS", Path(ECO2).parent / "tests" / "accuracy" / "helpers"))
-FIXTURES = Path(os.environ.get("ECO2_FIXTURES", ROOT / "tests" / "fixtures"))
 PYTHONPATH = os.environ.get("ECO2_ACC_PYTHONPATH", str(Path(ECO2).parent / "python"))
 
 SOURCES = ("cgroup", "proc")
@@ -128,7 +127,8 @@ def environment(tmp: Path, log: Path) -> dict:
     env["PATH"] = f"{HELPERS}{os.pathsep}{Path(ECO2).parent}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"
     env["HOME"] = str(tmp)
     env["XDG_CONFIG_HOME"] = str(tmp / "xdg")
-    env["ECO2_SYS_ROOT"] = str(FIXTURES / "no_rapl" / "sys")  # the TDP model: energy proportional to CPU time
+    # The live /sys: eco2 run makes no cgroup when ECO2_SYS_ROOT/ECO2_PROC_ROOT point at a fixture. Without RAPL
+    # (this VM) CPU energy is the TDP model's, proportional to CPU time; test_short_jobs needs that.
     env["ECO2_NVML_LIBRARY"] = str(tmp / "no-nvml.so")
     env["ECO2_ACC_LOG"] = str(log)
     return env
@@ -221,8 +221,11 @@ PATTERNS = [
             wait_tree=True),
     Pattern("ignore_sigchld", "a parent that ignores SIGCHLD (4 children x 0.25 s)",
             lambda t: ["acc_burn", "--ignore-sigchld", "--children", "4", "--child-seconds", "0.25", "0.1"], 5),
-    Pattern("job_0.05", "a 0.05 s job", lambda t: ["acc_burn", "0.05"], 1),
-    Pattern("job_0.2", "a 0.2 s job", lambda t: ["acc_burn", "0.2"], 1),
+    # Short jobs run under acc_wrap: a process's exit costs it 0.1-0.6 ms of CPU on this VM after its last
+    # getrusage (measured: wait4 minus the self-report), 1 % of a 0.05 s job; the wrapper's RUSAGE_CHILDREN
+    # holds the job's exit, leaving only the wrapper's own (~0.1 ms) unseen.
+    Pattern("job_0.05", "a 0.05 s job", lambda t: wrapped("acc_burn", "0.05"), 2),
+    Pattern("job_0.2", "a 0.2 s job", lambda t: wrapped("acc_burn", "0.2"), 2),
 ]
 BY_NAME = {p.name: p for p in PATTERNS}
 
@@ -230,7 +233,7 @@ BY_NAME = {p.name: p for p in PATTERNS}
 # long job tests is the counting over many tree reads and checkpoints, not the 60 s of burning).
 LONG_JOB = Pattern("job_60s", "a 60 s job (15 s of CPU over 60 s)", lambda t: ["acc_burn", "--over", "60", "15"], 1)
 # The reference of the short jobs in the quick suite: a 3 s job.
-REFERENCE_JOB = Pattern("job_3s", "a 3 s job", lambda t: ["acc_burn", "3"], 1)
+REFERENCE_JOB = Pattern("job_3s", "a 3 s job", lambda t: wrapped("acc_burn", "3"), 2)
 
 
 def ram_run(source: str, tmp: Path, readers: int, mib: int = 1024, hold: float = 3.0) -> Outcome:
