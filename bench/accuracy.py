@@ -103,12 +103,13 @@ def main():
                     a = P.ram_run(s, Path(tmp) / f"ram_{s}_{i}_alone", readers=0)
                     b = P.ram_run(s, Path(tmp) / f"ram_{s}_{i}_shared", readers=3)
                     try:
-                        ratios.append(100 * float(b.row["ram_energy(kWh)"]) / float(a.row["ram_energy(kWh)"]))
+                        ratios.append(100 * (float(b.row["ram_energy(kWh)"]) / float(b.row["duration(s)"]))
+                                      / (float(a.row["ram_energy(kWh)"]) / float(a.row["duration(s)"])))
                     except (KeyError, ValueError, ZeroDivisionError):
                         pass
                     src = b.row.get("ram_source", "?")
                 cells.append(f"{min(ratios):.1f}-{max(ratios):.1f} % [{src}]" if ratios else "no figure")
-            print("| RAM energy, 1 GiB parent + 3 forked readers / parent alone | " + " | ".join(cells)
+            print("| RAM energy per second, 1 GiB parent + 3 forked readers / parent alone | " + " | ".join(cells)
                   + f" |   <!-- busy {busy_pct(since):.0f} % -->")
     results["load_after"] = open("/proc/loadavg").read().strip()
     print(f"load after: {results['load_after']}")

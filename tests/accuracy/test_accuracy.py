@@ -97,15 +97,20 @@ def test_short_jobs_energy_per_cpu_second_as_a_long_job(source, tmp_path):
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_ram_of_forked_readers_not_double_counted(source, tmp_path):
-    """A 1 GiB parent with 3 forked readers of its pages records RAM energy within 10 % of the parent alone."""
+    """A 1 GiB parent with 3 forked readers of its pages (acc_mem: 3 s) records RAM energy within 10 % of the
+    parent alone. Compared per second of run (mean RAM power): the runs' lengths differ by up to 15 % with the
+    machine's load (forking 1 GiB of page tables, the readers' passes), which would skew energies that are
+    right; over the same length, the same figure."""
     alone = ram_run(source, tmp_path / "alone", readers=0)
     shared = ram_run(source, tmp_path / "shared", readers=3)
     for o in (alone, shared):
-        assert o.returncode == 0 and o.row, o.describe()
-    e_alone, e_shared = float(alone.row["ram_energy(kWh)"]), float(shared.row["ram_energy(kWh)"])
-    assert e_alone > 0, alone.describe()
-    assert abs(e_shared / e_alone - 1) <= 0.10, (
-        f"RAM energy with 3 readers / alone = {e_shared / e_alone:.3f} (ram_source {shared.row.get('ram_source')!r})"
+        assert o.returncode == 0 and o.row and check_source(o, source), o.describe()
+    def mean_w(o):
+        return float(o.row["ram_energy(kWh)"]) * 3.6e6 / float(o.row["duration(s)"])
+    assert mean_w(alone) > 0.2, alone.describe()  # 0.375 W/GiB x 1 GiB for most of the run (after the writing)
+    assert abs(mean_w(shared) / mean_w(alone) - 1) <= 0.10, (
+        f"mean RAM power with 3 readers {mean_w(shared):.4f} W / alone {mean_w(alone):.4f} W = "
+        f"{mean_w(shared) / mean_w(alone):.3f} (ram_source {shared.row.get('ram_source')!r})"
         f"\n{alone.describe()}\n{shared.describe()}")
 
 
