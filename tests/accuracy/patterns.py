@@ -73,6 +73,29 @@ class Outcome:
         return "\n".join(lines)
 
 
+def cgroup_refusal() -> Optional[str]:
+    """None where a cgroup v2 can be made beside this process's own (what `eco2 run --cgroup auto` does), else
+    why not. Found out by trying, independently of eco2, so that a run that could have had a cgroup and used
+    /proc fails its test instead of being skipped."""
+    try:
+        own = next(l[3:].strip() for l in open("/proc/self/cgroup") if l.startswith("0::"))
+        mount = next(l.split(" - ")[0].split()[4] for l in open("/proc/self/mountinfo")
+                     if l.split(" - ")[1].startswith("cgroup2 "))
+    except (OSError, StopIteration, IndexError):
+        return "no cgroup v2 hierarchy is mounted"
+    probe = Path(mount) / own.lstrip("/") / f"eco2-accuracy-probe-{os.getpid()}"
+    try:
+        probe.mkdir()
+    except OSError as e:
+        return f"cannot create a cgroup in {probe.parent}: {e.strerror}"
+    try:
+        if not (probe / "cpu.stat").exists():
+            return f"cgroup {probe.parent} has no cpu.stat"
+        return None
+    finally:
+        probe.rmdir()
+
+
 def parse_reports(path: Path) -> List[dict]:
     out = []
     if path.exists():
