@@ -160,8 +160,12 @@ int cmd_run(const Options& options) {
     for (int s : FORWARDED) sigaddset(&handled, s);
     sigset_t previous;
     pthread_sigmask(SIG_BLOCK, &handled, &previous);  // before any thread exists, so all inherit it
-    // Orphaned grandchildren come back to us rather than to init, so we can reap them.
+    // Orphaned grandchildren come back to us rather than to init, so we can reap them (and count them).
     ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    // Inherited SIG_IGN would have the kernel reap our children, their rusage lost with them.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    ::sigaction(SIGCHLD, &dfl, nullptr);
 
     // A cgroup of the command's own where eco2 may make one: CPU time (and memory) counted by the kernel.
     RunCgroup cgroup = RunCgroup::create(options.cgroup, sys::FsRoot::resolve(SystemPaths{}));

@@ -1,6 +1,7 @@
 #include "run_cgroup.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,6 +57,20 @@ std::size_t empty_and_remove(const std::filesystem::path& dir, const std::filesy
     return moved;
 }
 
+// Cgroups left by an eco2 run that was killed (SIGKILL leaves no time to clean up): removed when their eco2
+// is gone; rmdir refuses those still holding processes.
+void remove_stale(const std::filesystem::path& parent) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+        const std::string name = entry.path().filename().string();
+        constexpr std::string_view prefix = "eco2-run-";
+        if (name.compare(0, prefix.size(), prefix) != 0) continue;
+        auto pid = sys::parse_u64(std::string_view(name).substr(prefix.size()));
+        if (!pid || *pid == static_cast<unsigned long long>(::getpid())) continue;
+        if (::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH) ::rmdir(entry.path().c_str());
+    }
+}
+
 }  // namespace
 
 RunCgroup RunCgroup::create(const std::string& where, const sys::FsRoot& fs) {
@@ -85,6 +100,7 @@ RunCgroup RunCgroup::create(const std::string& where, const sys::FsRoot& fs) {
     const std::filesystem::path home = std::filesystem::path(*v2_mount) / std::filesystem::path(*v2_path).relative_path();
     const std::filesystem::path parent = where.empty() || where == "auto" ? home : std::filesystem::path(where);
     const std::filesystem::path dir = parent / run_name();
+    remove_stale(parent);
     if (::mkdir(dir.c_str(), 0755) != 0) {
         cg.m_note = fmt::format("cannot create cgroup {}: {}", dir.string(), std::strerror(errno));
         return cg;
@@ -110,6 +126,7 @@ RunCgroup RunCgroup::create(const std::string& where, const sys::FsRoot& fs) {
     if (!v1_path || !v1_mount) return cg;
     const std::filesystem::path v1_home = std::filesystem::path(*v1_mount) / std::filesystem::path(*v1_path).relative_path();
     const std::filesystem::path v1_dir = v1_home / run_name();
+    remove_stale(v1_home);
     if (::mkdir(v1_dir.c_str(), 0755) != 0) return cg;  // CPU from v2 all the same; memory from PSS
     int v1_procs = ::open((v1_dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
     if (v1_procs < 0) {

@@ -183,6 +183,9 @@ ECO2_C_EXPORT int eco2_result_duration_s(const eco2_result* result, double* out)
 ECO2_C_EXPORT int eco2_result_intensity(const eco2_result* result, double* out);
 /** Region of the carbon intensity (the region/country column). Lives as long as the result. */
 ECO2_C_EXPORT int eco2_result_region(const eco2_result* result, const char** out);
+/** CPU time counted for the tracked process tree, s, and where it came from ("cgroup(cpu.stat)",
+ *  "proc(ticks+getrusage)"...; the string lives as long as the result). Either pointer may be NULL. */
+ECO2_C_EXPORT int eco2_result_tree_cpu(const eco2_result* result, double* cpu_time_s, const char** source);
 /** Electricity cost; NaN when no price was configured. */
 ECO2_C_EXPORT int eco2_result_cost(const eco2_result* result, double* out);
 /** One of eco2_run_status. */

@@ -396,6 +396,14 @@ int eco2_result_region(const eco2_result* result, const char** out) {
     return guard([&] { *need(out, "out") = need(result, "result")->result.region.c_str(); });
 }
 
+int eco2_result_tree_cpu(const eco2_result* result, double* cpu_time_s, const char** source) {
+    return guard([&] {
+        const eco2::Result& r = need(result, "result")->result;
+        if (cpu_time_s != nullptr) *cpu_time_s = r.cpu_time_s;
+        if (source != nullptr) *source = r.tree_source.c_str();
+    });
+}
+
 int eco2_result_cost(const eco2_result* result, double* out) {
     return guard([&] { *need(out, "out") = or_nan(need(result, "result")->result.cost); });
 }

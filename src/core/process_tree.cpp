@@ -502,7 +502,14 @@ void ProcessTree::read_memory(double t, TreeSample& out) noexcept {
     }
     // PSS: shared pages divided among the processes sharing them, so forked workers are not counted
     // again for the parent's pages. smaps_rollup walks the process's mappings: read at a lower rate.
-    const bool pss_due = m_pss_ok && t - m_last_pss_t >= m_options.pss_interval_s;
+    // ~35 us a process: the interval grows with the tree (1 s per 50 processes) to keep the cost flat. Read
+    // sooner when a process joined: a forked worker shares its parent's pages, and its RSS (or the parent's
+    // PSS from before the fork) would count them again until the next read.
+    const double interval = std::max(m_options.pss_interval_s, 0.02 * static_cast<double>(out.pids.size()));
+    bool joined = false;
+    for (pid_t pid : out.pids) joined = joined || m_tracked[pid].pss_bytes < 0.0;
+    const double since = t - m_last_pss_t;
+    const bool pss_due = m_pss_ok && (since >= interval || (joined && since >= 0.1 * interval));
     if (pss_due) m_last_pss_t = t;
     double bytes = 0.0;
     for (pid_t pid : out.pids) {
@@ -518,15 +525,23 @@ void ProcessTree::read_memory(double t, TreeSample& out) noexcept {
                              : std::nullopt;
             if (pss) {
                 e.pss_bytes = static_cast<double>(*pss);
+                e.pss_rss_pages = e.rss_pages;
             } else if (fd < 0 && errno != ENOENT && errno != ESRCH) {
                 m_pss_ok = false;  // not readable here (old kernel, permissions): RSS from now on
+            } else if (e.pss_bytes < 0.0) {
+                // Exiting (a zombie has no mappings): its last RSS, so that it does not count as just joined.
+                e.pss_bytes = static_cast<double>(e.rss_pages) * m_page_bytes;
+                e.pss_rss_pages = e.rss_pages;
             }
         }
         if (!m_pss_ok) {
             bytes += static_cast<double>(e.rss_pages) * m_page_bytes;
         } else {
-            // Not read yet (found since the last PSS read): its RSS meanwhile.
-            bytes += e.pss_bytes >= 0.0 ? e.pss_bytes : static_cast<double>(e.rss_pages) * m_page_bytes;
+            // Between reads, what its RSS (read every sample) gained or lost since is added to its PSS: memory
+            // a process allocates is its own. Not read yet (found since the last read): its RSS meanwhile.
+            const double rss = static_cast<double>(e.rss_pages) * m_page_bytes;
+            const double change = (static_cast<double>(e.rss_pages) - static_cast<double>(e.pss_rss_pages)) * m_page_bytes;
+            bytes += e.pss_bytes >= 0.0 ? std::max(0.0, e.pss_bytes + change) : rss;
         }
     }
     out.tree_rss_bytes = bytes;

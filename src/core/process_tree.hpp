@@ -44,12 +44,13 @@ public:
         /// A cgroup v2 directory created for the tree (eco2 run), as a path under the FsRoot's sysfs; empty:
         /// none. probe_cgroup() uses its cpu.stat without checking its members (none but the tree can be in
         /// it); with count_from_root_start its whole usage counts.
-        std::filesystem::path own_cgroup;
+        std::filesystem::path own_cgroup{};
         /// memory.stat of a memory cgroup holding only the tree (v2, or v1 on hybrid machines); empty: none.
         /// Resident memory is then read from it; else PSS from smaps_rollup, else RSS.
-        std::filesystem::path memory_stat;
+        std::filesystem::path memory_stat{};
         bool memory_stat_v1 = false;
-        /// How often smaps_rollup (PSS) is read per process; in between the last value is reused.
+        /// How often smaps_rollup (PSS) is read per process, at least (the interval grows by 1 s per 50
+        /// processes; a process joining brings the read forward); in between the last values are reused.
         double pss_interval_s = 1.0;
     };
 
@@ -105,6 +106,7 @@ private:
         std::uint64_t child_ticks = 0; // cutime+cstime at the last successful read
         std::uint64_t rss_pages = 0;
         double pss_bytes = -1.0;       // last smaps_rollup Pss (< 0: not read yet)
+        std::uint64_t pss_rss_pages = 0;  // rss_pages when it was read
         double growth_s = 0.0;         // cutime+cstime growth at this sample's read
         double debt_s = 0.0;           // vanished descendants resolved to it at this sample
         double owed_s = 0.0;           // their time not yet seen in its counters (see sample())

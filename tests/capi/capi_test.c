@@ -178,6 +178,11 @@ static void test_plain_run(void) {
     EXPECT_OK(eco2_result_status(r, &status));
     EXPECT_OK(eco2_result_source(r, ECO2_CPU, &src));
     EXPECT_OK(eco2_result_estimated(r, ECO2_CPU, &estimated));
+    double tree_cpu = 0;
+    const char* tree_source = NULL;
+    EXPECT_OK(eco2_result_tree_cpu(r, &tree_cpu, &tree_source));
+    EXPECT(tree_cpu >= 0.29 && tree_cpu < 30); /* the 0.3 s burnt, from this process's own clocks */
+    EXPECT(strcmp(tree_source, "proc(ticks+getrusage)") == 0);
     /* TDP model: 0.3 s of CPU time is worth at least a joule on any TDP of the table. */
     EXPECT(cpu > 1.0);
     EXPECT(gpu == 0.0);

@@ -532,6 +532,17 @@ TEST(ProcessTree, MemoryIsPssWhereSmapsRollupIsReadable) {
     EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 4100.0 * 1024);
     tree.sample(1.0, true, s);
     EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 5100.0 * 1024);
+    // A worker forked from 101: its pages are shared, so everyone's PSS is read again soon (its RSS would
+    // count them again).
+    p.set(102, stat_line(102, 101, 0, 0, 0, 0, 1000, 'S', 1000));
+    write_file(p.dir / "proc/101/smaps_rollup", "Pss:  1500 kB\n");
+    write_file(p.dir / "proc/102/smaps_rollup", "Pss:  1500 kB\n");
+    tree.sample(1.2, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 5100.0 * 1024);
+    // Between reads, a process's RSS growth (memory it allocated) is added to its last PSS.
+    p.set(100, stat_line(100, 1, 0, 0, 0, 0, 1000, 'S', 1256));  // +256 pages
+    tree.sample(1.4, true, s);
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 5100.0 * 1024 + 256.0 * static_cast<double>(::sysconf(_SC_PAGESIZE)));
 }
 
 TEST(ProcessTree, MemoryFromTheTreesOwnMemoryCgroup) {

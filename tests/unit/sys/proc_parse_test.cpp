@@ -114,3 +114,34 @@ TEST(Text, EditDistanceCountsATranspositionAsOne) {
     EXPECT_EQ(edit_distance("", "abc"), 3u);
     EXPECT_EQ(edit_distance("same", "same"), 0u);
 }
+
+TEST(ProcParse, CgroupV1ControllerPathAndMount) {
+    const char* cgroup = "9:name=systemd:/\n4:memory:/process_api/eb2c\n2:cpu,cpuacct:/x\n0::/\n";
+    EXPECT_EQ(parse_cgroup_v1_path(cgroup, "memory"), "/process_api/eb2c");
+    EXPECT_EQ(parse_cgroup_v1_path(cgroup, "cpuacct"), "/x");
+    EXPECT_FALSE(parse_cgroup_v1_path(cgroup, "pids"));
+    EXPECT_FALSE(parse_cgroup_v1_path("0::/user.slice\n", "memory"));  // pure v2
+    const char* mountinfo =
+        "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+        "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+        "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+    EXPECT_EQ(parse_cgroup1_mount(mountinfo, "memory"), "/sys/fs/cgroup/memory");
+    EXPECT_EQ(parse_cgroup2_mount(mountinfo), "/sys/fs/cgroup/unified");
+    EXPECT_FALSE(parse_cgroup1_mount(mountinfo, "pids"));
+}
+
+TEST(ProcParse, SmapsRollupPss) {
+    EXPECT_EQ(parse_smaps_rollup_pss("00400000-7ffd [rollup]\nRss:     4096 kB\nPss:     1234 kB\nPss_Anon: 1 kB\n"),
+              1234u * 1024);
+    EXPECT_FALSE(parse_smaps_rollup_pss("Rss: 4 kB\n"));
+    EXPECT_FALSE(parse_smaps_rollup_pss(""));  // a zombie's
+}
+
+TEST(ProcParse, MemoryStatResidentCountsEachPageOnceWithoutPageCache) {
+    EXPECT_EQ(parse_memory_stat_resident("anon 1000\nfile 900000\nkernel 5\nfile_mapped 24\nshmem 8\n", false), 1024u);
+    EXPECT_EQ(parse_memory_stat_resident("cache 5\nrss 1\nmapped_file 1\ntotal_cache 900\ntotal_rss 4000\n"
+                                         "total_mapped_file 96\n",
+                                         true),
+              4096u);
+    EXPECT_FALSE(parse_memory_stat_resident("anon 1000\n", false));
+}
