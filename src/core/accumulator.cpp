@@ -48,7 +48,8 @@ ComponentJoules Accumulator::update(const TreeSample& tree, const double* values
         m_pool_busy_s *= decay;
         m_late_carry_s *= decay;
         const double d_tree = std::max(0.0, tree.tree_cpu_s - m_last_tree_cpu) + m_late_carry_s;
-        const double d_busy = std::isnan(tree.machine_busy_s) ? 0.0 : std::max(0.0, tree.machine_busy_s - m_last_busy);
+        const double d_busy =
+            std::isnan(tree.machine_busy_s) ? 0.0 : std::max(0.0, tree.machine_busy_s - m_last_busy);
         // No busy time in the window (an idle 100 ms, or /proc/stat unreadable): its energy goes to the pool
         // and any tree time in it is late by definition.
         double excess = d_tree;

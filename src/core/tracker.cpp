@@ -109,7 +109,8 @@ NvmlOptions nvml_options(const TrackerConfig& c) {
     // CUDA_VISIBLE_DEVICES describes the job's GPUs; the machine scope counts every GPU of the machine.
     if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES"); v != nullptr && c.scope == Scope::process)
         nvml.cuda_visible_devices = std::string(v);
-    if (const char* v = std::getenv("CUDA_DEVICE_ORDER"); v != nullptr) nvml.cuda_device_order = std::string(v);
+    if (const char* v = std::getenv("CUDA_DEVICE_ORDER"); v != nullptr)
+        nvml.cuda_device_order = std::string(v);
     return nvml;
 }
 
@@ -158,9 +159,10 @@ struct Tracker::Impl {
     TreeSample sample;
     steady::time_point t0;
     double last_checkpoint = 0, last_slow = 0, last_tree = 0, last_discovery = 0;
-    double slow_every = MIN_SLOW_INTERVAL_S;  // process-list checks; PROCESS_LIST_INTERVAL_S when a GPU needs them
-    bool process_lists = false;               // a channel is Attribution::process_list
-    ComponentJoules series_carry{};           // energy of check-only ticks, written with the next series row
+    // Process-list checks: every slow_every s (PROCESS_LIST_INTERVAL_S when a channel is process_list).
+    double slow_every = MIN_SLOW_INTERVAL_S;
+    bool process_lists = false;      // a channel is Attribution::process_list
+    ComponentJoules series_carry{};  // energy of check-only ticks, written with the next series row
     std::uint64_t write_failures = 0;
     std::string first_write_failure;
 

@@ -28,8 +28,8 @@ struct Gpu {
     NvmlDevice device = nullptr;
     std::string name;
     Reading reading = Reading::energy_counter;
-    bool list_compute = false;   // process scope: list compute processes in slow_update
-    bool list_graphics = false;  // process scope: list graphics processes too
+    bool list_compute = false;       // process scope: list compute processes in slow_update
+    bool list_graphics = false;      // process scope: list graphics processes too
     double share = 1.0;              // MIG: the selected slices' share of the GPU's energy (<= 1)
     std::vector<NvmlDevice> slices;  // MIG: the selected MIG devices, listed instead of the GPU
 };
@@ -136,8 +136,8 @@ NvmlReturn list_processes(NvmlReturn (*fn)(NvmlDevice, unsigned int*, Info*), Nv
     return NVML_ERROR_INSUFFICIENT_SIZE;
 }
 
-// Whether a listed pid (NVML's: the initial pid namespace's) is one of `pids` (sorted): the tracked pids, and
-// under PidMapping::nspid their NSpid entries too.
+// Whether a listed pid (NVML's: the initial pid namespace's) is one of `pids` (sorted): the tracked pids, or
+// under PidMapping::nspid their outermost NSpid entries (see NvmlSensor::match_set).
 template <typename Info>
 bool any_tracked(const std::vector<Info>& infos, unsigned int n, const std::vector<pid_t>& pids) noexcept {
     for (unsigned int k = 0; k < n; ++k) {
@@ -256,9 +256,10 @@ private:
         return rc;
     }
 
-    // The sorted pids a listed pid may match: the tracked ones, or under PidMapping::nspid the first (outermost)
-    // NSpid entry of each, the pid in the procfs's namespace, NVML's when that procfs is the host's (read once
-    // per process and kept while it is tracked; the pid itself when its status cannot be read).
+    // The sorted pids a listed pid may match: the tracked ones, or under PidMapping::nspid the first
+    // (outermost) NSpid entry of each, the pid in the procfs's namespace, NVML's when that procfs is the
+    // host's (read once per process and kept while it is tracked; the pid itself when its status cannot be
+    // read).
     const std::vector<pid_t>& match_set(const std::vector<pid_t>& tracked) noexcept {
         try {
             m_match.clear();
@@ -387,7 +388,8 @@ std::optional<unsigned int> exact_index(const std::vector<std::string>& uuids, s
 // Calls f on each MIG device of `parent` until it returns true.
 template <typename F>
 void for_each_mig(const NvmlApi& api, NvmlDevice parent, F f) {
-    if (api.device_get_max_mig_device_count == nullptr || api.device_get_mig_device_handle_by_index == nullptr)
+    if (api.device_get_max_mig_device_count == nullptr ||
+        api.device_get_mig_device_handle_by_index == nullptr)
         return;
     unsigned int slots = 0;
     if (api.device_get_max_mig_device_count(parent, &slots) != NVML_SUCCESS) return;
@@ -416,12 +418,13 @@ std::optional<MigSlice> resolve_mig(const NvmlApi& api, const std::vector<NvmlDe
         const std::string_view ids = id.substr(slash + 1);
         const std::size_t slash2 = ids.find('/');
         unsigned int gi = 0, ci = 0;
-        const bool parsed = slash2 != std::string_view::npos && all_digits(ids.substr(0, slash2)) &&
-                            all_digits(ids.substr(slash2 + 1)) &&
-                            std::from_chars(ids.data(), ids.data() + slash2, gi).ec == std::errc() &&
-                            std::from_chars(ids.data() + slash2 + 1, ids.data() + ids.size(), ci).ec ==
-                                std::errc();
-        if (parsed && api.device_get_gpu_instance_id != nullptr && api.device_get_compute_instance_id != nullptr) {
+        const bool parsed =
+            slash2 != std::string_view::npos && all_digits(ids.substr(0, slash2)) &&
+            all_digits(ids.substr(slash2 + 1)) &&
+            std::from_chars(ids.data(), ids.data() + slash2, gi).ec == std::errc() &&
+            std::from_chars(ids.data() + slash2 + 1, ids.data() + ids.size(), ci).ec == std::errc();
+        if (parsed && api.device_get_gpu_instance_id != nullptr &&
+            api.device_get_compute_instance_id != nullptr) {
             for_each_mig(api, handles[*parent], [&](NvmlDevice m) {
                 unsigned int g = 0, c = 0;
                 if (api.device_get_gpu_instance_id(m, &g) == NVML_SUCCESS &&
@@ -437,7 +440,8 @@ std::optional<MigSlice> resolve_mig(const NvmlApi& api, const std::vector<NvmlDe
     // R470 and later: MIG-<UUID>, the MIG device's own UUID. NVML finds it directly, else among each GPU's
     // MIG devices.
     const std::string key(id);
-    if (api.device_get_handle_by_uuid != nullptr && api.device_get_device_handle_from_mig_device_handle != nullptr) {
+    if (api.device_get_handle_by_uuid != nullptr &&
+        api.device_get_device_handle_from_mig_device_handle != nullptr) {
         NvmlDevice m = nullptr, parent = nullptr;
         if (api.device_get_handle_by_uuid(key.c_str(), &m) == NVML_SUCCESS &&
             api.device_get_device_handle_from_mig_device_handle(m, &parent) == NVML_SUCCESS) {
@@ -510,7 +514,8 @@ std::vector<double> throughput(const NvmlApi& api, const std::vector<NvmlDevice>
     for (std::size_t i = 0; i < handles.size(); ++i) {
         if (handle_rc[i] != NVML_SUCCESS) continue;
         char name[NVML_DEVICE_NAME_BUFFER] = {};
-        if (api.device_get_name != nullptr && api.device_get_name(handles[i], name, sizeof name) == NVML_SUCCESS)
+        if (api.device_get_name != nullptr &&
+            api.device_get_name(handles[i], name, sizeof name) == NVML_SUCCESS)
             names[i] = name;
         unsigned int cores = 0, mhz = 0;
         if (api.device_get_num_gpu_cores != nullptr && api.device_get_max_clock_info != nullptr &&
@@ -518,8 +523,9 @@ std::vector<double> throughput(const NvmlApi& api, const std::vector<NvmlDevice>
             api.device_get_max_clock_info(handles[i], NVML_CLOCK_SM, &mhz) == NVML_SUCCESS)
             score[i] = static_cast<double>(cores) * static_cast<double>(mhz);
     }
-    const bool one_model = !names.empty() && !names.front().empty() &&
-                           std::all_of(names.begin(), names.end(), [&](const std::string& n) { return n == names.front(); });
+    const bool one_model =
+        !names.empty() && !names.front().empty() &&
+        std::all_of(names.begin(), names.end(), [&](const std::string& n) { return n == names.front(); });
     if (one_model) std::fill(score.begin(), score.end(), 1.0);  // identical GPUs: PCI bus order either way
     return score;
 }
@@ -572,8 +578,8 @@ std::unique_ptr<Sensor> probe(NvmlApi api, std::optional<NvmlLibrary> library, c
         map.uuids = uuids;
         if (has_index_entry(*options.cuda_visible_devices)) {
             std::string order_note;
-            map.cuda_order = cuda_device_order(options.cuda_device_order, throughput(api, handles, handle_rc),
-                                               order_note);
+            map.cuda_order =
+                cuda_device_order(options.cuda_device_order, throughput(api, handles, handle_rc), order_note);
             if (!order_note.empty()) notes.push_back(order_note);
         }
         map.mig_parent = [&](std::string_view id) -> std::optional<unsigned int> {
@@ -712,7 +718,8 @@ std::unique_ptr<Sensor> probe(NvmlApi api, std::optional<NvmlLibrary> library, c
     if (any_listed && options.pids.kind == NvmlOptions::PidMapping::Kind::unresolvable) {
         source_parts.emplace_back(PIDS_UNRESOLVABLE);
         notes.push_back(
-            "eco2 runs in a pid namespace whose procfs shows no host pids (a container): NVML's pids cannot be "
+            "eco2 runs in a pid namespace whose procfs shows no host pids (a container): NVML's pids cannot "
+            "be "
             "matched to the tracked processes");
         if (report.fix.empty())
             report.fix = "run eco2 in the host pid namespace (docker --pid=host) to attribute shared GPUs";
@@ -732,7 +739,8 @@ std::unique_ptr<Sensor> probe(NvmlApi api, std::optional<NvmlLibrary> library, c
 
 }  // namespace
 
-NvmlOptions::PidMapping::Kind pid_mapping_kind(std::string_view ns_link, std::optional<int> self_nspid_count) {
+NvmlOptions::PidMapping::Kind pid_mapping_kind(std::string_view ns_link,
+                                               std::optional<int> self_nspid_count) {
     // The initial pid namespace has the fixed inode PROC_PID_INIT_INO (0xEFFFFFFC) since Linux 3.8.
     if (ns_link.empty() || ns_link == "pid:[4026531836]") return NvmlOptions::PidMapping::Kind::same;
     // NSpid lists the pid in each namespace from the one the procfs was mounted for down to the process's
@@ -772,15 +780,18 @@ std::vector<unsigned int> cuda_device_order(const std::optional<std::string>& or
     // FASTEST_FIRST: CUDA's default, and what CUDA does with any other value.
     if (score.size() < 2) return out;
     if (std::any_of(score.begin(), score.end(), [](double x) { return !(x > 0.0); })) {
-        note = "CUDA_DEVICE_ORDER is FASTEST_FIRST (CUDA's default) but NVML gives no core count or clock for "
-               "some GPU: CUDA_VISIBLE_DEVICES indices taken in PCI bus order (set CUDA_DEVICE_ORDER=PCI_BUS_ID "
-               "to be exact)";
+        note =
+            "CUDA_DEVICE_ORDER is FASTEST_FIRST (CUDA's default) but NVML gives no core count or clock for "
+            "some GPU: CUDA_VISIBLE_DEVICES indices taken in PCI bus order (set CUDA_DEVICE_ORDER=PCI_BUS_ID "
+            "to be exact)";
         return out;
     }
     if (std::all_of(score.begin(), score.end(), [&](double x) { return x == score.front(); })) return out;
-    std::stable_sort(out.begin(), out.end(), [&](unsigned int a, unsigned int b) { return score[a] > score[b]; });
-    note = "CUDA_VISIBLE_DEVICES indices in CUDA's FASTEST_FIRST order, estimated as CUDA cores x max SM clock "
-           "(set CUDA_DEVICE_ORDER=PCI_BUS_ID to be exact)";
+    std::stable_sort(out.begin(), out.end(),
+                     [&](unsigned int a, unsigned int b) { return score[a] > score[b]; });
+    note =
+        "CUDA_VISIBLE_DEVICES indices in CUDA's FASTEST_FIRST order, estimated as CUDA cores x max SM clock "
+        "(set CUDA_DEVICE_ORDER=PCI_BUS_ID to be exact)";
     return out;
 }
 

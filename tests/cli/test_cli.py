@@ -209,9 +209,10 @@ def test_process_scope_counts_a_four_second_gpu_phase(tmp_path):
     assert r.returncode == 0, r.stderr
     (row,) = rows(tmp_path / "emission.csv")
     gpu_j = num(row, "gpu_energy(kWh)") * 3.6e6
-    # 4 s x 300 W; at most one check interval (0.5 s) of idle power more at each end of the phase.
+    # 4 s x 300 W, none of it lost; plus one check interval (0.5 s, longer on a loaded machine) of idle power
+    # at each end of the phase.
     assert gpu_j == pytest.approx(1200, rel=0.05), (gpu_j, row["gpu_source"])
-    assert 1200 - 1 <= gpu_j <= 1200 + 2 * 0.5 * 30 + 1, gpu_j
+    assert gpu_j >= 1200 - 1, gpu_j
     assert row["scope"] == "process" and row["gpu_source"].startswith("nvml(energy counter: gpu0")
 
 

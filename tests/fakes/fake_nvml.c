@@ -23,7 +23,8 @@
  *       error                present: every call on this GPU returns the NVML error code it holds (e.g. 15,
  *                            GPU is lost); empty: 999 (unknown)
  *       handle_error         present: nvmlDeviceGetHandleByIndex(N) fails with the code it holds (e.g. 4)
- *       cores, max_sm_clock_mhz   nvmlDeviceGetNumGpuCores, nvmlDeviceGetMaxClockInfo(SM); absent: NOT_SUPPORTED
+ *       cores, max_sm_clock_mhz   nvmlDeviceGetNumGpuCores, nvmlDeviceGetMaxClockInfo(SM); absent:
+ * NOT_SUPPORTED
  *
  *     A GPU over time (process scope tests): with both files below, the GPU draws idle_mw (absent: 0) except
  *     in the timeline's segments, energy_mj becomes its file's value (absent: 0) plus the energy drawn since
@@ -140,7 +141,7 @@ typedef struct {
 static int scenario_path_mig(char* out, size_t size, int gpu, int mig, const char* file) {
     const char* dir = getenv("FAKE_NVML_DIR");
     if (dir == NULL || *dir == '\0') return 0;
-    int n = gpu < 0    ? snprintf(out, size, "%s/%s", dir, file)
+    int n = gpu < 0   ? snprintf(out, size, "%s/%s", dir, file)
             : mig < 0 ? snprintf(out, size, "%s/gpu%d/%s", dir, gpu, file)
                       : snprintf(out, size, "%s/gpu%d/mig%d/%s", dir, gpu, mig, file);
     return n > 0 && (size_t)n < size;
@@ -200,7 +201,8 @@ static double now_s(void) {
 static int timeline(int gpu, double* energy_mj, int* on) {
     double origin = 0, idle = 0;
     char buf[16384];
-    if (!read_double(gpu, "timeline_origin", &origin) || !read_text(gpu, "timeline", buf, sizeof buf)) return 0;
+    if (!read_double(gpu, "timeline_origin", &origin) || !read_text(gpu, "timeline", buf, sizeof buf))
+        return 0;
     read_double(gpu, "idle_mw", &idle);
     double elapsed = now_s() - origin;
     if (elapsed < 0) elapsed = 0;
@@ -272,7 +274,8 @@ static nvmlReturn_t copy_string(const char* text, char* out, unsigned int length
     return SUCCESS;
 }
 
-/* Reads gpuN/<file> (gpuN/migM/<file> when mig >= 0) as a pid list into pids[]; returns the number of pids. */
+/* Reads gpuN/<file> (gpuN/migM/<file> when mig >= 0) as a pid list into pids[]; returns the number of pids.
+ */
 static unsigned int read_pids(int gpu, int mig, const char* file, unsigned int* pids) {
     char buf[16384];
     unsigned int n = 0;
@@ -308,7 +311,7 @@ static nvmlReturn_t list_processes(nvmlDevice_t device, unsigned int* infoCount,
     double energy = 0;
     int on = 1;
     unsigned int n = read_pids(i, mig, file, pids);
-    if (mig < 0 && timeline(i, &energy, &on) && !on) n = 0;  /* between the timeline's "on" segments */
+    if (mig < 0 && timeline(i, &energy, &on) && !on) n = 0; /* between the timeline's "on" segments */
     if (*infoCount < n || (n > 0 && infos == NULL)) {
         *infoCount = n;
         return ERROR_INSUFFICIENT_SIZE;

@@ -3,8 +3,6 @@
 
 #include "sensors/nvml_sensor.hpp"
 
-#include "core/accumulator.hpp"
-
 #include <dlfcn.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -19,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/accumulator.hpp"
 
 using namespace eco2;
 using namespace eco2::detail;
@@ -764,8 +764,8 @@ TEST_F(NvmlFakeLibrary, CudaVisibleDevicesByUuidPrefix) {
 
 // ------------------------------------------------------------------ process-scope attribution over time
 
-// Drives the fake's timeline with an injected clock (its `clock` file) the way the tracker does: a reading every
-// 0.1 s, process lists at the start, every 0.5 s and at the end. Returns the GPU energy attributed, J.
+// Drives the fake's timeline with an injected clock (its `clock` file) the way the tracker does: a reading
+// every 0.1 s, process lists at the start, every 0.5 s and at the end. Returns the GPU energy attributed, J.
 double simulate_run(const fs::path& fdir, Sensor& s, const std::vector<pid_t>& tracked, double until_s,
                     double period_s = 0.1, double check_s = 0.5) {
     auto at = [&](double t) { write_file(fdir / "clock", std::to_string(1000.0 + t) + "\n"); };
@@ -890,7 +890,8 @@ TEST_F(NvmlFakeLibrary, MigSlicesOfOneGpuAreNeverCountedBeyondTheGpu) {
     EXPECT_THAT(s->source(), HasSubstr("gpu0 MIG 7/7"));
     EXPECT_DOUBLE_EQ(read_all(*s)[0], 1000.0);
 
-    auto two = make(Scope::machine, "MIG-11111111-2222-3333-4444-555555555555,MIG-fa4e0000-0000-0000-0000-000000000004");
+    auto two = make(Scope::machine,
+                    "MIG-11111111-2222-3333-4444-555555555555,MIG-fa4e0000-0000-0000-0000-000000000004");
     ASSERT_NE(two, nullptr) << report.reason;
     EXPECT_NEAR(read_all(*two)[0], 1000.0 * 6.0 / 7.0, 1e-9);
 }
@@ -903,6 +904,24 @@ TEST_F(NvmlFakeLibrary, MigAndWholeGpusTogether) {
     const auto v = read_all(*s);
     EXPECT_NEAR(v[0], 1000.0 * 2.0 / 7.0, 1e-9);
     EXPECT_DOUBLE_EQ(v[1], 50.0);  // gpu1 whole (power)
+}
+
+TEST_F(NvmlFakeLibrary, MigFoundAmongEachGpusMigDevicesWithoutHandleByUuid) {
+    mig_scenario(dir);
+    std::string error;
+    bool not_found = false;
+    std::optional<NvmlLibrary> lib = NvmlLibrary::open(ECO2_FAKE_NVML, error, not_found);
+    ASSERT_TRUE(lib) << error;
+    NvmlApi api = lib->api();
+    ASSERT_NE(api.device_get_handle_by_uuid, nullptr);  // the fake has it: drop it, as older drivers lack it
+    api.device_get_handle_by_uuid = nullptr;
+    NvmlOptions options;
+    options.scope = Scope::machine;
+    options.cuda_visible_devices = "MIG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+    auto s = make_nvml_sensor(api, options, report);
+    ASSERT_NE(s, nullptr) << report.reason;
+    EXPECT_EQ(report.channels, (Ids{"nvml.gpu.0"}));
+    EXPECT_NEAR(read_all(*s)[0], 1000.0 * 3.0 / 7.0, 1e-9);
 }
 
 TEST_F(NvmlFakeLibrary, OldStyleMigIdNamesTheParentAndInstances) {
@@ -934,17 +953,20 @@ TEST_F(NvmlFakeLibrary, MigSliceSizeUnknownCountsTheWholeGpuAndSaysSo) {
 
 TEST(NvmlCudaDeviceOrder, PciBusIdIsNvmlOrderFastestFirstIsEstimated) {
     std::string note;
-    EXPECT_EQ(cuda_device_order(std::string("PCI_BUS_ID"), {1, 5, 3}, note), (std::vector<unsigned int>{0, 1, 2}));
+    EXPECT_EQ(cuda_device_order(std::string("PCI_BUS_ID"), {1, 5, 3}, note),
+              (std::vector<unsigned int>{0, 1, 2}));
     EXPECT_TRUE(note.empty());
     EXPECT_EQ(cuda_device_order(std::nullopt, {1, 5, 3}, note), (std::vector<unsigned int>{1, 2, 0}));
     EXPECT_THAT(note, HasSubstr("FASTEST_FIRST order, estimated"));
     note.clear();
-    EXPECT_EQ(cuda_device_order(std::string("FASTEST_FIRST"), {2, 2, 2}, note), (std::vector<unsigned int>{0, 1, 2}));
+    EXPECT_EQ(cuda_device_order(std::string("FASTEST_FIRST"), {2, 2, 2}, note),
+              (std::vector<unsigned int>{0, 1, 2}));
     EXPECT_TRUE(note.empty());  // identical GPUs: the PCI bus order
     EXPECT_EQ(cuda_device_order(std::nullopt, {2, 0, 9}, note), (std::vector<unsigned int>{0, 1, 2}));
     EXPECT_THAT(note, HasSubstr("PCI bus order"));
     note.clear();
-    EXPECT_EQ(cuda_device_order(std::nullopt, {4, 9, 4}, note), (std::vector<unsigned int>{1, 0, 2}));  // stable
+    EXPECT_EQ(cuda_device_order(std::nullopt, {4, 9, 4}, note),
+              (std::vector<unsigned int>{1, 0, 2}));  // stable
 }
 
 TEST_F(NvmlFakeLibrary, CudaDeviceOrderDecidesWhichGpuAnIndexNames) {
@@ -971,14 +993,15 @@ TEST_F(NvmlFakeLibrary, CudaDeviceOrderDecidesWhichGpuAnIndexNames) {
 // ------------------------------------------------------------------ pid namespaces
 
 TEST(NvmlPidNamespaces, NspidLineAndNamespaceKind) {
-    EXPECT_EQ(parse_status_nspid("Name:\tx\nNSpid:\t4242\t17\t5\nNSsid:\t1\n"), (std::vector<pid_t>{4242, 17, 5}));
+    EXPECT_EQ(parse_status_nspid("Name:\tx\nNSpid:\t4242\t17\t5\nNSsid:\t1\n"),
+              (std::vector<pid_t>{4242, 17, 5}));
     EXPECT_EQ(parse_status_nspid("Name:\tx\nNSpid:\t31\n"), (std::vector<pid_t>{31}));
     EXPECT_TRUE(parse_status_nspid("Name:\tx\n").empty());
     EXPECT_TRUE(parse_status_nspid("NSpid:\t12x\n").empty());
     using Kind = NvmlOptions::PidMapping::Kind;
-    EXPECT_EQ(pid_mapping_kind("pid:[4026531836]", 1), Kind::same);  // the initial pid namespace
-    EXPECT_EQ(pid_mapping_kind("", std::nullopt), Kind::same);        // unknown: as before
-    EXPECT_EQ(pid_mapping_kind("pid:[4026532999]", 2), Kind::nspid);  // a procfs of an outer namespace
+    EXPECT_EQ(pid_mapping_kind("pid:[4026531836]", 1), Kind::same);          // the initial pid namespace
+    EXPECT_EQ(pid_mapping_kind("", std::nullopt), Kind::same);               // unknown: as before
+    EXPECT_EQ(pid_mapping_kind("pid:[4026532999]", 2), Kind::nspid);         // a procfs of an outer namespace
     EXPECT_EQ(pid_mapping_kind("pid:[4026532999]", 1), Kind::unresolvable);  // a container's own procfs
 }
 
