@@ -108,12 +108,14 @@ def parse_reports(path: Path) -> List[dict]:
 
 def truth(reports: List[dict]) -> float:
     wraps = [r for r in reports if r["kind"] == "wrap"]
-    if len(wraps) > 1:
-        raise AssertionError(f"more than one acc_wrap report: {wraps}")
-    if wraps:
-        return wraps[0]["cpu_s"] + sum(r["cpu_s"] for r in reports
-                                       if r["kind"] != "wrap" and r["counted_by_parent"] == "0")
-    return sum(r["cpu_s"] for r in reports)
+    if not wraps:
+        return sum(r["cpu_s"] for r in reports)
+    top = [r for r in wraps if r["counted_by_parent"] == "1"]
+    if len(top) != 1:
+        raise AssertionError(f"not one top-level acc_wrap report: {wraps}")
+    # The top wrapper covers all it reaped; what reached nobody in it reports itself (an orphan acc_wrap
+    # covering its own children).
+    return top[0]["cpu_s"] + sum(r["cpu_s"] for r in reports if r["counted_by_parent"] == "0")
 
 
 def wait_for_reports(path: Path, n: int, deadline_s: float) -> List[dict]:
@@ -239,9 +241,12 @@ PATTERNS = [
             wait_tree=True),
     Pattern("background_subshell", "`(cmd &)` (`--wait-tree`)",
             lambda t: wrapped("sh", "-c", "(acc_burn --orphan 1 &)"), 2, wait_tree=True),
-    Pattern("short_orphans", "20 short orphans, 0.05 s each (`--wait-tree`)",
-            lambda t: wrapped("sh", "-c", "for i in $(seq 20); do (acc_burn --orphan 0.05 &); done"), 21,
-            wait_tree=True),
+    # Each orphan is acc_wrap around a 0.1 s job: its RUSAGE_CHILDREN holds the job's exit (see job_0.05); the
+    # orphan wrapper's own exit (~0.15 ms) is still unseen, +0.15 % of the truth at 0.1 s per orphan (+0.3 %
+    # with 20 orphans of 0.05 s, measured: too close to the cgroup tolerance for a truth error).
+    Pattern("short_orphans", "10 short orphans, 0.1 s each (`--wait-tree`)",
+            lambda t: wrapped("sh", "-c", "for i in $(seq 10); do (acc_wrap --orphan 1 -- acc_burn 0.1 &); done"),
+            21, wait_tree=True),
     Pattern("ignore_sigchld", "a parent that ignores SIGCHLD (4 children x 0.25 s)",
             lambda t: ["acc_burn", "--ignore-sigchld", "--children", "4", "--child-seconds", "0.25", "0.1"], 5),
     # Short jobs run under acc_wrap: a process's exit costs it 0.1-0.6 ms of CPU on this VM after its last

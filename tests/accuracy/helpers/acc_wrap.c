@@ -4,7 +4,9 @@
  * auto-reaped because their parent ignores SIGCHLD) are not in it: they report themselves
  * (acc_burn, counted_by_parent=0).
  *
- *   acc_wrap [--log FILE] [--tag TAG] -- PROG ARGS...
+ *   acc_wrap [--log FILE] [--tag TAG] [--orphan 1] -- PROG ARGS...
+ * --orphan 1: this wrapper will outlive its parent (`(acc_wrap -- x &)`): it reports counted_by_parent=0, its
+ * figure then covering an orphan and what it reaped.
  * Exits with the command's status (128 + signal when killed). */
 #include <sys/wait.h>
 
@@ -12,11 +14,13 @@
 
 int main(int argc, char** argv) {
     const char *log = NULL, *tag = "wrap";
+    int orphan = 0;
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
         if (i + 1 >= argc) { fprintf(stderr, "acc_wrap: %s needs a value\n", argv[i]); return 64; }
         if (!strcmp(argv[i], "--log")) log = argv[i + 1];
         else if (!strcmp(argv[i], "--tag")) tag = argv[i + 1];
+        else if (!strcmp(argv[i], "--orphan")) orphan = !strcmp(argv[i + 1], "1");
         else { fprintf(stderr, "acc_wrap: unknown option %s\n", argv[i]); return 64; }
     }
     if (i + 1 >= argc) {
@@ -35,6 +39,6 @@ int main(int argc, char** argv) {
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) { perror("waitpid"); return 71; }
     }
-    acc_report(log, "wrap", tag, 1, getppid() == start_ppid);
+    acc_report(log, "wrap", tag, 1, !orphan && getppid() == start_ppid);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
