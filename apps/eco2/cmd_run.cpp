@@ -287,6 +287,11 @@ int cmd_run(const Options& options) {
             std::fprintf(stderr, "eco2: error: %s\n", e.what());
         }
     }
+    if (result && result->left_running && *result->left_running > 0)
+        result->warnings.push_back(fmt::format(
+            "{} process{} of the command {} still running when it exited; not measured after that{}",
+            *result->left_running, *result->left_running == 1 ? "" : "es", *result->left_running == 1 ? "was" : "were",
+            options.wait_tree ? " (the wait was interrupted)" : " (--wait-tree measures them until they exit)"));
     for (std::string& note : cgroup.remove())
         if (result) result->warnings.push_back(std::move(note));
     if (result) {

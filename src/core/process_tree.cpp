@@ -445,7 +445,7 @@ void ProcessTree::settle_vanished(double t, bool final) noexcept {
         }
     }
     // Chained: the absorber owes their time until its counters show it.
-    std::size_t chained = 0;
+    m_chained.clear();
     for (pid_t pid : m_vanished) {
         Tracked& e = m_tracked.find(pid)->second;
         if (e.gone) continue;
@@ -455,9 +455,9 @@ void ProcessTree::settle_vanished(double t, bool final) noexcept {
         } else {
             to_base(e, last_s);
         }
-        m_vanished[chained++] = pid;
+        m_chained.push_back(pid);
     }
-    for (std::size_t i = 0; i < chained; ++i) forget(m_vanished[i]);
+    for (pid_t pid : m_chained) forget(pid);
     // Gone ones: finalized once their rusage is there (its growth since the last read pays their debts
     // first), or given up on with their last ticks.
     for (std::size_t i = 0; i < m_order.size();) {

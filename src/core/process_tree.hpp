@@ -173,7 +173,7 @@ private:
     double m_cgroup_start_s = 0.0, m_cgroup_offset_s = 0.0;
     bool read_cgroup_usage(double& seconds) noexcept;
     std::string m_buffer;
-    std::vector<pid_t> m_vanished;
+    std::vector<pid_t> m_vanished, m_chained;
     FailureLog m_failures;
 };
 

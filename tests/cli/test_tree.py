@@ -8,9 +8,11 @@ eco2's own time too, so it is an upper bound). Each test runs with the cgroup so
 import csv
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -190,7 +192,7 @@ def test_unwritable_cgroup_directory_falls_back_to_proc(tmp_path, burn):
 
 
 def our_cgroup_dirs():
-    """Where eco2 run, started by us, makes its cgroups: beside ours in the v2 and the v1 memory hierarchies."""
+    """Where eco2 run, started by us, makes its cgroups: inside ours in the v2 and the v1 memory hierarchies."""
     mounts = {}
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         fields, _, after = line.partition(" - ")
@@ -279,3 +281,23 @@ def test_forked_readers_do_not_multiply_the_ram(tmp_path, source):
         per_s.append(float(row["ram_energy(kWh)"]) / float(row["duration(s)"]))
         assert ("cgroup memory" if source == "cgroup" else "PSS") in row["ram_source"]
     assert per_s[1] == pytest.approx(per_s[0], rel=0.10), per_s
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to become another user")
+def test_without_permission_to_make_a_cgroup_the_run_uses_proc_silently():
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    if subprocess.run([*nobody, ECO2, "version"], capture_output=True, timeout=30).returncode != 0:
+        pytest.skip("user nobody cannot run " + ECO2)
+    with tempfile.TemporaryDirectory(dir="/tmp") as d:  # pytest's tmp_path is root's alone
+        work = Path(d)
+        work.chmod(0o777)
+        (work / "burn.py").write_text(BURN)
+        out = work / "self.txt"
+        r = subprocess.run([*nobody, ECO2, "run", "-q",
+                            "--no-series", "--", PY, str(work / "burn.py"), "0.1", str(out)], cwd=work,
+                           capture_output=True, text=True, timeout=60, env=env())
+        assert r.returncode == 0, r.stderr
+        assert "cgroup" not in r.stderr  # auto: a refusal is no news
+        (row,) = rows(work / "emission.csv")
+        assert row["tree_source"] == "proc(ticks+wait4)"
+        assert truth(out) <= float(row["cpu_time(s)"]) <= truth(out) + 0.01
