@@ -1,7 +1,7 @@
 // Cost of one sampler tick on a live process tree (see docs/benchmarks.md).
 //
-// A tree of N sleeping processes (a root that fork()s N-1 children, all in pause()) is spawned before the
-// benchmarks run and killed after them. Measured:
+// Trees of 1, 50 and 1,000 sleeping processes (a root that fork()s N-1 children, all in pause()) are spawned
+// before the benchmarks run and killed after them. Measured:
 //   BM_tree_sample/procs:N/discover:{1,0}  ProcessTree::sample (reading /proc/stat and /proc/meminfo too)
 //                                           with and without discovery: discover:1 scans /proc only when
 //                                           /proc/loadavg's last pid moved, and at least every 5 s (one
@@ -15,6 +15,9 @@
 //                                           us after a sleep on a deadline, the tree read at most every
 //                                           100 ms and /proc scanned at most every 250 ms, as tick() does;
 //                                           CPU per tick includes the wake-up and the cold caches
+//   BM_paced_tick_cgroup/procs:N/period_us:P  the same with the tree in a cgroup v2 of its own whose
+//                                           cpu.stat gives the CPU time (the cgroup source of eco2 run;
+//                                           registered only where the cgroup can be made: root)
 //   BM_wakeup/period_us:10000              the sampler's sleep alone: CPU per wake-up of a thread waiting on
 //                                           a StopSignal until a deadline 10 ms ahead (no work)
 //   BM_wakeup_condvar/period_us:10000      the same on a condition variable (the sampler's sleep before)
@@ -31,6 +34,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +46,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,6 +57,7 @@
 #include "sensors/registry.hpp"
 #include "sys/file_reader.hpp"
 #include "sys/fs_root.hpp"
+#include "sys/proc_parse.hpp"
 #include "writers/series_writer.hpp"
 
 namespace {
@@ -88,6 +94,7 @@ public:
         ssize_t n = ::read(ready[0], &ok, 1);
         ::close(ready[0]);
         if (n != 1) throw std::runtime_error("the process tree did not start");
+        m_size = size;
     }
     ~SleepingTree() {
         ::kill(-m_root, SIGKILL);
@@ -99,15 +106,78 @@ public:
     SleepingTree(const SleepingTree&) = delete;
     SleepingTree& operator=(const SleepingTree&) = delete;
     pid_t root() const noexcept { return m_root; }
+    int size() const noexcept { return m_size; }
 
 private:
     pid_t m_root = 0;
+    int m_size = 0;
 };
 
-ProcessTree::Options tree_options(pid_t root) {
+// A cgroup v2 beside this process's own holding a SleepingTree (what eco2 run makes for its command); dir()
+// is empty where it cannot be made (not root, no v2 hierarchy). On destruction the processes go back to the
+// parent cgroup and the cgroup is removed.
+class TreeCgroup {
+public:
+    explicit TreeCgroup(const SleepingTree& tree) {
+        const auto& reader = sys::default_reader();
+        auto own = reader.read("/proc/self/cgroup");
+        auto mounts = reader.read("/proc/self/mountinfo");
+        auto path = own.ok() ? sys::parse_cgroup_v2_path(own.text) : std::nullopt;
+        auto mount = mounts.ok() ? sys::parse_cgroup2_mount(mounts.text) : std::nullopt;
+        if (!path || !mount) return;
+        m_parent = std::filesystem::path(*mount) / std::filesystem::path(*path).relative_path();
+        std::filesystem::path dir =
+            m_parent / ("eco2-tick-bench-" + std::to_string(::getpid()) + "-" + std::to_string(tree.size()));
+        if (::mkdir(dir.c_str(), 0755) != 0) return;
+        m_dir = dir;
+        for (pid_t pid : group_members(tree.root()))
+            if (!write_pid(m_dir / "cgroup.procs", pid)) m_dir.clear();
+    }
+    ~TreeCgroup() {
+        if (m_dir.empty()) return;
+        auto procs = sys::default_reader().read(m_dir / "cgroup.procs");
+        std::size_t at = 0;
+        while (procs.ok() && at < procs.text.size()) {
+            std::size_t eol = procs.text.find('\n', at);
+            if (eol == std::string::npos) eol = procs.text.size();
+            if (auto pid = sys::parse_u64(std::string_view(procs.text).substr(at, eol - at)))
+                write_pid(m_parent / "cgroup.procs", static_cast<pid_t>(*pid));
+            at = eol + 1;
+        }
+        ::rmdir(m_dir.c_str());
+    }
+    TreeCgroup(const TreeCgroup&) = delete;
+    TreeCgroup& operator=(const TreeCgroup&) = delete;
+    const std::filesystem::path& dir() const noexcept { return m_dir; }
+
+private:
+    static bool write_pid(const std::filesystem::path& procs, pid_t pid) {
+        int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0) return false;
+        const std::string text = std::to_string(pid);
+        const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        ::close(fd);
+        return ok;
+    }
+    // The processes of the tree's process group (SleepingTree puts them in one).
+    static std::vector<pid_t> group_members(pid_t group) {
+        std::vector<pid_t> pids;
+        for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+            const std::string name = entry.path().filename().string();
+            if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+            const pid_t pid = static_cast<pid_t>(std::stol(name));
+            if (::getpgid(pid) == group) pids.push_back(pid);
+        }
+        return pids;
+    }
+    std::filesystem::path m_parent, m_dir;
+};
+
+ProcessTree::Options tree_options(pid_t root, const std::filesystem::path& cgroup = {}) {
     ProcessTree::Options o;
     o.root = root;
     o.count_from_root_start = true;
+    o.own_cgroup = cgroup;
     return o;
 }
 
@@ -138,7 +208,8 @@ constexpr std::int64_t DISCOVERY_INTERVAL_US = 250'000;
 // pace_us = 0: back to back, the tree read on every tick, discovery as range(0) says. pace_us > 0: one tick
 // per pace_us on a steady_clock deadline (StopSignal::wait_until, as Tracker's loop() sleeps), the
 // tree read and /proc scanned as tick() does.
-void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::int64_t pace_us = 0) {
+void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::int64_t pace_us = 0,
+               const std::filesystem::path& cgroup = {}) {
     const bool back_to_back_discover = pace_us == 0 && state.range(0) != 0;
     sys::FsRoot fs = sys::FsRoot::live();
     NvmlOptions nvml;
@@ -153,7 +224,7 @@ void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::i
     std::vector<double> values(channels.size(), std::nan(""));
     Accumulator acc(std::move(channels));
     // As Tracker::start(): /proc/stat and /proc/meminfo only when a sensor or RAPL's process share uses them.
-    ProcessTree::Options options = tree_options(root);
+    ProcessTree::Options options = tree_options(root, cgroup);
     options.machine = machine_fields(sensors) | acc.machine_fields();
     ProcessTree tree(fs, options);
     TreeSample sample;
@@ -162,6 +233,13 @@ void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::i
             sensors.sensors[i]->read(sample, values.data() + offsets[i]);
     };
     tree.sample(0.0, true, sample);
+    if (!cgroup.empty()) {
+        ProbeReport cg = tree.probe_cgroup();
+        if (cg.status != ProbeStatus::available) {
+            state.SkipWithError(("cgroup source unavailable: " + cg.reason).c_str());
+            return;
+        }
+    }
     read_all();
     acc.begin(sample, values.data());
     StopSignal sleep;
@@ -205,13 +283,14 @@ void BM_tick(benchmark::State& state, pid_t root) {
     run_ticks(state, root, nullptr);
 }
 
-void with_series(benchmark::State& state, pid_t root, std::int64_t pace_us) {
+void with_series(benchmark::State& state, pid_t root, std::int64_t pace_us,
+                 const std::filesystem::path& cgroup = {}) {
     std::filesystem::path dir =
         std::filesystem::temp_directory_path() / ("eco2_tick_bench_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     {
         SeriesWriter series(dir / "series.csv");
-        run_ticks(state, root, &series, pace_us);
+        run_ticks(state, root, &series, pace_us, cgroup);
         series.close();
     }
     std::filesystem::remove_all(dir);
@@ -224,6 +303,11 @@ void BM_tick_series(benchmark::State& state, pid_t root) {
 // As `eco2 run` samples: paced by the clock, so every tick starts after a sleep (cold caches, a wake-up).
 void BM_paced_tick(benchmark::State& state, pid_t root) {
     with_series(state, root, state.range(0));
+}
+
+// The same with the cgroup source.
+void BM_paced_tick_cgroup(benchmark::State& state, pid_t root, std::filesystem::path cgroup) {
+    with_series(state, root, state.range(0), cgroup);
 }
 
 // One system call (or one /proc scan) per iteration, on the live system.
@@ -288,9 +372,21 @@ int main(int argc, char** argv) {
     // Spawned before any benchmark thread exists, so fork() copies a single-threaded process.
     SleepingTree one(1);
     SleepingTree fifty(50);
-    for (const SleepingTree* tree : {&one, &fifty}) {
+    SleepingTree thousand(1000);
+    // Declared after the trees: destroyed (processes moved out, cgroups removed) before the trees are killed.
+    TreeCgroup cg_one(one), cg_fifty(fifty), cg_thousand(thousand);
+    for (const SleepingTree* tree : {&one, &fifty, &thousand}) {
         const pid_t root = tree->root();
-        const std::string procs = "/procs:" + std::to_string(tree == &one ? 1 : 50);
+        const std::string procs = "/procs:" + std::to_string(tree->size());
+        const TreeCgroup& cg = tree == &one ? cg_one : tree == &fifty ? cg_fifty : cg_thousand;
+        if (!cg.dir().empty())
+            for (std::int64_t period_us : {10'000, 100'000})
+                benchmark::RegisterBenchmark(("BM_paced_tick_cgroup" + procs).c_str(), BM_paced_tick_cgroup, root,
+                                             cg.dir())
+                    ->ArgName("period_us")
+                    ->Arg(period_us)
+                    ->Iterations(3'000'000 / period_us)
+                    ->Unit(benchmark::kMicrosecond);
         for (const char* name : {"BM_tree_sample", "BM_tick", "BM_tick_series"}) {
             const std::string n = name;
             auto* fn = n == "BM_tree_sample" ? BM_tree_sample : n == "BM_tick" ? BM_tick : BM_tick_series;
