@@ -13,6 +13,7 @@ measurement). Without --region or --intensity the world average is used, and the
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 from typing import Any, List, Optional
 
@@ -68,11 +69,34 @@ def _tracker(args: argparse.Namespace) -> Any:
     )
 
 
+def _digits(value: float) -> str:
+    """Three significant digits, never in e-notation (999.6 -> "1000", 0.0012345 -> "0.00123")."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    rounded = float(f"{value:.3g}")
+    decimals = max(0, 2 - math.floor(math.log10(abs(rounded))))
+    return f"{rounded:.{decimals}f}"
+
+
+def _scaled(value: float, units: Any) -> str:
+    """value in the first unit of units ((factor, name) pairs, largest first), shown in the largest unit it
+    reaches, so that a person reads "6.1 J", "2.4 kWh", "52.5 mg"."""
+    shown = abs(float(f"{value:.3g}"))  # 999.6 g is shown as 1.00 kg
+    for factor, name in units:
+        if shown >= factor:
+            return f"{_digits(value / factor)} {name}"
+    factor, name = units[-1]
+    return f"{_digits(value / factor)} {name}"
+
+
+_ENERGY = ((3.6e9, "MWh"), (3.6e6, "kWh"), (3.6e3, "Wh"), (1.0, "J"), (1e-3, "mJ"), (1e-6, "µJ"))
+_MASS_G = ((1e6, "t"), (1e3, "kg"), (1.0, "g"), (1e-3, "mg"), (1e-6, "µg"))
+_SECONDS = ((3600.0, "h"), (60.0, "min"), (1.0, "s"), (1e-3, "ms"))
+
+
 def _si(value: float, unit: str) -> str:
-    for factor, prefix in ((1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ")):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g} {prefix}{unit}"
-    return f"{value:.3g} {unit}"
+    """Readable energy ("J") or mass of CO2 ("g")."""
+    return _scaled(value, _ENERGY if unit == "J" else _MASS_G)
 
 
 def format_result(r: Any, world_average: bool = False) -> str:
@@ -82,12 +106,12 @@ def format_result(r: Any, world_average: bool = False) -> str:
         where = (f"world average {r.intensity_g_per_kwh:g} gCO2/kWh: pass --region FR (or your zone, or "
                  "--intensity G)")
     else:
-        where = f"{r.region} at {r.intensity_g_per_kwh:.4g} gCO2/kWh"
+        where = f"{r.region} at {_digits(r.intensity_g_per_kwh)} gCO2/kWh"
     parts = [f"cpu {_si(r.cpu.joules, 'J')}", f"ram {_si(r.ram.joules, 'J')}"]
     if r.gpu.joules > 0 or r.gpu_name:
         parts.insert(1, f"gpu {_si(r.gpu.joules, 'J')}")
     return (
-        f"eco2: {r.duration_s:.3g} s, {_si(joules, 'J')} ({r.energy_kwh:.3g} kWh), {_si(r.co2_kg * 1000, 'g')} "
+        f"eco2: {_scaled(r.duration_s, _SECONDS)}, {_si(joules, 'J')}, {_si(r.co2_kg * 1000, 'g')} "
         f"CO2eq ({where})\n"
         f"      {', '.join(parts)}; cpu from {r.cpu.source}"
     )
