@@ -224,6 +224,9 @@ struct ZoneDatabase::Impl {
             std::string_view name, display_name, aliases;
         };
 
+        Lookup(DataTable countries_table, DataTable zones_table, DataTable ember_table)
+            : countries(std::move(countries_table)), zone_table(std::move(zones_table)), ember(std::move(ember_table)) {}
+
         DataTable countries, zone_table, ember;
         std::vector<ZoneTexts> zone_texts;  // in the order of Impl::zones
         std::once_flag index_made;
@@ -451,9 +454,7 @@ std::shared_ptr<ZoneDatabase::Impl> ZoneDatabase::Impl::load() {
     std::sort(order.begin(), order.end(),
               [&](std::size_t a, std::size_t b) { return found[a].info.key < found[b].info.key; });
     auto impl = std::make_shared<Impl>();
-    // Braces, not make_shared's parentheses: clang 14 (the fuzz preset) lacks C++20 parenthesized aggregate init.
-    impl->lookup = std::shared_ptr<Lookup>(
-        new Lookup{std::move(countries), std::move(zone_table), std::move(ember), {}, {}, {}});
+    impl->lookup = std::make_shared<Lookup>(std::move(countries), std::move(zone_table), std::move(ember));
     impl->zones.reserve(found.size());
     impl->lookup->zone_texts.reserve(found.size());
     for (std::size_t i : order) {
