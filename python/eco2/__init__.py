@@ -25,12 +25,17 @@ IPython/Jupyter the %%eco2 cell magic. See docs/python.md and docs/codecarbon.md
 try:
     from . import _core
 except ImportError as _e:  # built for another interpreter (a pyenv/conda/venv python3): say which, and how
-    try:
-        from ._build import PYTHON_EXECUTABLE as _built_for, PYTHON_VERSION as _built_version
-    except ImportError:
-        _built_for, _built_version = "another interpreter", "?"
     import sys as _sys
 
+    try:
+        from ._build import PYTHON_EXECUTABLE as _built_for, PYTHON_VERSION as _built_version
+    except ImportError:  # the source tree's package, never built: no _build.py beside it
+        raise ImportError(
+            f"eco2's compiled module is not beside {__file__} (the source tree's package): build and install it "
+            f"(cmake --preset release && cmake --build build/release --target eco2_python && cmake --install "
+            f"build/release --component python; docs/python.md; for this interpreter add "
+            f"-DPython3_EXECUTABLE={_sys.executable} to the first step) ({_e})"
+        ) from _e
     raise ImportError(
         f"eco2's compiled module was built for {_built_for} (Python {_built_version}), not this interpreter "
         f"{_sys.executable} (Python {_sys.version_info[0]}.{_sys.version_info[1]}): run it with {_built_for}, "
