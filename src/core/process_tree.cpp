@@ -666,7 +666,7 @@ void ProcessTree::sample_by_cgroup(double t, TreeSample& out, bool final) noexce
     if (!read_cgroup_memory(out)) {
         // No memory cgroup: per-process figures, at a lower rate (the walk reads cgroup.procs too).
         const double interval =
-            std::max(m_options.walk_interval_s, 0.002 * static_cast<double>(std::max(m_cgroup_members, 0)));
+            std::max(m_options.walk_interval_s, 0.01 * static_cast<double>(std::max(m_cgroup_members, 0)));
         if (final || t - m_last_walk_t >= interval) {
             walk_members(t, out);
             m_last_pids_t = t;

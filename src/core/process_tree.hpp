@@ -56,7 +56,7 @@ public:
         /// TreeSample::pids from the cgroup's cgroup.procs, s; 0: only at the final sample and on read_pids().
         double pids_interval_s = 0.0;
         /// With that source but no memory_stat: the per-process reads for memory (stat for RSS, smaps_rollup
-        /// for PSS) are made at least this far apart, s, and 1 s more per 500 processes; in between the last
+        /// for PSS) are made at least this far apart, s, and 1 s more per 100 processes; in between the last
         /// figure holds.
         double walk_interval_s = 1.0;
     };
