@@ -206,6 +206,7 @@ bool ProcessTree::read_cgroup_usage(double& seconds) noexcept {
 
 bool ProcessTree::read_stat(pid_t pid, Tracked& entry, sys::PidStat& st, bool keep_open) noexcept {
     char buf[STAT_BUFFER];
+    ++m_stat_reads;
     bool keep = false;
     int fd = entry.fd;
     if (fd < 0) {
@@ -377,7 +378,8 @@ void ProcessTree::forget(pid_t pid) noexcept {
 }
 
 void ProcessTree::account_reaped(pid_t pid, double cpu_seconds) noexcept {
-    if (!(cpu_seconds >= 0.0)) return;
+    // The cgroup's cpu.stat already holds every exited member's time.
+    if (!(cpu_seconds >= 0.0) || counts_by_cgroup()) return;
     m_exact_used = true;
     if (auto it = m_tracked.find(pid); it != m_tracked.end()) {
         it->second.exact_s = cpu_seconds;  // used when the sample sees it gone (now or already)
@@ -485,21 +487,28 @@ void ProcessTree::settle_vanished(double t, bool final) noexcept {
 }
 
 void ProcessTree::read_memory(double t, TreeSample& out) noexcept {
-    // A cgroup holding only the tree: resident memory counted once by the kernel.
-    if (!m_options.memory_stat.empty()) {
-        if (m_memory_fd < 0) m_memory_fd = ::open(m_options.memory_stat.c_str(), O_RDONLY | O_CLOEXEC);
-        char buf[8192];
-        ssize_t n = m_memory_fd >= 0 ? read_head(m_memory_fd, buf, sizeof buf) : -1;
-        auto bytes = n > 0 ? sys::parse_memory_stat_resident(std::string_view(buf, static_cast<std::size_t>(n)),
-                                                             m_options.memory_stat_v1)
-                           : std::nullopt;
-        if (bytes) {
-            out.tree_rss_bytes = static_cast<double>(*bytes);
-            return;
-        }
-        m_failures.record("cannot read " + m_options.memory_stat.string() + ": memory from PSS/RSS instead");
-        m_options.memory_stat.clear();
+    if (!read_cgroup_memory(out)) read_process_memory(t, out);
+}
+
+// A cgroup holding only the tree: resident memory counted once by the kernel. False: no such cgroup (any more).
+bool ProcessTree::read_cgroup_memory(TreeSample& out) noexcept {
+    if (m_options.memory_stat.empty()) return false;
+    if (m_memory_fd < 0) m_memory_fd = ::open(m_options.memory_stat.c_str(), O_RDONLY | O_CLOEXEC);
+    char buf[8192];
+    ssize_t n = m_memory_fd >= 0 ? read_head(m_memory_fd, buf, sizeof buf) : -1;
+    auto bytes = n > 0 ? sys::parse_memory_stat_resident(std::string_view(buf, static_cast<std::size_t>(n)),
+                                                         m_options.memory_stat_v1)
+                       : std::nullopt;
+    if (bytes) {
+        out.tree_rss_bytes = static_cast<double>(*bytes);
+        return true;
     }
+    m_failures.record("cannot read " + m_options.memory_stat.string() + ": memory from PSS/RSS instead");
+    m_options.memory_stat.clear();
+    return false;
+}
+
+void ProcessTree::read_process_memory(double t, TreeSample& out) noexcept {
     // PSS: shared pages divided among the processes sharing them, so forked workers are not counted
     // again for the parent's pages. smaps_rollup walks the process's mappings: read at a lower rate.
     // ~35 us a process: the interval grows with the tree (1 s per 50 processes) to keep the cost flat. Read
@@ -563,14 +572,120 @@ std::string ProcessTree::memory_source() const {
 }
 
 int ProcessTree::others_alive() const noexcept {
+    if (counts_by_cgroup()) return std::max(0, m_cgroup_members - (m_root_alive ? 1 : 0));
     int n = 0;
     for (const auto& [pid, e] : m_tracked)
         if (!e.gone && pid != m_options.root) ++n;
-    if (m_cgroup_members >= 0) return std::max(n, m_cgroup_members - (m_root_alive ? 1 : 0));
     return n;
 }
 
+// The members of the tree's cgroup (cgroup.procs: one pid a line, each process once; zombies not listed).
+bool ProcessTree::read_members(std::vector<pid_t>& pids) noexcept {
+    try {
+        auto procs = sys::default_reader().read(m_cgroup_dir / "cgroup.procs");
+        if (!procs.ok()) {
+            m_failures.record("cannot read " + (m_cgroup_dir / "cgroup.procs").string() + ": " +
+                              std::strerror(procs.error));
+            return false;
+        }
+        pids.clear();
+        std::string_view list = procs.text;
+        while (!list.empty()) {
+            std::size_t eol = list.find('\n');
+            auto pid = sys::parse_u64(list.substr(0, eol));
+            list.remove_prefix(eol == std::string_view::npos ? list.size() : eol + 1);
+            if (pid && *pid > 0 && *pid <= 0x7fffffff) pids.push_back(static_cast<pid_t>(*pid));
+        }
+    } catch (const std::bad_alloc&) {
+        m_failures.record("out of memory reading the tree's cgroup.procs");
+        return false;
+    }
+    m_cgroup_members = static_cast<int>(pids.size());
+    m_root_alive = std::find(pids.begin(), pids.end(), m_options.root) != pids.end();
+    return true;
+}
+
+void ProcessTree::read_pids(TreeSample& out) noexcept {
+    if (!counts_by_cgroup()) return;
+    try {
+        std::vector<pid_t> pids;
+        if (read_members(pids)) out.pids.swap(pids);
+    } catch (const std::bad_alloc&) {
+        m_failures.record("out of memory reading the tree's cgroup.procs");
+    }
+}
+
+// Memory from the members' own files when the tree has no memory cgroup: their stat (RSS) and, as
+// read_process_memory() paces it, smaps_rollup (PSS). The members come from cgroup.procs, not a /proc scan.
+void ProcessTree::walk_members(double t, TreeSample& out) noexcept {
+    m_last_walk_t = t;
+    if (!read_members(m_members)) {
+        out.tree_rss_bytes = m_walk_rss_bytes;
+        return;
+    }
+    std::sort(m_members.begin(), m_members.end());
+    for (std::size_t i = 0; i < m_order.size();) {
+        if (std::binary_search(m_members.begin(), m_members.end(), m_order[i])) {
+            ++i;
+        } else {
+            forget(m_order[i]);  // erases m_order[i]
+        }
+    }
+    try {
+        out.pids.clear();
+        for (pid_t pid : m_members) {
+            auto [it, inserted] = m_tracked.try_emplace(pid);
+            if (inserted) m_order.push_back(pid);
+            Tracked& entry = it->second;
+            sys::PidStat st;
+            if (!read_stat(pid, entry, st, true)) {
+                forget(pid);  // exited (or its pid reused) since the list was read: the next walk sees it again
+                continue;
+            }
+            if (entry.starttime == 0) entry.starttime = st.starttime;
+            if (st.state != 'Z') entry.rss_pages = st.rss_pages;
+            out.pids.push_back(pid);
+        }
+    } catch (const std::bad_alloc&) {
+        m_failures.record("out of memory tracking the tree's cgroup members");
+    }
+    read_process_memory(t, out);
+    m_walk_rss_bytes = out.tree_rss_bytes;
+}
+
+void ProcessTree::sample_by_cgroup(double t, TreeSample& out, bool final) noexcept {
+    out.t = t;
+    double usage = 0.0;
+    if (read_cgroup_usage(usage)) {
+        m_max_cpu_s = std::max(m_max_cpu_s, m_cgroup_offset_s + (usage - m_cgroup_start_s));
+    } else {
+        m_failures.record("cannot read the tree's cgroup cpu.stat");
+    }
+    out.tree_cpu_s = m_max_cpu_s;
+    const bool pids_due = final || (m_options.pids_interval_s > 0.0 && t - m_last_pids_t >= m_options.pids_interval_s);
+    if (!read_cgroup_memory(out)) {
+        // No memory cgroup: per-process figures, at a lower rate (the walk reads cgroup.procs too).
+        const double interval =
+            std::max(m_options.walk_interval_s, 0.01 * static_cast<double>(std::max(m_cgroup_members, 0)));
+        if (final || t - m_last_walk_t >= interval) {
+            walk_members(t, out);
+            m_last_pids_t = t;
+        } else {
+            out.tree_rss_bytes = m_walk_rss_bytes;
+        }
+    }
+    if (pids_due && m_last_pids_t != t) {
+        m_last_pids_t = t;
+        read_pids(out);
+    }
+    read_machine(out);
+}
+
 void ProcessTree::sample(double t, bool discover_new, TreeSample& out, bool final) noexcept {
+    if (counts_by_cgroup()) {
+        sample_by_cgroup(t, out, final);
+        return;
+    }
     out.t = t;
     if (discover_new || !m_started) discover(t);
     out.pids.clear();
@@ -641,14 +756,6 @@ void ProcessTree::sample(double t, bool discover_new, TreeSample& out, bool fina
     }
     m_max_cpu_s = std::max(m_max_cpu_s, cpu_s);
     out.tree_cpu_s = m_max_cpu_s;
-    if (final && !m_cgroup_dir.empty()) {
-        // The cgroup also holds the processes no scan found yet: count them as left running.
-        try {
-            auto procs = sys::default_reader().read(m_cgroup_dir / "cgroup.procs");
-            if (procs.ok()) m_cgroup_members = static_cast<int>(std::count(procs.text.begin(), procs.text.end(), '\n'));
-        } catch (const std::bad_alloc&) {
-        }
-    }
     out.tree_rss_bytes = static_cast<double>(rss_pages) * m_page_bytes;
     read_memory(t, out);
     read_machine(out);

@@ -52,6 +52,13 @@ public:
         /// How often smaps_rollup (PSS) is read per process, at least (the interval grows by 1 s per 50
         /// processes; a process joining brings the read forward); in between the last values are reused.
         double pss_interval_s = 1.0;
+        /// With the cgroup source of own_cgroup (counts_by_cgroup()): how often sample() refreshes
+        /// TreeSample::pids from the cgroup's cgroup.procs, s; 0: only at the final sample and on read_pids().
+        double pids_interval_s = 0.0;
+        /// With that source but no memory_stat: the per-process reads for memory (stat for RSS, smaps_rollup
+        /// for PSS) are made at least this far apart, s, and 1 s more per 100 processes; in between the last
+        /// figure holds.
+        double walk_interval_s = 1.0;
     };
 
     ProcessTree(sys::FsRoot root, Options options);
@@ -67,11 +74,24 @@ public:
     ProbeReport probe_cgroup() noexcept;
 
     /// Samples the tree (and /proc/stat, /proc/meminfo as Options::machine says) at steady time t.
+    /// With counts_by_cgroup(), a sample reads only the cgroup's cpu.stat and memory.stat (kept open), whatever
+    /// the tree's size: no /proc scan, no per-process file; out.pids is refreshed from cgroup.procs only as
+    /// Options::pids_interval_s says, at the final sample and on read_pids(). Without a memory cgroup the
+    /// members' stat and smaps_rollup are read every Options::walk_interval_s (or more) for the memory.
     /// discover=true scans /proc for new processes, unless no pid was allocated since the scans before (see
     /// scan_needed() in process_tree.cpp); discover=false skips the scan (a new process's time is still counted
     /// in full once it is discovered). Never throws; read failures are logged in failures().
     /// final=true (the last sample of a run): processes still waiting for their rusage keep their ticks.
     void sample(double t, bool discover, TreeSample& out, bool final = false) noexcept;
+
+    /// Whether the tree's CPU time (and, with Options::memory_stat, its memory) comes from the cgroup made for
+    /// it (Options::own_cgroup, probed available): then the kernel counts every process, orphans and
+    /// auto-reaped children included, and the per-process bookkeeping is not needed. False until probe_cgroup().
+    bool counts_by_cgroup() const noexcept { return !m_cgroup_dir.empty() && m_cgroup_fd >= 0; }
+    /// Brings out.pids up to date for a caller that needs the processes (GPU process lists): with
+    /// counts_by_cgroup(), the members listed in cgroup.procs now; else a no-op (sample() keeps them current).
+    /// Never throws; a failed read keeps the last list and is logged in failures().
+    void read_pids(TreeSample& out) noexcept;
 
     /// The exact CPU time (user+system, its waited-for descendants included, from wait4()) of a tree process
     /// the caller has just reaped, s. Replaces that process's ticks, and makes it an absorbing ancestor of
@@ -85,10 +105,11 @@ public:
     std::string cpu_source() const;
     /// Where resident memory comes from: "cgroup memory", "PSS" or "RSS".
     std::string memory_source() const;
-    /// Live tracked processes at the last sample, the root excluded (0 when the cgroup source knows better:
-    /// then the cgroup's members other than the root).
+    /// Live tracked processes at the last sample, the root excluded; with counts_by_cgroup(), the cgroup's
+    /// members other than the root at the last read of cgroup.procs (the final sample reads it).
     int others_alive() const noexcept;
-    /// Whether the root was alive (or a zombie) at the last sample.
+    /// Whether the root was alive (or a zombie) at the last sample; with counts_by_cgroup(), whether it was
+    /// listed in cgroup.procs at its last read (a zombie is not).
     bool root_alive() const noexcept { return m_root_alive; }
 
     /// Clock ticks per second used to convert times.
@@ -98,6 +119,8 @@ public:
     std::uint64_t processes_seen() const noexcept { return m_seen; }
     /// Directory scans of /proc made so far (for tests and benchmarks).
     std::uint64_t scans() const noexcept { return m_scans; }
+    /// Per-process stat files read so far (for tests and benchmarks).
+    std::uint64_t stat_reads() const noexcept { return m_stat_reads; }
 
 private:
     struct Tracked {
@@ -138,6 +161,15 @@ private:
     void forget(pid_t pid) noexcept;
     void settle_vanished(double t, bool final) noexcept;
     void read_memory(double t, TreeSample& out) noexcept;
+    bool read_cgroup_memory(TreeSample& out) noexcept;
+    void read_process_memory(double t, TreeSample& out) noexcept;
+    // The cgroup source (counts_by_cgroup()): the sample, the members from cgroup.procs, the memory walk.
+    void sample_by_cgroup(double t, TreeSample& out, bool final) noexcept;
+    bool read_members(std::vector<pid_t>& pids) noexcept;
+    void walk_members(double t, TreeSample& out) noexcept;
+    std::vector<pid_t> m_members;
+    double m_last_pids_t = 0.0, m_last_walk_t = -1e9, m_walk_rss_bytes = 0.0;
+    std::uint64_t m_stat_reads = 0;
     std::vector<pid_t> m_resolved;  // reaped without an exact rusage in time (a late one is ignored)
     double m_self_children_s = 0.0;
     bool m_root_alive = true, m_auto_reaped = false, m_exact_used = false;

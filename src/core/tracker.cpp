@@ -228,6 +228,9 @@ struct Tracker::Impl {
         // The sampler wakes at last_slow + slow_every for the check; 1 ms of slack for the clock's rounding.
         if (final || check_only || t - last_slow >= slow_every - 1e-3) {
             last_slow = t;
+            // The cgroup source reads no process per tick: the GPU process lists get the members now (the
+            // final sample has just read them).
+            if (process_lists && !final) tree->read_pids(sample);
             for (std::size_t i = 0; i < sensors.sensors.size(); ++i)
                 sensors.sensors[i]->slow_update(sample, used.get() + offsets[i]);
             ComponentJoules settled = acc->settle(used.get());
@@ -568,6 +571,8 @@ struct Tracker::Impl {
         topt.own_cgroup = cfg.cgroup_dir;
         topt.memory_stat = cfg.memory_stat;
         topt.memory_stat_v1 = cfg.memory_stat_v1;
+        // The series' process count, with the cgroup source (which lists the processes only when asked).
+        topt.pids_interval_s = record && cfg.write_series ? 1.0 : 0.0;
         tree = std::make_unique<ProcessTree>(fs, topt);
         sensors.reports.insert(sensors.reports.begin(), tree->probe());
 

@@ -44,7 +44,9 @@ struct TreeSample {
     double machine_busy_s = 0.0;     ///< cumulative busy CPU time of all CPUs, s (NaN: not read)
     double tree_rss_bytes = 0.0;     ///< resident memory of the live tree
     double machine_used_bytes = 0.0; ///< MemTotal - MemAvailable (NaN: not read, see MachineFields)
-    std::vector<pid_t> pids;         ///< live tracked processes
+    /// Live tracked processes. With the cgroup source of eco2 run (ProcessTree::counts_by_cgroup()), the
+    /// cgroup's members as of their last read: the tracker reads them before each process-list check.
+    std::vector<pid_t> pids;
     /// Whether the tree fields above were read at t. The tree is read at most every 100 ms (reading 50
     /// processes' stat files costs ~0.2 ms); between reads they keep their last values and only t moves.
     bool fresh = true;

@@ -228,6 +228,43 @@ def test_process_scope_counts_a_four_second_gpu_phase(tmp_path):
 
 
 @pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
+@pytest.mark.skipif(os.geteuid() != 0, reason="the run's own cgroup needs root here")
+def test_process_scope_gpu_phase_with_the_cgroup_source(tmp_path):
+    """The same 4 s phase with the cgroup source (the live system's roots, so that eco2 run makes its cgroup),
+    which reads no process per tick: the GPU process lists still get the tree's pids, from cgroup.procs."""
+    _, gpus = _copy_fixtures(tmp_path)
+    g = gpus / "gpu0"
+    (g / "energy_mj").write_text("0\n")
+    (g / "idle_mw").write_text("30000\n")
+    (g / "timeline").write_text("1 5 300000 1\n")
+    script = (
+        "import os, time\n"
+        "def put(name, text):\n"
+        f"    tmp = os.path.join({str(g)!r}, name + '.tmp')\n"
+        "    open(tmp, 'w').write(text)\n"
+        f"    os.replace(tmp, os.path.join({str(g)!r}, name))\n"
+        "time.sleep(0.3)\n"
+        # A child started after the first process-list check (made from /proc) is on the GPU: only
+        # cgroup.procs shows it to eco2.
+        "if os.fork() == 0:\n"
+        "    put('pids', str(os.getpid()))\n"
+        "    put('timeline_origin', repr(time.monotonic()))\n"
+        "    time.sleep(6)\n"
+        "    os._exit(0)\n"
+        "os.wait()\n")
+    # --no-series: no other reason to list the processes than the GPU checks.
+    r = run(["run", "--period", "1", "--no-series", "--", sys.executable, "-c", script], tmp_path,
+            env=env(ECO2_NVML_LIBRARY=FAKE_NVML, FAKE_NVML_DIR=gpus, CUDA_VISIBLE_DEVICES="0"))
+    assert r.returncode == 0, r.stderr
+    (row,) = rows(tmp_path / "emission.csv")
+    if row["tree_source"] != "cgroup(cpu.stat)":
+        pytest.skip(f"no cgroup source here: {row['tree_source']} ({r.stderr.strip()})")
+    gpu_j = num(row, "gpu_energy(kWh)") * 3.6e6
+    assert gpu_j == pytest.approx(1200, rel=0.05), (gpu_j, row["gpu_source"])
+    assert row["scope"] == "process" and row["gpu_source"].startswith("nvml(energy counter: gpu0")
+
+
+@pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
 def test_mig_uuid_is_measured_on_its_parent_gpu(tmp_path):
     _, gpus = _copy_fixtures(tmp_path)
     (gpus / "gpu0" / "max_mig").write_text("7\n")

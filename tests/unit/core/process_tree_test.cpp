@@ -580,3 +580,128 @@ TEST(ProcessTree, OwnCgroupCreatedForTheTreeCountsFromItsCreation) {
     tree.sample(0.2, true, s, true);
     EXPECT_EQ(tree.others_alive(), 2);
 }
+
+namespace {
+// eco2 run's tree: root 100 (child of eco2, 4242) and its children, in a cgroup v2 made for it.
+struct RunCgroup {
+    FakeProc p;
+    std::filesystem::path dir = p.dir / "sys/fs/cgroup/eco2-run-1";
+    explicit RunCgroup(int children) {
+        p.set(100, stat_line(100, 4242, 10, 0, 0, 0));
+        std::string procs = "100\n";
+        for (int i = 0; i < children; ++i) {
+            p.set(101 + i, stat_line(101 + i, 100, 1, 0, 0, 0, 1000, 'S', 10));
+            procs += std::to_string(101 + i) + "\n";
+        }
+        write_file(dir / "cpu.stat", "usage_usec 1000000\n");  // more than the ticks say
+        write_file(dir / "cgroup.procs", procs);
+    }
+    ProcessTree tree(bool memory_cgroup) {
+        ProcessTree::Options o{100, true, 256, {false, false}};
+        o.subreaper = 4242;
+        o.own_cgroup = dir;
+        if (memory_cgroup) {
+            write_file(dir / "memory.stat", "anon 40960\nfile 9999\nfile_mapped 8192\n");
+            o.memory_stat = dir / "memory.stat";
+        }
+        return ProcessTree(sys::FsRoot{p.dir / "proc", p.dir / "sys"}, o);
+    }
+};
+}  // namespace
+
+// The cgroup source's samples cost the same whatever the tree's size: cpu.stat and memory.stat only.
+TEST(ProcessTree, CgroupSourceReadsNoProcessFileAfterTheProbe) {
+    RunCgroup run(20);
+    ProcessTree tree = run.tree(true);
+    TreeSample s;
+    tree.sample(0, true, s);
+    EXPECT_FALSE(tree.counts_by_cgroup());
+    ASSERT_EQ(tree.probe_cgroup().status, ProbeStatus::available);
+    EXPECT_TRUE(tree.counts_by_cgroup());
+    const std::uint64_t scans = tree.scans(), reads = tree.stat_reads();
+    EXPECT_GE(reads, 21u);  // the first sample read the tree from /proc
+    for (int i = 1; i <= 50; ++i) {
+        write_file(run.dir / "cpu.stat", "usage_usec " + std::to_string(1000000 + i * 1000) + "\n");
+        tree.sample(0.1 * i, true, s);
+        EXPECT_NEAR(s.tree_cpu_s, 1.0 + i * 0.001, 1e-9);
+    }
+    EXPECT_EQ(tree.scans(), scans);
+    EXPECT_EQ(tree.stat_reads(), reads);
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 40960.0 + 8192.0);
+    EXPECT_EQ(tree.memory_source(), "cgroup memory");
+    EXPECT_EQ(tree.cpu_source(), "cgroup(cpu.stat)");
+    // A reaped process's rusage is already in cpu.stat: not added again.
+    tree.account_reaped(101, 5.0);
+    tree.sample(5.1, true, s);
+    EXPECT_NEAR(s.tree_cpu_s, 1.05, 1e-9);
+}
+
+// The processes, for the GPU process lists, come from cgroup.procs when asked (those no scan found included).
+TEST(ProcessTree, CgroupSourceListsThePidsFromCgroupProcsWhenAsked) {
+    RunCgroup run(2);
+    ProcessTree tree = run.tree(true);
+    TreeSample s;
+    tree.sample(0, true, s);
+    ASSERT_EQ(tree.probe_cgroup().status, ProbeStatus::available);
+    write_file(run.dir / "cgroup.procs", "100\n102\n300\n");  // 101 exited, 300 is not in /proc
+    tree.sample(0.1, true, s);
+    const std::uint64_t reads = tree.stat_reads();
+    tree.read_pids(s);
+    EXPECT_EQ(s.pids, (std::vector<pid_t>{100, 102, 300}));
+    EXPECT_EQ(tree.stat_reads(), reads);
+    // The final sample reads the members: the root gone (reaped), two left running.
+    write_file(run.dir / "cgroup.procs", "102\n300\n");
+    tree.sample(0.2, false, s, true);
+    EXPECT_EQ(s.pids, (std::vector<pid_t>{102, 300}));
+    EXPECT_FALSE(tree.root_alive());
+    EXPECT_EQ(tree.others_alive(), 2);
+}
+
+// pids_interval_s (the series' process count): the members are listed that often by sample() itself.
+TEST(ProcessTree, CgroupSourceRefreshesThePidsAtPidsInterval) {
+    RunCgroup run(1);
+    ProcessTree::Options o{100, true, 256, {false, false}};
+    o.own_cgroup = run.dir;
+    o.pids_interval_s = 1.0;
+    write_file(run.dir / "memory.stat", "anon 4096\nfile_mapped 0\n");
+    o.memory_stat = run.dir / "memory.stat";
+    ProcessTree tree(sys::FsRoot{run.p.dir / "proc", run.p.dir / "sys"}, o);
+    TreeSample s;
+    tree.sample(0, true, s);
+    ASSERT_EQ(tree.probe_cgroup().status, ProbeStatus::available);
+    write_file(run.dir / "cgroup.procs", "100\n101\n300\n");
+    tree.sample(0.5, true, s);
+    EXPECT_EQ(s.pids.size(), 2u);  // from the first (/proc) sample
+    tree.sample(1.0, true, s);
+    EXPECT_EQ(s.pids, (std::vector<pid_t>{100, 101, 300}));
+}
+
+// Without a memory cgroup the members' own files give the memory, at a lower rate; CPU time per sample still
+// from cpu.stat alone.
+TEST(ProcessTree, CgroupSourceWithoutMemoryCgroupReadsTheMembersAtALowerRate) {
+    RunCgroup run(3);
+    ProcessTree tree = run.tree(false);
+    TreeSample s;
+    tree.sample(0, true, s);
+    ASSERT_EQ(tree.probe_cgroup().status, ProbeStatus::available);
+    const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+    tree.sample(0.1, true, s);  // the first walk: the 4 members' stat
+    std::uint64_t reads = tree.stat_reads();
+    EXPECT_EQ(s.pids.size(), 4u);
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, (100.0 + 3 * 10.0) * page);  // no smaps_rollup in the fake: RSS
+    run.p.set(101, stat_line(101, 100, 1, 0, 0, 0, 1000, 'S', 1010));
+    for (int i = 2; i < 11; ++i) tree.sample(0.1 * i, true, s);  // up to 1.0 s: no walk
+    EXPECT_EQ(tree.stat_reads(), reads);
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 130.0 * page);
+    tree.sample(1.15, true, s);
+    EXPECT_EQ(tree.stat_reads(), reads + 4);
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, 1130.0 * page);
+    // A member that exited leaves the walk; one that joined (only in cgroup.procs so far) is read.
+    run.p.remove(103);
+    run.p.set(200, stat_line(200, 4242, 0, 0, 0, 0, 2000, 'S', 5));
+    write_file(run.dir / "cgroup.procs", "100\n101\n102\n200\n");
+    tree.sample(2.2, true, s);
+    EXPECT_EQ(s.pids, (std::vector<pid_t>{100, 101, 102, 200}));
+    EXPECT_DOUBLE_EQ(s.tree_rss_bytes, (100.0 + 1010.0 + 10.0 + 5.0) * page);
+    EXPECT_EQ(tree.scans(), 1u);  // never a /proc scan after the first sample
+}
