@@ -178,6 +178,9 @@ class Pattern:
         if self.python_api:
             argv = [sys.executable, "-c", PYTHON_API_CODE, str(records), period, *self.argv(tmp)]
             env["PYTHONPATH"] = PYTHONPATH
+            if os.environ.get("ECO2_ACC_PRELOAD"):  # a sanitized module in an uninstrumented python3
+                env["LD_PRELOAD"] = os.environ["ECO2_ACC_PRELOAD"]
+                env["ASAN_OPTIONS"] = "detect_leaks=0"
         else:
             argv = [ECO2, "run", "-q", "--intensity", "300", "--period", period, "-o", str(records),
                     *SOURCE_ARGS[source], *(["--wait-tree"] if self.wait_tree else []), *extra, "--",
