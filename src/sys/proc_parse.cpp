@@ -148,7 +148,9 @@ CpuInfo parse_cpuinfo(std::string_view text) {
 std::optional<int> parse_cpu_list_count(std::string_view text) noexcept {
     text = trim(text.substr(0, text.find('\n')));
     if (text.empty()) return std::nullopt;
-    int count = 0;
+    // Summed in 64 bits and bounded: a hostile list ("0-2147483646,0-2147483646") must not overflow an int.
+    constexpr long long MAX_CPUS = 1 << 22;
+    long long count = 0;
     while (!text.empty()) {
         std::size_t comma = text.find(',');
         std::string_view part = text.substr(0, comma);
@@ -161,9 +163,10 @@ std::optional<int> parse_cpu_list_count(std::string_view text) noexcept {
         } else if (!to_num(part.substr(0, dash), a) || !to_num(part.substr(dash + 1), b) || b < a) {
             return std::nullopt;
         }
-        count += b - a + 1;
+        count += static_cast<long long>(b) - a + 1;
+        if (count > MAX_CPUS) return std::nullopt;
     }
-    return count;
+    return static_cast<int>(count);
 }
 
 std::optional<std::string> parse_cgroup_v2_path(std::string_view text) {

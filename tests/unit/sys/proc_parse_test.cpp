@@ -71,6 +71,10 @@ TEST(ProcParse, CpuListCount) {
     EXPECT_EQ(parse_cpu_list_count("0-3,8,10-11\n"), 7);
     EXPECT_EQ(parse_cpu_list_count("0\n"), 1);
     EXPECT_FALSE(parse_cpu_list_count("3-1"));
+    // Found by the proc fuzz target: the sum overflowed an int (UBSan). Refused beyond 4 Mi CPUs.
+    EXPECT_FALSE(parse_cpu_list_count("8-1170070073,6-1174751306\n"));
+    EXPECT_FALSE(parse_cpu_list_count("0-2147483646,0-2147483646"));
+    EXPECT_EQ(parse_cpu_list_count("0-4194303"), 4194304);
     EXPECT_FALSE(parse_cpu_list_count(""));
 }
 
