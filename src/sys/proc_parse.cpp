@@ -179,26 +179,15 @@ std::optional<std::string> parse_cgroup_v2_path(std::string_view text) {
     return std::nullopt;
 }
 
-std::optional<std::string> parse_cgroup2_mount(std::string_view text) {
-    // "36 25 0:31 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw": field 5 is the mount point, the file
-    // system type follows the " - " separator.
-    while (!text.empty()) {
-        std::size_t eol = text.find('\n');
-        std::string_view line = text.substr(0, eol);
-        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
-        std::size_t sep = line.find(" - ");
-        if (sep == std::string_view::npos) continue;
-        std::string_view after = line.substr(sep + 3);
-        if (next_token(after) != "cgroup2") continue;
-        std::string_view fields = line.substr(0, sep);
-        std::string_view mount;
-        for (int i = 0; i < 5; ++i) mount = next_token(fields);
-        if (!mount.empty()) return std::string(mount);
-    }
-    return std::nullopt;
+namespace {
+// Cuts the first line (without its '\n') off text.
+std::string_view next_line(std::string_view& text) noexcept {
+    std::size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    return line;
 }
 
-namespace {
 bool has_item(std::string_view list, std::string_view item) {
     while (!list.empty()) {
         std::size_t comma = list.find(',');
@@ -207,13 +196,33 @@ bool has_item(std::string_view list, std::string_view item) {
     }
     return false;
 }
+
+// The mount point of the first mountinfo line of file system `type` whose super options name `controller`
+// (empty: any). "36 25 0:31 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw": field 5 is the mount point; the
+// type, the source and the super options follow the " - " separator.
+std::optional<std::string> find_mount(std::string_view text, std::string_view type, std::string_view controller) {
+    while (!text.empty()) {
+        std::string_view line = next_line(text);
+        std::size_t sep = line.find(" - ");
+        if (sep == std::string_view::npos) continue;
+        std::string_view after = line.substr(sep + 3);
+        if (next_token(after) != type) continue;
+        next_token(after);  // source
+        if (!controller.empty() && !has_item(next_token(after), controller)) continue;
+        std::string_view fields = line.substr(0, sep);
+        std::string_view mount;
+        for (int i = 0; i < 5; ++i) mount = next_token(fields);
+        if (!mount.empty()) return std::string(mount);
+    }
+    return std::nullopt;
+}
 }  // namespace
+
+std::optional<std::string> parse_cgroup2_mount(std::string_view text) { return find_mount(text, "cgroup2", {}); }
 
 std::optional<std::string> parse_cgroup_v1_path(std::string_view text, std::string_view controller) {
     while (!text.empty()) {
-        std::size_t eol = text.find('\n');
-        std::string_view line = text.substr(0, eol);
-        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        std::string_view line = next_line(text);
         std::size_t c1 = line.find(':');
         std::size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
         if (c2 == std::string_view::npos) continue;
@@ -223,22 +232,7 @@ std::optional<std::string> parse_cgroup_v1_path(std::string_view text, std::stri
 }
 
 std::optional<std::string> parse_cgroup1_mount(std::string_view text, std::string_view controller) {
-    while (!text.empty()) {
-        std::size_t eol = text.find('\n');
-        std::string_view line = text.substr(0, eol);
-        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
-        std::size_t sep = line.find(" - ");
-        if (sep == std::string_view::npos) continue;
-        std::string_view after = line.substr(sep + 3);
-        if (next_token(after) != "cgroup") continue;
-        next_token(after);  // source
-        if (!has_item(next_token(after), controller)) continue;
-        std::string_view fields = line.substr(0, sep);
-        std::string_view mount;
-        for (int i = 0; i < 5; ++i) mount = next_token(fields);
-        if (!mount.empty()) return std::string(mount);
-    }
-    return std::nullopt;
+    return find_mount(text, "cgroup", controller);
 }
 
 std::optional<std::uint64_t> parse_cpu_stat_usage_usec(std::string_view text) noexcept {
