@@ -196,21 +196,30 @@ def test_gpu_error_mid_run_keeps_the_run_going(tmp_path):
     assert "nvml" in r.stderr and "warning" in r.stderr
 
 
-@pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
-def test_process_scope_counts_a_four_second_gpu_phase(tmp_path):
-    """The command is on gpu0 for 4 s at 300 W (the fake's timeline, from the command's own clock), then
-    leaves it; the GPU idles at 30 W otherwise. The phase's energy is recorded, within 5 %."""
+def _four_second_gpu_phase(tmp_path):
+    """The fake's gpu0 at 300 W for 4 s from 1 s after the origin the command writes (30 W idle otherwise), and
+    the head of a Python command: put(name, text) writes a file of the fake atomically."""
     _, gpus = _copy_fixtures(tmp_path)
     g = gpus / "gpu0"
     (g / "energy_mj").write_text("0\n")
     (g / "idle_mw").write_text("30000\n")
     (g / "timeline").write_text("1 5 300000 1\n")
-    script = (
+    head = (
         "import os, time\n"
         "def put(name, text):\n"
         f"    tmp = os.path.join({str(g)!r}, name + '.tmp')\n"
         "    open(tmp, 'w').write(text)\n"
-        f"    os.replace(tmp, os.path.join({str(g)!r}, name))\n"
+        f"    os.replace(tmp, os.path.join({str(g)!r}, name))\n")
+    return gpus, head
+
+
+@pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
+def test_process_scope_counts_a_four_second_gpu_phase(tmp_path):
+    """The command is on gpu0 for 4 s at 300 W (the fake's timeline, from the command's own clock), then
+    leaves it; the GPU idles at 30 W otherwise. The phase's energy is recorded, within 5 %."""
+    gpus, head = _four_second_gpu_phase(tmp_path)
+    script = (
+        head +
         "put('pids', str(os.getpid()))\n"
         "put('timeline_origin', repr(time.monotonic()))\n"
         "time.sleep(6)\n")
@@ -232,17 +241,9 @@ def test_process_scope_counts_a_four_second_gpu_phase(tmp_path):
 def test_process_scope_gpu_phase_with_the_cgroup_source(tmp_path):
     """The same 4 s phase with the cgroup source (the live system's roots, so that eco2 run makes its cgroup),
     which reads no process per tick: the GPU process lists still get the tree's pids, from cgroup.procs."""
-    _, gpus = _copy_fixtures(tmp_path)
-    g = gpus / "gpu0"
-    (g / "energy_mj").write_text("0\n")
-    (g / "idle_mw").write_text("30000\n")
-    (g / "timeline").write_text("1 5 300000 1\n")
+    gpus, head = _four_second_gpu_phase(tmp_path)
     script = (
-        "import os, time\n"
-        "def put(name, text):\n"
-        f"    tmp = os.path.join({str(g)!r}, name + '.tmp')\n"
-        "    open(tmp, 'w').write(text)\n"
-        f"    os.replace(tmp, os.path.join({str(g)!r}, name))\n"
+        head +
         "time.sleep(0.3)\n"
         # A child started after the first process-list check (made from /proc) is on the GPU: only
         # cgroup.procs shows it to eco2.
