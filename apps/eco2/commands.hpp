@@ -2,6 +2,10 @@
 // One function per subcommand (cmd_<name>.cpp). Each returns the process exit status; eco2::Error thrown for
 // bad input is reported by main() with exit status 2.
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "cli.hpp"
 
 namespace eco2::cli {
@@ -19,5 +23,7 @@ int cmd_where(const Options& options);
 int cmd_estimate(const Options& options);
 /// `eco2 mark epoch|work`: one line to the control channel of the enclosing `eco2 run`; 2 when there is none.
 int cmd_mark(const Options& options);
+/// `eco2 agent`: the node daemon until SIGTERM/SIGINT; 0 after a clean stop, 2 for bad options.
+int cmd_agent(const std::vector<std::string>& args, const std::map<std::string, std::string>& environment);
 
 }  // namespace eco2::cli

@@ -56,6 +56,14 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "eco2: error: %s\n", config_error.c_str());
         return 2;
     }
+    if (!args.empty() && args[0] == "agent") {
+        try {
+            return eco2::cli::cmd_agent({args.begin() + 1, args.end()}, inputs.environment);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "eco2: error: %s\n", e.what());
+            return 2;
+        }
+    }
     eco2::cli::Parsed p = eco2::cli::parse(args, inputs);
     if (p.error) {
         std::fprintf(stderr, "eco2: error: %s\n", p.error->c_str());

@@ -15,7 +15,11 @@ double unix_seconds(std::chrono::system_clock::time_point t) {
 }
 
 // "rapl(package-0+package-1)" -> "rapl": the back end, when no tick named the devices.
-std::string source_name(const std::string& source) { return source.substr(0, source.find('(')); }
+std::string source_name(const std::string& source) {
+    std::string name = source.substr(0, source.find('('));
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    return name;
+}
 
 std::string text_of(const nlohmann::json& j, const char* key) {
     auto it = j.find(key);
@@ -44,8 +48,9 @@ MetricSet metric_set_of(const Result& r, const std::vector<DeviceReading>& readi
         const std::pair<Component, const ComponentEnergy*> parts[] = {
             {Component::cpu, &r.cpu}, {Component::gpu, &r.gpu}, {Component::ram, &r.ram}};
         for (const auto& [c, e] : parts) {
-            if (e->source.empty() || e->source == "none") continue;
-            s.devices.push_back(DeviceEnergy{std::string(to_string(c)), source_name(e->source), e->joules, {}});
+            const std::string name = source_name(e->source);
+            if (name.empty() || name == "none") continue;  // no sensor for this component
+            s.devices.push_back(DeviceEnergy{std::string(to_string(c)), name, e->joules, {}});
         }
     }
     s.emissions_g = r.co2_kg * 1000.0;

@@ -60,7 +60,8 @@ class Background:
         self.proc = subprocess.Popen(args, stdout=self.out, stderr=subprocess.STDOUT, **kw)
 
     def text(self):
-        self.out.flush()
+        if not self.out.closed:
+            self.out.flush()
         return open(self.log).read()
 
     def stop(self, grace=10.0):
@@ -71,7 +72,8 @@ class Background:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
-        self.out.close()
+        if not self.out.closed:
+            self.out.close()
         return self.proc.returncode
 
 

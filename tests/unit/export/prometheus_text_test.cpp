@@ -112,7 +112,7 @@ TEST(MetricSet, FromAResultWithoutDeviceReadingsHasOneDevicePerMeasuredComponent
     r.project_name = "p";
     r.host = "h";
     r.cpu = {100.0, "rapl(package-0)", false};
-    r.gpu = {0.0, "none", false};
+    r.gpu = {0.0, "none (no NVIDIA driver)", false};
     r.ram = {5.0, "ram-model(0.375 W/GiB)", true};
     r.co2_kg = 0.002;
     r.intensity_g_per_kwh = 300;
