@@ -15,6 +15,7 @@
 #include "config/config_file.hpp"
 #include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
+#include "http/http_client.hpp"
 #include "sys/text.hpp"
 
 namespace eco2::cli {
@@ -45,6 +46,17 @@ struct OptionRow {
 std::string validate_tariff(const std::string& text) {
     try {
         carbon::Tariff::parse(text);
+        return {};
+    } catch (const Error& e) {
+        return e.what();
+    }
+}
+
+// An option checked by a library parser that throws eco2::Error with the message to show.
+template <typename Parse>
+std::string validate_with(const std::string& text, Parse parse) {
+    try {
+        (void)parse(text);
         return {};
     } catch (const Error& e) {
         return e.what();
@@ -193,6 +205,31 @@ const OptionRow OPTIONS[] = {
      "stops waiting)",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_flag(r.flags, o.wait_tree, h);
+     }},
+    // eco2 run: exporters (docs/exporters.md)
+    {"--listen", "ECO2_LISTEN", "listen", Kind::text, RUN,
+     "serve the run's metrics for Prometheus on HOST:PORT while it runs, e.g. 127.0.0.1:9465",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.listen, h)->check(CLI::Validator(
+             [](const std::string& t) { return validate_with(t, http::parse_listen_address); }, "HOST:PORT"));
+     }},
+    {"--push", "ECO2_PUSH", "push", Kind::text, RUN,
+     "Pushgateway URL: push the run's metrics at checkpoints and at the end, e.g. http://127.0.0.1:9091",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.push_url, h)->check(CLI::Validator(
+             [](const std::string& t) { return validate_with(t, http::split_url); }, "URL"));
+     }},
+    {"--push-delete", "ECO2_PUSH_DELETE", "push-delete", Kind::boolean, RUN,
+     "delete the run's Pushgateway group after the final push",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_flag(r.flags, o.push_delete, h);
+     }},
+    {"--otlp", "ECO2_OTLP", "otlp", Kind::text, RUN,
+     "OpenTelemetry collector URL: POST OTLP/HTTP JSON metrics at checkpoints and at the end, e.g. "
+     "http://127.0.0.1:4318",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.otlp_url, h)->check(CLI::Validator(
+             [](const std::string& t) { return validate_with(t, http::split_url); }, "URL"));
      }},
 
     // eco2 run: training, prediction and budgets

@@ -59,6 +59,12 @@ struct Options {
     bool wait_tree = false;       ///< after the command exits, measure until its tree has exited
     std::vector<std::string> command;  ///< the program and its arguments (after --)
 
+    // eco2 run: exporters (TrackerConfig::output)
+    std::string listen;    ///< HOST:PORT; empty: none
+    std::string push_url;  ///< Pushgateway; empty: none
+    bool push_delete = false;
+    std::string otlp_url;  ///< OTLP/HTTP collector; empty: none
+
     // eco2 run: training, prediction, budgets (marks come through the control channel)
     int epochs = 0;          ///< declared epochs; 0: no prediction
     int predict_after = 1;   ///< epochs measured before predicting

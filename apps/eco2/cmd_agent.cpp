@@ -62,7 +62,7 @@ int cmd_agent(const std::vector<std::string>& args, const std::map<std::string, 
     o.otlp_interval = std::chrono::milliseconds(static_cast<long long>(otlp_interval * 1000));
     o.socket = metrics::agent_socket_to_bind(env, ::getuid());
     const CarbonSetup setup = setup_carbon(carbon, CarbonContext{});
-    o.tracker.period_s = carbon.period;
+    o.tracker.sampling.period_s = carbon.period;
     o.tracker.pue = carbon.pue;
     o.tracker.intensity = setup.intensity;
     for (const auto& w : setup.warnings) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());

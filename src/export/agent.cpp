@@ -19,22 +19,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The node's figures and the runs' sets, read by the HTTP threads and the OTLP push, written by the loop.
-// The node's set is made on demand, from the tracker's latest tick: the agent wakes only for a scrape, a
-// run's datagram or a push (a wake-up costs about 50 us on a VM: docs/benchmarks.md).
+// The node's figures and the runs' sets, read by the HTTP threads and the OTLP push, written by the loop
+// as the datagrams come (the node's from the agent's own tracker): the agent wakes only for a datagram, a
+// scrape or a push (a wake-up costs about 50 us on a VM: docs/benchmarks.md).
 struct Shared {
     std::mutex mutex;
-    Tracker* tracker = nullptr;  // snapshot() calls must not overlap: taken under mutex
     std::optional<MetricSet> node;
     AgentRegistry runs;
 
     std::vector<MetricSet> all(Clock::time_point now) {
         std::lock_guard lock(mutex);
-        MetricSet fresh = metric_set_of(tracker->snapshot(), {}, true);
-        if (node && fresh.time_unix_s > node->time_unix_s) derive_power(fresh, *node);
-        else if (node) fresh = *node;  // no tick since: the same figures
-        node = fresh;
-        std::vector<MetricSet> sets{std::move(fresh)};
+        std::vector<MetricSet> sets;
+        if (node) sets.push_back(*node);
         for (auto& s : runs.current(now)) sets.push_back(std::move(s));
         return sets;
     }
@@ -44,26 +40,19 @@ std::string url_host(const std::string& host) { return host.find(':') != std::st
 
 }  // namespace
 
-void derive_power(MetricSet& now, const MetricSet& previous) {
-    const double dt = now.time_unix_s - previous.time_unix_s;
-    if (!(dt > 0)) return;
-    for (auto& d : now.devices) {
-        if (d.watts) continue;
-        for (const auto& p : previous.devices)
-            if (p.component == d.component && p.device == d.device && d.joules >= p.joules)
-                d.watts = (d.joules - p.joules) / dt;
-    }
-}
-
 int run_agent(const AgentOptions& options, std::ostream& err) {
     TrackerConfig config = options.tracker;
-    config.scope = Scope::machine;
-    config.output.clear();
-    config.write_series = false;
+    config.sampling.scope = Scope::machine;
+    config.output.path.clear();
+    config.output.write_series = false;
+    config.output.jsonl.clear();
+    // The agent's own tracker sends its sets, as the node's, to this agent's socket (the sink that every
+    // tracker has): the node's figures per device, from its ticks.
+    config.output.agent_socket = options.socket;
+    config.output.agent_node = true;
     Tracker tracker(config);
     AgentSocket socket(options.socket);
     Shared shared;
-    shared.tracker = &tracker;
     tracker.start();
     bool push_failing = false;
     auto push = [&](Clock::time_point now) {
@@ -105,13 +94,18 @@ int run_agent(const AgentOptions& options, std::ostream& err) {
             if (fds[0].revents & POLLIN) {
                 const auto received = socket.receive();
                 std::lock_guard lock(shared.mutex);
-                for (const auto& s : received) shared.runs.update(s, Clock::now());
+                for (auto& s : received) {
+                    if (s.run) shared.runs.update(std::move(s), Clock::now());
+                    else shared.node = std::move(s);
+                }
             }
             if (options.stop_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP))) break;
         }
     }  // the server stops (a scrape being answered finishes) before the tracker does
-    push(Clock::now());  // the final figures
     tracker.stop();
+    for (auto& s : socket.receive())  // the node's final tick, and runs' last words
+        if (!s.run) shared.node = std::move(s);
+    push(Clock::now());  // the final figures
     err << "eco2 agent: stopped\n" << std::flush;
     return 0;
 }

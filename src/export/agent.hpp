@@ -30,10 +30,6 @@ struct AgentOptions {
     std::function<void(int port)> on_listening;
 };
 
-/// Fills in each device's watts from the previous set of the same owner, where the set has none: the
-/// energy difference over the time difference (devices matched by component and id).
-void derive_power(MetricSet& now, const MetricSet& previous);
-
 /// Runs the agent until stop_fd is readable. Writes its start line and warnings (an OTLP push that fails,
 /// once until it works again) to err. Returns 0 after a clean stop; throws eco2::Error when it cannot start
 /// (address in use, socket taken by a live agent, tracker configuration), with the fix.

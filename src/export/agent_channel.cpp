@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -33,6 +34,17 @@ bool address_of(const std::filesystem::path& path, sockaddr_un& addr) {
     return true;
 }
 
+// The pid the kernel vouches for (SO_PASSCRED), 0 when the datagram carries none.
+pid_t sender_pid(msghdr& msg) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+            ucred cred;
+            std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+            return cred.pid;
+        }
+    return 0;
+}
+
 int datagram_socket() { return ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); }
 
 }  // namespace
@@ -51,6 +63,14 @@ std::filesystem::path agent_socket_to_bind(const std::map<std::string, std::stri
     std::vector<std::filesystem::path> c = agent_socket_candidates(env, uid);
     if (c.size() == 1 || uid == 0) return c.front();
     return c[1];  // a user's agent: XDG_RUNTIME_DIR's, else /tmp's
+}
+
+std::vector<std::filesystem::path> agent_sockets_for(const OutputConfig& output) {
+    if (!output.agent_socket.empty()) return {output.agent_socket};
+    std::map<std::string, std::string> env;
+    for (const char* key : {"ECO2_AGENT_SOCKET", "ECO2_RUNTIME_DIR", "XDG_RUNTIME_DIR"})
+        if (const char* v = std::getenv(key); v != nullptr) env.emplace(key, v);
+    return agent_socket_candidates(env, ::getuid());
 }
 
 AgentSender::AgentSender(std::vector<std::filesystem::path> candidates, std::chrono::milliseconds min_interval)
@@ -121,6 +141,8 @@ AgentSocket::AgentSocket(std::filesystem::path path) : m_path(std::move(path)) {
     }
     int size = static_cast<int>(4 * MAX_DATAGRAM);
     ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    int on = 1;  // each datagram comes with its sender's pid (only this process may send the node's set)
+    ::setsockopt(m_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
 }
 
 AgentSocket::~AgentSocket() {
@@ -133,7 +155,14 @@ std::vector<MetricSet> AgentSocket::receive() {
     std::vector<MetricSet> sets;
     std::string buf(MAX_DATAGRAM, '\0');
     for (;;) {
-        const ssize_t n = ::recv(m_fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC);
+        iovec iov{buf.data(), buf.size()};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        const ssize_t n = ::recvmsg(m_fd, &msg, MSG_DONTWAIT | MSG_TRUNC);
         if (n < 0) {
             if (errno == EINTR) continue;
             break;  // EAGAIN: nothing more waiting
@@ -145,7 +174,7 @@ std::vector<MetricSet> AgentSocket::receive() {
         const auto j = nlohmann::json::parse(buf.begin(), buf.begin() + n, nullptr, /*allow_exceptions=*/false);
         try {
             MetricSet s = metric_set_from_json(j);
-            if (!s.run) throw Error(Errc::invalid_argument, "not a run");
+            if (!s.run && sender_pid(msg) != ::getpid()) throw Error(Errc::invalid_argument, "a node set from elsewhere");
             sets.push_back(std::move(s));
         } catch (const Error&) {
             ++m_rejected;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "eco2/tracker_config.hpp"
 #include "export/metric_set.hpp"
 
 namespace eco2::metrics {
@@ -27,6 +28,10 @@ std::vector<std::filesystem::path> agent_socket_candidates(const std::map<std::s
 /// The socket an agent binds: ECO2_AGENT_SOCKET, <ECO2_RUNTIME_DIR>/agent.sock, /run/eco2/agent.sock when
 /// root, <XDG_RUNTIME_DIR>/eco2/agent.sock, /tmp/eco2-<uid>/agent.sock.
 std::filesystem::path agent_socket_to_bind(const std::map<std::string, std::string>& env, uid_t uid);
+
+/// The sockets a tracker with this output configuration sends to: its agent_socket when set, else the
+/// candidates of this process's environment (read here until the environment snapshot reaches the sinks).
+std::vector<std::filesystem::path> agent_sockets_for(const OutputConfig& output);
 
 /// A run's side. Not thread-safe (one sampler thread calls it).
 class AgentSender {
@@ -59,8 +64,9 @@ public:
     AgentSocket& operator=(const AgentSocket&) = delete;
     int fd() const noexcept { return m_fd; }
     const std::filesystem::path& path() const noexcept { return m_path; }
-    /// Reads every datagram waiting (never blocks). Datagrams that are not metric sets of a run are counted
-    /// in rejected() and dropped.
+    /// Reads every datagram waiting (never blocks): runs' sets, and the node's (no run labels) from this
+    /// process only (the agent's own tracker; the kernel gives each datagram's sender). Others, and what is
+    /// not a metric set, are counted in rejected() and dropped.
     std::vector<MetricSet> receive();
     std::uint64_t rejected() const noexcept { return m_rejected; }
 

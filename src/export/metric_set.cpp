@@ -35,28 +35,41 @@ double number_of(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-MetricSet metric_set_of(const Result& r, const std::vector<DeviceReading>& readings, bool node,
-                        const std::string& job, const std::string& rank) {
+MetricSet metric_set_of(const Result& identity, const detail::Tick& tick, bool node, const std::string& job,
+                        const std::string& rank) {
     MetricSet s;
-    s.scope = std::string(to_string(r.scope));
-    s.host = r.host;
-    if (!node) s.run = RunLabels{r.id, r.project_name, r.experiment_description, job, rank, r.host};
-    if (!readings.empty()) {
-        for (const auto& d : readings)
-            s.devices.push_back(DeviceEnergy{std::string(to_string(d.component)), d.device, d.joules, d.watts});
-    } else {
+    s.scope = std::string(to_string(identity.scope));
+    s.host = identity.host;
+    if (!node)
+        s.run = RunLabels{identity.id, identity.project_name, identity.experiment_description, job, rank, identity.host};
+    for (const auto& c : tick.channels)
+        s.devices.push_back(DeviceEnergy{std::string(to_string(c.component)), c.id, c.joules,
+                                         tick.interval_s > 0 ? std::optional<double>(c.watts) : std::nullopt});
+    if (tick.channels.empty()) {
         const std::pair<Component, const ComponentEnergy*> parts[] = {
-            {Component::cpu, &r.cpu}, {Component::gpu, &r.gpu}, {Component::ram, &r.ram}};
+            {Component::cpu, &identity.cpu}, {Component::gpu, &identity.gpu}, {Component::ram, &identity.ram}};
         for (const auto& [c, e] : parts) {
             const std::string name = source_name(e->source);
             if (name.empty() || name == "none") continue;  // no sensor for this component
-            s.devices.push_back(DeviceEnergy{std::string(to_string(c)), name, e->joules, {}});
+            s.devices.push_back(DeviceEnergy{std::string(to_string(c)), name, tick.total_j[detail::index_of(c)],
+                                             tick.interval_s > 0 ? std::optional<double>(tick.watts(c)) : std::nullopt});
         }
     }
-    s.emissions_g = r.co2_kg * 1000.0;
-    s.intensity_g_per_kwh = r.intensity_g_per_kwh;
-    s.start_unix_s = unix_seconds(r.start_time);
-    s.time_unix_s = s.start_unix_s + r.duration_s;
+    s.emissions_g = tick.co2_kg * 1000.0;
+    s.intensity_g_per_kwh = tick.intensity_g_per_kwh;
+    s.start_unix_s = unix_seconds(identity.start_time);
+    s.time_unix_s = unix_seconds(tick.wall);
+    return s;
+}
+
+MetricSet metric_set_of(const Result& r, bool node) {
+    detail::Tick tick;
+    tick.total_j = {r.cpu.joules, r.gpu.joules, r.ram.joules};
+    tick.co2_kg = r.co2_kg;
+    tick.intensity_g_per_kwh = r.intensity_g_per_kwh;
+    tick.wall = r.start_time + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                   std::chrono::duration<double>(r.duration_s));
+    MetricSet s = metric_set_of(r, tick, node);
     s.finished = r.status != RunStatus::running && r.status != RunStatus::interrupted;
     return s;
 }

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/tick.hpp"
 #include "eco2/record.hpp"
 
 namespace eco2::metrics {
@@ -38,19 +39,14 @@ struct MetricSet {
     bool finished = false;                ///< the run has stopped: these are its final figures
 };
 
-/// One device's energy and power as the tracker knows them at a tick (see metric_set_of).
-struct DeviceReading {
-    Component component = Component::cpu;
-    std::string device;
-    double joules = 0.0;
-    std::optional<double> watts;
-};
-
-/// The metric set of a run (or, with node = true, of the node) from its result so far and, when known, the
-/// per-device readings of its latest tick. Without readings, one device per component with energy, named
-/// after the component's source ("rapl", "nvml", "cpu-model"...). The one place the set is built.
-MetricSet metric_set_of(const Result& result, const std::vector<DeviceReading>& readings, bool node,
-                        const std::string& job = {}, const std::string& rank = {});
+/// The metric set of a run (or, with node = true, of the node) at a tick: who it is from `identity` (the
+/// run's first row: id, project, experiment, host, scope, start time), the figures from the tick (totals
+/// since the start, per channel; CO2 and intensity). A tick without channels gives one device per measured
+/// component, named after its source in `identity` ("rapl", "tdp-model"...). The one place the set is built.
+MetricSet metric_set_of(const Result& identity, const detail::Tick& tick, bool node, const std::string& job = {},
+                        const std::string& rank = {});
+/// The same from a result alone (Tracker::snapshot()): one device per measured component, no power.
+MetricSet metric_set_of(const Result& result, bool node);
 
 /// The set as JSON (the agent's registration datagram) and back. from_json throws eco2::Error
 /// (invalid_argument) when the text is not such a set.

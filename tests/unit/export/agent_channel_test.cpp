@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include "../test_util.hpp"
 #include "eco2/error.hpp"
 #include "export/agent_channel.hpp"
+#include "export/agent_sink.hpp"
 #include "export/prometheus_text.hpp"
 #include "export/publisher.hpp"
 #include "export/pushgateway.hpp"
@@ -95,6 +97,56 @@ TEST(AgentChannel, ALiveAgentIsNotReplacedAndAStaleSocketIs) {
     AgentSender sender({path});
     EXPECT_TRUE(sender.send(a_run("r2", true)));
     EXPECT_EQ(again.receive().size(), 1u);
+}
+
+TEST(AgentChannel, TheNodesSetIsTakenFromThisProcessOnly) {
+    test::TempDir dir;
+    AgentSocket socket(dir / "agent.sock");
+    MetricSet node = a_run("x");
+    node.run.reset();
+    const pid_t child = ::fork();
+    if (child == 0) {
+        AgentSender other({dir / "agent.sock"});
+        ::_exit(other.send(node) ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_EQ(WEXITSTATUS(status), 0);  // sent, but
+    EXPECT_TRUE(socket.receive().empty());  // not taken: another process may not speak for the node
+    EXPECT_EQ(socket.rejected(), 1u);
+    AgentSender self({dir / "agent.sock"});
+    EXPECT_TRUE(self.send(node));
+    ASSERT_EQ(socket.receive().size(), 1u);
+}
+
+TEST(AgentSink, SendsTheRunsSetFromItsTicksAndTheFinalOne) {
+    test::TempDir dir;
+    AgentSocket socket(dir / "agent.sock");
+    AgentSink sink({dir / "agent.sock"}, false);
+    Result initial;
+    initial.id = "run-9";
+    initial.project_name = "p";
+    initial.host = "h";
+    initial.start_time = std::chrono::system_clock::now();
+    sink.start(initial);
+    detail::Tick t;
+    t.index = 1;
+    t.interval_s = 1;
+    t.wall = initial.start_time + 1s;
+    t.channels = {{"rapl.package.0", Component::cpu, 12.5, 12.5}};
+    t.co2_kg = 1e-6;
+    sink.tick(t);
+    t.channels[0].joules = 20;  // within the second: not sent
+    sink.tick(t);
+    sink.stop(initial);
+    const auto sets = socket.receive();
+    ASSERT_EQ(sets.size(), 2u);
+    EXPECT_EQ(sets[0].run->run_id, "run-9");
+    EXPECT_EQ(sets[0].devices.at(0).joules, 12.5);
+    EXPECT_FALSE(sets[0].finished);
+    EXPECT_TRUE(sets[1].finished);
+    EXPECT_EQ(sets[1].devices.at(0).joules, 20.0);  // the final set carries the last tick
+    EXPECT_DOUBLE_EQ(sets[1].emissions_g, 1e-3);
 }
 
 TEST(AgentRegistry, KeepsTheLatestSetPerRunAndDropsExpiredOnes) {

@@ -106,7 +106,7 @@ TEST(MetricSet, RoundTripsThroughJson) {
     EXPECT_THROW(metric_set_from_json(nlohmann::json::array()), Error);
 }
 
-TEST(MetricSet, FromAResultWithoutDeviceReadingsHasOneDevicePerMeasuredComponent) {
+TEST(MetricSet, FromATickPerChannelElseOnePerMeasuredComponent) {
     Result r;
     r.id = "abc";
     r.project_name = "p";
@@ -117,15 +117,30 @@ TEST(MetricSet, FromAResultWithoutDeviceReadingsHasOneDevicePerMeasuredComponent
     r.co2_kg = 0.002;
     r.intensity_g_per_kwh = 300;
     r.status = RunStatus::completed;
-    const MetricSet s = metric_set_of(r, {}, false, "j1", "0");
+    const MetricSet s = metric_set_of(r, false);
     ASSERT_EQ(s.devices.size(), 2u);
     EXPECT_EQ(s.devices[0].device, "rapl");
+    EXPECT_EQ(s.devices[0].joules, 100.0);
     EXPECT_EQ(s.devices[1].component, "ram");
     EXPECT_DOUBLE_EQ(s.emissions_g, 2.0);
     EXPECT_TRUE(s.finished);
-    EXPECT_EQ(s.run->job, "j1");
-    EXPECT_FALSE(metric_set_of(r, {{Component::gpu, "nvml.gpu.0", 7.0, 70.0}}, true).run);
-    EXPECT_EQ(metric_set_of(r, {{Component::gpu, "nvml.gpu.0", 7.0, 70.0}}, true).devices.at(0).device, "nvml.gpu.0");
+    EXPECT_EQ(s.run->run_id, "abc");
+    detail::Tick t;
+    t.interval_s = 0.5;
+    t.channels = {{"nvml.gpu.0", Component::gpu, 7.0, 70.0}, {"rapl.package.0", Component::cpu, 3.0, 30.0}};
+    t.co2_kg = 1e-3;
+    t.intensity_g_per_kwh = 55;
+    t.wall = r.start_time + std::chrono::seconds(3);
+    const MetricSet n = metric_set_of(r, t, true);
+    EXPECT_FALSE(n.run);
+    ASSERT_EQ(n.devices.size(), 2u);
+    EXPECT_EQ(n.devices[0].device, "nvml.gpu.0");
+    EXPECT_EQ(n.devices[0].component, "gpu");
+    EXPECT_EQ(n.devices[0].watts, 70.0);
+    EXPECT_DOUBLE_EQ(n.emissions_g, 1.0);
+    EXPECT_EQ(n.intensity_g_per_kwh, 55);
+    EXPECT_DOUBLE_EQ(n.time_unix_s - n.start_unix_s, 3.0);
+    EXPECT_EQ(metric_set_of(r, t, false, "job-1", "2").run->rank, "2");
 }
 
 std::string attr(const nlohmann::json& attrs, const std::string& key) {

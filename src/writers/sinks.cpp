@@ -1,0 +1,27 @@
+// The list of outputs: one line per sink, in the order they are fed.
+#include "eco2/tracker_config.hpp"
+#include "export/agent_sink.hpp"
+#include "export/listen_sink.hpp"
+#include "export/otlp_sink.hpp"
+#include "export/push_sink.hpp"
+#include "writers/jsonl_sink.hpp"
+#include "writers/records_sink.hpp"
+#include "writers/series_sink.hpp"
+#include "writers/sink.hpp"
+
+namespace eco2::detail {
+
+Sinks make_sinks(const TrackerConfig& config) {
+    const OutputConfig& o = config.output;
+    Sinks sinks;
+    if (!o.path.empty()) sinks.push_back(std::make_unique<RecordsSink>(o.path));
+    if (!o.path.empty() && o.write_series) sinks.push_back(std::make_unique<SeriesSink>(o.path));
+    if (!o.jsonl.empty()) sinks.push_back(std::make_unique<JsonlSink>(o.jsonl));
+    if (o.agent) sinks.push_back(std::make_unique<metrics::AgentSink>(metrics::agent_sockets_for(o), o.agent_node));
+    if (!o.listen.empty()) sinks.push_back(std::make_unique<metrics::ListenSink>(o.listen));
+    if (!o.push_url.empty()) sinks.push_back(std::make_unique<metrics::PushSink>(o.push_url, o.push_delete));
+    if (!o.otlp_url.empty()) sinks.push_back(std::make_unique<metrics::OtlpSink>(o.otlp_url));
+    return sinks;
+}
+
+}  // namespace eco2::detail
