@@ -54,12 +54,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("eco2")
     ap.add_argument("--seconds", type=float, default=120)
-    ap.add_argument("--scrape", type=float, default=1.0)
+    ap.add_argument("--scrape", type=float, default=1.0, help="seconds between scrapes; 0: none")
     ap.add_argument("--period", type=float, default=None, help="the agent's --period (default: its own)")
     ap.add_argument("--warmup", type=float, default=3)
     ap.add_argument("--runs", type=int, default=0)
     ap.add_argument("--json")
     a = ap.parse_args()
+    a.eco2 = os.path.abspath(a.eco2)
 
     tmp = tempfile.mkdtemp(prefix="eco2-agent-bench-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECO2_")}
@@ -87,11 +88,15 @@ def main():
         cpu0, sched0, wall0, busy0 = stat_cpu_s(agent.pid), schedstat_cpu_s(agent.pid), time.monotonic(), proc_stat()
         scrapes = 0
         next_scrape = wall0
-        while time.monotonic() - wall0 < a.seconds:
-            urllib.request.urlopen(url, timeout=2).read()
-            scrapes += 1
-            next_scrape += a.scrape
-            time.sleep(max(0.0, next_scrape - time.monotonic()))
+        end = wall0 + a.seconds
+        while time.monotonic() < end:
+            if a.scrape > 0:
+                urllib.request.urlopen(url, timeout=2).read()
+                scrapes += 1
+                next_scrape += a.scrape
+            else:
+                next_scrape = end  # --scrape 0: no scrape, the agent's cost alone
+            time.sleep(max(0.0, min(next_scrape, end) - time.monotonic()))
         cpu1, sched1, wall1, busy1 = stat_cpu_s(agent.pid), schedstat_cpu_s(agent.pid), time.monotonic(), proc_stat()
         last = urllib.request.urlopen(url, timeout=2).read().decode()
     finally:
@@ -112,7 +117,7 @@ def main():
         "cpu_schedstat_s": round(sched1 - sched0, 6),
         "core_percent_stat": round(100 * (cpu1 - cpu0) / wall, 4),
         "core_percent_schedstat": round(100 * (sched1 - sched0) / wall, 4),
-        "cpu_per_scrape_interval_us": round(1e6 * (sched1 - sched0) / scrapes, 1),
+        "cpu_per_second_us": round(1e6 * (sched1 - sched0) / wall, 1),
         "machine_busy_percent": round(100 * machine_busy(busy0, busy1), 1),
         "agent_exit": rc,
     }
