@@ -178,6 +178,10 @@ const OptionRow OPTIONS[] = {
          return a.add_flag_callback(
              r.flags, [&o] { o.series = false; }, h);
      }},
+    {"--jsonl", "ECO2_JSONL", "jsonl", Kind::path, RUN, "also write each sample as a JSON line to FILE (appended)",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option(r.flags, o.jsonl, h);
+     }},
     {"-q,--quiet", nullptr, "quiet", Kind::boolean, RUN, "print no summary",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_flag(r.flags, o.quiet, h);

@@ -27,6 +27,7 @@
 #include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
 #include "writers/series_writer.hpp"
+#include "writers/sink.hpp"
 
 extern char** environ;
 
@@ -41,6 +42,7 @@ TrackerConfig make_config(const Options& o) {
     c.experiment_description = o.experiment;
     c.output.path = o.output;
     c.output.write_series = o.series;
+    c.output.jsonl = o.jsonl;
     c.sampling.period_s = o.period;
     c.sampling.checkpoint_s = o.checkpoint;
     c.sampling.scope = o.scope;
@@ -153,7 +155,7 @@ int cmd_run(const Options& options) {
     TrackerConfig config = make_config(options);
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }
-    if (!config.output.path.empty()) detail::RecordFile::check_writable(config.output.path, detail::CsvWriter::header());
+    detail::check_outputs(config);
 
     sigset_t handled;
     sigemptyset(&handled);
