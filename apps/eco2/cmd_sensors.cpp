@@ -12,8 +12,8 @@ namespace {
 
 int run(const Options& options) {
     TrackerConfig config;
-    config.scope = options.scope;
-    config.output.clear();
+    config.sampling.scope = options.scope;
+    config.output.path.clear();
     options.apply_cpu(config);
     std::vector<ProbeReport> reports = probe_sensors(config);
     if (options.format == "json") {
