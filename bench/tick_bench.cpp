@@ -58,6 +58,7 @@
 #include "sys/file_reader.hpp"
 #include "sys/fs_root.hpp"
 #include "sys/proc_parse.hpp"
+#include "sys/system_context.hpp"
 #include "writers/series_writer.hpp"
 
 namespace {
@@ -211,10 +212,11 @@ constexpr std::int64_t DISCOVERY_INTERVAL_US = 250'000;
 void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::int64_t pace_us = 0,
                const std::filesystem::path& cgroup = {}) {
     const bool back_to_back_discover = pace_us == 0 && state.range(0) != 0;
-    sys::FsRoot fs = sys::FsRoot::live();
-    NvmlOptions nvml;
-    nvml.library = sys::resolve_nvml_library("");
-    SensorSet sensors = build_sensors(fs, sys::default_reader(), Scope::process, nvml);
+    // The live roots (whatever ECO2_PROC_ROOT says), the environment's NVML library, as Tracker::start().
+    const sys::SystemContext context = sys::SystemContext::resolve(SystemPaths{"/proc", "/sys", ""},
+                                                                   sys::Environment::capture());
+    const sys::FsRoot& fs = context.fs();
+    SensorSet sensors = discover_sensors(context, DiscoveryRequest{Scope::process, {}});
     std::vector<Channel> channels;
     std::vector<std::size_t> offsets;
     for (const auto& s : sensors.sensors) {

@@ -14,16 +14,9 @@
 #include "eco2/carbon.hpp"
 #include "eco2/record.hpp"
 #include "eco2/sensor.hpp"
+#include "eco2/system_paths.hpp"
 
 namespace eco2 {
-
-/// Where eco2 reads the system from. Defaults come from ECO2_PROC_ROOT, ECO2_SYS_ROOT and
-/// ECO2_NVML_LIBRARY, else the real system.
-struct SystemPaths {
-    std::filesystem::path proc_root;  ///< empty: $ECO2_PROC_ROOT or /proc
-    std::filesystem::path sys_root;   ///< empty: $ECO2_SYS_ROOT or /sys
-    std::string nvml_library;         ///< empty: $ECO2_NVML_LIBRARY or libnvidia-ml.so.1
-};
 
 /// Something the tracker tells its user while running (the library never prints).
 struct TrackerEvent {

@@ -20,8 +20,9 @@
 #include "core/stop_signal.hpp"
 #include "eco2/error.hpp"
 #include "sensors/cpu_tdp_table.hpp"
-#include "sensors/model_sensors.hpp"
+#include "sensors/ram_model_sensor.hpp"
 #include "sensors/registry.hpp"
+#include "sys/system_context.hpp"
 #include "sys/text.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
@@ -110,20 +111,8 @@ void validate(const TrackerConfig& c) {
                         c.cpu_name));
 }
 
-CpuHint cpu_hint(const TrackerConfig& c) {
-    return CpuHint{c.cpu_tdp_w, c.cpu_name, c.cpu_tdp_origin};
-}
-
-NvmlOptions nvml_options(const TrackerConfig& c) {
-    NvmlOptions nvml;
-    nvml.library = sys::resolve_nvml_library(c.paths.nvml_library);
-    nvml.scope = c.scope;
-    // CUDA_VISIBLE_DEVICES describes the job's GPUs; the machine scope counts every GPU of the machine.
-    if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES"); v != nullptr && c.scope == Scope::process)
-        nvml.cuda_visible_devices = std::string(v);
-    if (const char* v = std::getenv("CUDA_DEVICE_ORDER"); v != nullptr)
-        nvml.cuda_device_order = std::string(v);
-    return nvml;
+DiscoveryRequest discovery_request(const TrackerConfig& c) {
+    return DiscoveryRequest{c.scope, CpuHint{c.cpu_tdp_w, c.cpu_name, c.cpu_tdp_origin}};
 }
 
 // Totals at one instant: what a row subtracts to get its own share.
@@ -150,6 +139,7 @@ void add_work(Work& into, const Work& w) {
 
 struct Tracker::Impl {
     TrackerConfig cfg;
+    std::optional<sys::SystemContext> context;  // built at start(): roots, reader, environment snapshot, clock
     sys::FsRoot fs;
     std::shared_ptr<const IntensityProvider> intensity;
 
@@ -542,10 +532,11 @@ struct Tracker::Impl {
 
     void start(bool as_training) {
         if (running) throw Error(Errc::invalid_state, "tracker already started: call stop() first");
-        fs = sys::FsRoot::resolve(cfg.paths);
+        context = sys::SystemContext::from_process(cfg.paths);
+        fs = context->fs();
         if (!cfg.output.empty()) record = std::make_unique<RecordFile>(cfg.output, CsvWriter::header());
 
-        sensors = build_sensors(fs, sys::default_reader(), cfg.scope, nvml_options(cfg), cpu_hint(cfg));
+        sensors = discover_sensors(*context, discovery_request(cfg));
         std::vector<Channel> channels;
         offsets.clear();
         for (const auto& s : sensors.sensors) {
@@ -604,7 +595,7 @@ struct Tracker::Impl {
         r.pue = cfg.pue;
         r.scope = cfg.scope;
         r.cpu_name = sensors.cpu_name;
-        r.gpu_name = sensors.gpu ? sensors.gpu->device_names() : "";
+        r.gpu_name = describe_component(sensors, Component::gpu).devices;
         r.os = os_string();
         r.host = host_name();
         r.region = intensity->region();
@@ -615,19 +606,14 @@ struct Tracker::Impl {
             r.cost = 0.0;
             r.currency = cfg.price->currency();
         }
-        auto describe = [&](Sensor* s, ComponentEnergy& e, std::string_view backend) {
-            if (s) {
-                e.source = s->source();
-                e.estimated = s->estimated();
-                return;
-            }
-            e.source = "none";
-            for (const auto& rep : sensors.reports)
-                if (rep.backend == backend) e.source = fmt::format("none ({}: {})", backend, to_string(rep.status));
+        auto describe = [&](Component c, ComponentEnergy& e) {
+            ComponentSource d = describe_component(sensors, c);
+            e.source = std::move(d.source);
+            e.estimated = d.estimated;
         };
-        describe(sensors.cpu, r.cpu, "rapl");
-        describe(sensors.gpu, r.gpu, "nvml");
-        describe(sensors.ram, r.ram, "ram-model");
+        describe(Component::cpu, r.cpu);
+        describe(Component::gpu, r.gpu);
+        describe(Component::ram, r.ram);
         describe_tree(r);
         r.status = RunStatus::running;
         {
@@ -819,12 +805,11 @@ const TrackerConfig& Tracker::config() const noexcept { return m_impl->cfg; }
 
 std::vector<ProbeReport> probe_sensors(const TrackerConfig& config) {
     validate(config);
-    sys::FsRoot fs = sys::FsRoot::resolve(config.paths);
+    const sys::SystemContext context = sys::SystemContext::from_process(config.paths);
     ProcessTree::Options topt;
     topt.root = config.root_pid;
-    ProcessTree tree(fs, topt);
-    SensorSet set =
-        build_sensors(fs, sys::default_reader(), config.scope, nvml_options(config), cpu_hint(config));
+    ProcessTree tree(context.fs(), topt);
+    SensorSet set = discover_sensors(context, discovery_request(config));
     TreeSample sample;
     tree.sample(0.0, true, sample);
     set.reports.insert(set.reports.begin(), tree.probe_cgroup());
