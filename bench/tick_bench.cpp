@@ -8,7 +8,7 @@
 //                                           iteration = 1 s of tree time)
 //   BM_tick/procs:N/discover:{1,0}         what Tracker's tick() does per sample on a machine without RAPL or
 //                                           NVML: tree sample (machine figures read only if a sensor uses
-//                                           them, as tick() does), every sensor of build_sensors() read,
+//                                           them, as tick() does), every sensor of discover_sensors() read,
 //                                           Accumulator::update
 //   BM_tick_series/procs:N/discover:{1,0}  the same plus the time-series row eco2 run writes per tick
 //   BM_paced_tick/procs:N/period_us:P      BM_tick_series paced as eco2 run paces it: one tick every P

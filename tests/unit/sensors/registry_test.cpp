@@ -203,6 +203,31 @@ TEST(SystemContext, TheSnapshotIsTakenOnceAndKeepsEmptyValues) {
     EXPECT_EQ(&copy.all(), &env.all());
 }
 
+// A clock and a reader handed to the context are the ones its users get (the sampler's fake clock, tests' readers).
+namespace {
+class FixedClock final : public sys::Clock {
+public:
+    std::chrono::steady_clock::time_point steady_now() const noexcept override {
+        return std::chrono::steady_clock::time_point(std::chrono::seconds(42));
+    }
+};
+}  // namespace
+
+TEST(SystemContext, InjectedClockAndReaderAreHandedDown) {
+    auto clock = std::make_shared<FixedClock>();
+    auto reader = std::make_shared<sys::FileReader>();
+    const sys::SystemContext ctx =
+        sys::SystemContext::resolve(SystemPaths{}, sys::Environment(), reader, clock);
+    EXPECT_EQ(ctx.clock().steady_now().time_since_epoch(), std::chrono::seconds(42));
+    EXPECT_EQ(&ctx.reader(), reader.get());
+    const sys::SystemContext copy = ctx;  // sensors keep copies: same reader and clock
+    EXPECT_EQ(&copy.clock(), clock.get());
+    EXPECT_EQ(copy.shared_reader(), reader);
+    // The default is the real clock.
+    const auto before = std::chrono::steady_clock::now();
+    EXPECT_GE(sys::SystemContext::resolve(SystemPaths{}, sys::Environment()).clock().steady_now(), before);
+}
+
 // The GPU back end takes CUDA_VISIBLE_DEVICES from the snapshot (process scope only), not from the process.
 TEST(SystemContext, NvmlOptionsComeFromTheSnapshot) {
     const sys::SystemContext ctx = context_at(fixture("no_rapl"),
