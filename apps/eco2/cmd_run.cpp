@@ -21,6 +21,7 @@
 #include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
 #include "report/summary.hpp"
+#include "sys/system_context.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
 #include "writers/series_writer.hpp"
@@ -85,7 +86,7 @@ int run(const Options& options) {
     SignalScope signals;
 
     // A cgroup of the command's own where eco2 may make one: CPU time (and memory) counted by the kernel.
-    RunCgroup cgroup = RunCgroup::create(options.cgroup, sys::FsRoot::resolve(SystemPaths{}));
+    RunCgroup cgroup = RunCgroup::create(options.cgroup, sys::SystemContext::from_process().fs());
     if (!cgroup.active() && options.cgroup != "auto" && options.cgroup != "off")
         std::fprintf(stderr, "eco2: warning: %s: CPU time from /proc instead\n", cgroup.note().c_str());
     std::vector<char*> argv;
