@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cli.hpp"
-#include "commands.hpp"
+#include "command.hpp"
 
 extern char** environ;
 
@@ -56,14 +56,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "eco2: error: %s\n", config_error.c_str());
         return 2;
     }
-    if (!args.empty() && args[0] == "agent") {
-        try {
-            return eco2::cli::cmd_agent({args.begin() + 1, args.end()}, inputs.environment);
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "eco2: error: %s\n", e.what());
-            return 2;
-        }
-    }
     eco2::cli::Parsed p = eco2::cli::parse(args, inputs);
     if (p.error) {
         std::fprintf(stderr, "eco2: error: %s\n", p.error->c_str());
@@ -75,22 +67,7 @@ int main(int argc, char** argv) {
         return p.exit_code;
     }
     try {
-        switch (p.command) {
-            case eco2::cli::Command::run:
-                return eco2::cli::cmd_run(p.options);
-            case eco2::cli::Command::sensors:
-                return eco2::cli::cmd_sensors(p.options);
-            case eco2::cli::Command::regions:
-                return eco2::cli::cmd_regions(p.options);
-            case eco2::cli::Command::where:
-                return eco2::cli::cmd_where(p.options);
-            case eco2::cli::Command::estimate:
-                return eco2::cli::cmd_estimate(p.options);
-            case eco2::cli::Command::mark:
-                return eco2::cli::cmd_mark(p.options);
-            default:
-                return 0;
-        }
+        return p.spec && p.spec->run ? p.spec->run(p.options) : 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "eco2: error: %s\n", e.what());
         return 2;

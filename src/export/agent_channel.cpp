@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eco2/error.hpp"
+#include "sys/system_context.hpp"
 
 namespace eco2::metrics {
 namespace {
@@ -67,9 +68,10 @@ std::filesystem::path agent_socket_to_bind(const std::map<std::string, std::stri
 
 std::vector<std::filesystem::path> agent_sockets_for(const OutputConfig& output) {
     if (!output.agent_socket.empty()) return {output.agent_socket};
+    const sys::Environment process = sys::Environment::capture();
     std::map<std::string, std::string> env;
     for (const char* key : {"ECO2_AGENT_SOCKET", "ECO2_RUNTIME_DIR", "XDG_RUNTIME_DIR"})
-        if (const char* v = std::getenv(key); v != nullptr) env.emplace(key, v);
+        if (auto v = process.get(key)) env.emplace(key, *v);
     return agent_socket_candidates(env, ::getuid());
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The local channel between the runs of a node and its agent (`eco2 agent`): each run sends its metric set
-// as one JSON datagram to the agent's unix socket, at most once a second and once at the end. Sending never
+// as one JSON datagram to the agent's unix socket, at most every 10 s (AgentSink) and at the end. Sending never
 // blocks and never fails a run: without an agent, nothing happens.
 
 #include <sys/types.h>
@@ -30,7 +30,7 @@ std::vector<std::filesystem::path> agent_socket_candidates(const std::map<std::s
 std::filesystem::path agent_socket_to_bind(const std::map<std::string, std::string>& env, uid_t uid);
 
 /// The sockets a tracker with this output configuration sends to: its agent_socket when set, else the
-/// candidates of this process's environment (read here until the environment snapshot reaches the sinks).
+/// candidates of the process environment (sys::Environment::capture()).
 std::vector<std::filesystem::path> agent_sockets_for(const OutputConfig& output);
 
 /// A run's side. Not thread-safe (one sampler thread calls it).

@@ -1,6 +1,6 @@
 #pragma once
-// Every tracker's link to its node's eco2 agent: the run's metric set sent over the agent socket at most
-// once a second and at the end (agent_channel.hpp). Without an agent it does nothing, and it never blocks.
+// Every tracker's link to its node's eco2 agent: the run's metric set sent over the agent socket every
+// 10 s at most and at the end (agent_channel.hpp). Without an agent it does nothing, and it never blocks.
 
 #include <filesystem>
 #include <vector>

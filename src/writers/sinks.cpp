@@ -4,7 +4,9 @@
 #include "export/listen_sink.hpp"
 #include "export/otlp_sink.hpp"
 #include "export/push_sink.hpp"
+#include "writers/csv_writer.hpp"
 #include "writers/jsonl_sink.hpp"
+#include "writers/record_file.hpp"
 #include "writers/records_sink.hpp"
 #include "writers/series_sink.hpp"
 #include "writers/sink.hpp"
@@ -22,6 +24,12 @@ Sinks make_sinks(const TrackerConfig& config) {
     if (!o.push_url.empty()) sinks.push_back(std::make_unique<metrics::PushSink>(o.push_url, o.push_delete));
     if (!o.otlp_url.empty()) sinks.push_back(std::make_unique<metrics::OtlpSink>(o.otlp_url));
     return sinks;
+}
+
+void check_outputs(const TrackerConfig& config) {
+    const OutputConfig& o = config.output;
+    if (!o.path.empty()) RecordFile::check_writable(o.path, CsvWriter::header());
+    if (!o.jsonl.empty()) JsonlSink::check_writable(o.jsonl);
 }
 
 }  // namespace eco2::detail
