@@ -233,6 +233,7 @@ int cmd_run(const Options& options) {
     // Reaps what has exited: the command, and the orphans reparented to us (the subreaper), each with its
     // exact rusage handed to the tracker. Returns false when we have no child left.
     int status = 0;
+    int killed_by = 0;  // the signal that ended the command, for the summary
     bool done = false;
     auto reap = [&]() {
         for (;;) {
@@ -246,6 +247,7 @@ int cmd_run(const Options& options) {
             if (tracker) tracker->account_reaped(w.si_pid, cpu_seconds(ru));
             if (w.si_pid == child) {
                 status = exit_status_of(st);
+                killed_by = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
                 done = true;
             }
         }
@@ -309,7 +311,10 @@ int cmd_run(const Options& options) {
         std::string series = config.write_series && !config.output.empty()
                                  ? detail::SeriesWriter::path_for(config.output, result->id).string()
                                  : std::string();
-        std::fputs(detail::format_summary(*result, config.output.string(), series).c_str(), stderr);
+        std::fputs(detail::format_summary(detail::RunSummary{*result, control.epochs(), config.output.string(), series,
+                                                             killed_by})
+                       .c_str(),
+                   stderr);
     }
     return status;
 }
