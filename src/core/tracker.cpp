@@ -22,6 +22,7 @@
 #include "sensors/cpu_tdp_table.hpp"
 #include "sensors/model_sensors.hpp"
 #include "sensors/registry.hpp"
+#include "report/units.hpp"
 #include "sys/text.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/sink.hpp"
@@ -125,13 +126,6 @@ struct Totals {
     std::uint64_t samples = 0;
     std::chrono::system_clock::time_point wall{};
 };
-
-std::string format_duration(double s) {
-    if (s < 60) return fmt::format("{:.1f} s", s);
-    long total = std::lround(s);
-    if (total < 3600) return fmt::format("{}m {:02}s", total / 60, total % 60);
-    return fmt::format("{}h {:02}m", total / 3600, (total % 3600) / 60);
-}
 
 void add_work(Work& into, const Work& w) {
     if (w.items) into.items = into.items.value_or(0) + *w.items;
@@ -373,22 +367,24 @@ struct Tracker::Impl {
         };
         auto budget_text = [&] {
             std::string b;
-            if (cfg.training.budget_kwh) b += fmt::format("{:g} kWh", *cfg.training.budget_kwh);
-            if (cfg.training.budget_kg) b += fmt::format("{}{:g} kg CO2", b.empty() ? "" : " / ", *cfg.training.budget_kg);
+            if (cfg.training.budget_kwh) b += format_energy(*cfg.training.budget_kwh * 3.6e6);
+            if (cfg.training.budget_kg)
+                b += fmt::format("{}{} CO2e", b.empty() ? "" : " / ", format_co2(*cfg.training.budget_kg));
             return b;
         };
         if (!budget_exceeded && over(kwh, kg)) {
             budget_exceeded = true;
             emit(TrackerEvent::Kind::budget_exceeded,
-                 fmt::format("budget {} exceeded: {:.6g} kWh, {:.6g} kg CO2 measured{}", budget_text(), kwh, kg,
+                 fmt::format("budget {} exceeded: {}, {} CO2e measured{}", budget_text(), format_energy(kwh * 3.6e6),
+                             format_co2(kg),
                              cfg.training.stop_on_budget ? "; stopping" : ""),
                  cfg.training.stop_on_budget);
         } else if (!budget_warned && !budget_exceeded && p && over(p->energy_kwh, p->co2_kg)) {
             budget_warned = true;
             if (cfg.training.stop_on_budget) budget_exceeded = true;
             emit(cfg.training.stop_on_budget ? TrackerEvent::Kind::budget_exceeded : TrackerEvent::Kind::budget_warning,
-                 fmt::format("predicted {:.6g} kWh, {:.6g} kg CO2 for {} epochs: over the budget {}{}", p->energy_kwh,
-                             p->co2_kg, p->total_epochs, budget_text(), cfg.training.stop_on_budget ? "; stopping" : ""),
+                 fmt::format("predicted {}, {} CO2e for {} epochs: over the budget {}{}",
+                             format_energy(p->energy_kwh * 3.6e6), format_co2(p->co2_kg), p->total_epochs, budget_text(), cfg.training.stop_on_budget ? "; stopping" : ""),
                  cfg.training.stop_on_budget);
         }
         (void)at_mark;
@@ -417,9 +413,9 @@ struct Tracker::Impl {
             prediction = p;
         }
         emit(TrackerEvent::Kind::prediction,
-             fmt::format("prediction after {} of {} epochs: {}, {:.6g} kWh, {:.6g} kg CO2{}", k, p.total_epochs,
-                         format_duration(p.duration_s), p.energy_kwh, p.co2_kg,
-                         p.cost ? fmt::format(", {:.6g} {}", *p.cost, result.currency) : std::string()),
+             fmt::format("prediction after {} of {} epochs: {}, {}, {} CO2e{}", k, p.total_epochs,
+                         format_duration(p.duration_s), format_energy(p.energy_kwh * 3.6e6), format_co2(p.co2_kg),
+                         p.cost ? fmt::format(", {} {}", sig3(*p.cost), result.currency) : std::string()),
              false);
     }
 
