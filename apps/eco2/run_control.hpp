@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/control.hpp"
+#include "control/control.hpp"
 #include "eco2/tracker.hpp"
 
 namespace eco2::cli {
