@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -20,6 +21,7 @@
 #include "command.hpp"
 #include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
+#include "report/result_json.hpp"
 #include "report/summary.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
@@ -49,6 +51,27 @@ TrackerConfig make_config(const Options& o) {
     // Stopping is eco2 run's job (SIGTERM to the command, measured until it exits): see RunControl.
     c.training.stop_on_budget = false;
     return c;
+}
+
+// --result: the command's own options (Options::own<ResultOptions>()).
+struct ResultOptions {
+    std::string path;  // empty: none; "-": standard output
+};
+
+// The run's result as JSON for scripts; a file that cannot be written is a warning, never the run's failure.
+void write_result(const std::string& path, const detail::RunSummary& summary) {
+    if (path.empty()) return;
+    const std::string json = detail::result_json(summary);
+    if (path == "-") {
+        std::fputs(json.c_str(), stdout);
+        std::fflush(stdout);
+        return;
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (out) out << json;
+    if (!out || !out.flush())
+        std::fprintf(stderr, "eco2: warning: --result %s not written: %s (the record has the run)\n", path.c_str(),
+                     std::strerror(errno));
 }
 
 int join_cgroup(const void* cgroup) noexcept {
@@ -205,14 +228,13 @@ int run(const Options& options) {
                 result->warnings.push_back(std::move(w));
         }
     }
-    if (result && !options.quiet) {
-        std::string series = config.output.write_series && !config.output.path.empty()
-                                 ? detail::SeriesWriter::path_for(config.output.path, result->id).string()
-                                 : std::string();
-        std::fputs(detail::format_summary(detail::RunSummary{*result, control.epochs(), config.output.path.string(),
-                                                             series, killed_by})
-                       .c_str(),
-                   stderr);
+    if (result) {
+        const std::string series = config.output.write_series && !config.output.path.empty()
+                                       ? detail::SeriesWriter::path_for(config.output.path, result->id).string()
+                                       : std::string();
+        const detail::RunSummary summary{*result, control.epochs(), config.output.path.string(), series, killed_by};
+        if (!options.quiet) std::fputs(detail::format_summary(summary).c_str(), stderr);
+        write_result(options.own<ResultOptions>().path, summary);
     }
     return status;
 }
@@ -230,6 +252,12 @@ const OptionRow RECORD_ROWS[] = {
      bind<&Options::period>, checks::range<0.01, 3600.0>},
     {"--checkpoint", "ECO2_CHECKPOINT", "checkpoint", Kind::number,
      "seconds between rewrites of the run's row while it runs", bind<&Options::checkpoint>, checks::positive},
+};
+
+const OptionRow RESULT_ROWS[] = {
+    {"--result", "ECO2_RESULT", "result", Kind::text,
+     "also write the run's result as JSON to FILE, for scripts (- : standard output; docs/summary.md)",
+     bind<&ResultOptions::path>},
 };
 
 const OptionRow PROCESS_ROWS[] = {
@@ -273,7 +301,7 @@ const OptionRow TRAINING_ROWS[] = {
 
 std::vector<RowGroup> options() {
     std::vector<RowGroup> groups = {RECORD_ROWS, shared::scope(), shared::pue(), shared::cpu(), PROCESS_ROWS,
-                                    TRAINING_ROWS};
+                                    RESULT_ROWS, TRAINING_ROWS};
     for (RowGroup g : shared::location(true)) groups.push_back(g);
     groups.push_back(shared::price());
     return groups;

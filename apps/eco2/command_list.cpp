@@ -12,6 +12,8 @@
     X(where)             \
     X(estimate)          \
     X(mark)              \
+    X(summary)           \
+    X(compare)           \
     X(version)
 
 namespace eco2::cli {
