@@ -16,7 +16,7 @@
 #include "report/equivalents.hpp"
 #include "report/units.hpp"
 #include "sensors/cpu_tdp_table.hpp"
-#include "sensors/model_sensors.hpp"
+#include "sensors/ram_model_sensor.hpp"
 
 namespace eco2::cli {
 namespace {
