@@ -14,6 +14,7 @@
 #include "shared_options.hpp"
 #include "eco2/error.hpp"
 #include "report/equivalents.hpp"
+#include "report/units.hpp"
 #include "sensors/cpu_tdp_table.hpp"
 #include "sensors/ram_model_sensor.hpp"
 
@@ -148,20 +149,22 @@ int run(const Options& o) {
 
     std::string out = "eco2 estimate (offline; nothing was run)\n";
     for (const auto& [what, text] : parts) out += fmt::format("  {:<7} {}\n", what, text);
+    // Readable units for people (report/units.hpp); the JSON form keeps full precision.
+    const std::string pue = in.pue != 1.0 ? fmt::format(" x PUE {:g}", in.pue) : "";
     if (o.energy_kwh)
-        out += fmt::format("  energy  {:.6g} kWh given{}\n", e.it_kwh,
-                           in.pue != 1.0 ? fmt::format(" x PUE {:g}", in.pue) : "");
+        out += fmt::format("  energy  {} given{}\n", detail::format_energy(e.it_kwh * 3.6e6), pue);
     else
-        out += fmt::format(
-            "  energy  {:.6g} kWh = ({:.6g} + {:.6g} + {:.6g} kWh for gpu + cpu + memory) x PUE {:g}; {:g} "
-            "h, usage {:g}\n",
-            e.kwh, e.gpu_kwh, e.cpu_kwh, e.memory_kwh, in.pue, in.hours, in.usage);
-    out += fmt::format("  CO2     {:.3f} kg CO2 ({:.6g} kg)\n", e.co2_kg, e.co2_kg);
-    out += fmt::format("  carbon  {:g} gCO2/kWh, {} ({})\n", in.g_per_kwh, c.intensity->region(),
+        out += fmt::format("  energy  {} = ({} + {} + {} for gpu + cpu + memory){}; {}, usage {}\n",
+                           detail::format_energy(e.kwh * 3.6e6), detail::format_energy(e.gpu_kwh * 3.6e6),
+                           detail::format_energy(e.cpu_kwh * 3.6e6), detail::format_energy(e.memory_kwh * 3.6e6), pue,
+                           detail::format_duration(in.hours * 3600), fmt::format("{:g}", in.usage));
+    out += fmt::format("  CO2e    {}\n", detail::format_co2(e.co2_kg));
+    out += fmt::format("  carbon  {}, {} ({})\n", detail::format_intensity(in.g_per_kwh), c.intensity->region(),
                        c.intensity->source());
     if (cost)
-        out += fmt::format("  cost    {:.4g} {} ({:g} per kWh, {})\n", *cost, c.currency, *price, price_how);
-    out += fmt::format("  equals  {}\n", detail::format_equivalents(e.co2_kg));
+        out += fmt::format("  cost    {} {} ({} per kWh, {})\n", detail::sig3(*cost), c.currency, detail::sig3(*price),
+                           price_how);
+    if (std::string eq = detail::format_equivalents(e.co2_kg); !eq.empty()) out += fmt::format("  equals  {}\n", eq);
     std::fputs(out.c_str(), stdout);
     for (const std::string& w : c.warnings) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
     return 0;

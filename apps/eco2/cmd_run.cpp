@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -21,6 +22,7 @@
 #include "eco2/error.hpp"
 #include "http/http_client.hpp"
 #include "eco2/tracker.hpp"
+#include "report/result_json.hpp"
 #include "report/summary.hpp"
 #include "sys/system_context.hpp"
 #include "writers/csv_writer.hpp"
@@ -57,6 +59,27 @@ TrackerConfig make_config(const Options& o) {
     // Stopping is eco2 run's job (SIGTERM to the command, measured until it exits): see RunControl.
     c.training.stop_on_budget = false;
     return c;
+}
+
+// --result: the command's own options (Options::own<ResultOptions>()).
+struct ResultOptions {
+    std::string path;  // empty: none; "-": standard output
+};
+
+// The run's result as JSON for scripts; a file that cannot be written is a warning, never the run's failure.
+void write_result(const std::string& path, const detail::RunSummary& summary) {
+    if (path.empty()) return;
+    const std::string json = detail::result_json(summary);
+    if (path == "-") {
+        std::fputs(json.c_str(), stdout);
+        std::fflush(stdout);
+        return;
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (out) out << json;
+    if (!out || !out.flush())
+        std::fprintf(stderr, "eco2: warning: --result %s not written: %s (the record has the run)\n", path.c_str(),
+                     std::strerror(errno));
 }
 
 int join_cgroup(const void* cgroup) noexcept {
@@ -155,6 +178,7 @@ int run(const Options& options) {
     // Reaps what has exited: the command, and the orphans reparented to us (the subreaper), each with its
     // exact rusage handed to the tracker. Returns false when we have no child left.
     int status = 0;
+    int killed_by = 0;  // the signal that ended the command, for the summary
     bool done = false;
     auto reap = [&]() {
         return reap_exited([&](pid_t pid, int st, const rusage& ru) {
@@ -162,6 +186,7 @@ int run(const Options& options) {
             if (tracker) tracker->account_reaped(pid, cpu_seconds(ru));
             if (pid == child) {
                 status = exit_status_of(st);
+                killed_by = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
                 done = true;
             }
         });
@@ -211,11 +236,13 @@ int run(const Options& options) {
                 result->warnings.push_back(std::move(w));
         }
     }
-    if (result && !options.quiet) {
-        std::string series = config.output.write_series && !config.output.path.empty()
-                                 ? detail::SeriesWriter::path_for(config.output.path, result->id).string()
-                                 : std::string();
-        std::fputs(detail::format_summary(*result, config.output.path.string(), series).c_str(), stderr);
+    if (result) {
+        const std::string series = config.output.write_series && !config.output.path.empty()
+                                       ? detail::SeriesWriter::path_for(config.output.path, result->id).string()
+                                       : std::string();
+        const detail::RunSummary summary{*result, control.epochs(), config.output.path.string(), series, killed_by};
+        if (!options.quiet) std::fputs(detail::format_summary(summary).c_str(), stderr);
+        write_result(options.own<ResultOptions>().path, summary);
     }
     return status;
 }
@@ -233,6 +260,12 @@ const OptionRow RECORD_ROWS[] = {
      bind<&Options::period>, checks::range<0.01, 3600.0>},
     {"--checkpoint", "ECO2_CHECKPOINT", "checkpoint", Kind::number,
      "seconds between rewrites of the run's row while it runs", bind<&Options::checkpoint>, checks::positive},
+};
+
+const OptionRow RESULT_ROWS[] = {
+    {"--result", "ECO2_RESULT", "result", Kind::text,
+     "also write the run's result as JSON to FILE, for scripts (- : standard output; docs/summary.md)",
+     bind<&ResultOptions::path>},
 };
 
 const OptionRow PROCESS_ROWS[] = {
@@ -320,7 +353,7 @@ const OptionRow TRAINING_ROWS[] = {
 
 std::vector<RowGroup> options() {
     std::vector<RowGroup> groups = {RECORD_ROWS, shared::scope(), shared::pue(), shared::cpu(), PROCESS_ROWS,
-                                    EXPORT_ROWS, TRAINING_ROWS};
+                                    EXPORT_ROWS, RESULT_ROWS, TRAINING_ROWS};
     for (RowGroup g : shared::location(true)) groups.push_back(g);
     groups.push_back(shared::price());
     return groups;

@@ -13,6 +13,8 @@
     X(estimate)          \
     X(mark)              \
     X(agent)             \
+    X(summary)           \
+    X(compare)           \
     X(version)
 
 namespace eco2::cli {

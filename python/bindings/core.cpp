@@ -27,6 +27,10 @@
 namespace py = pybind11;
 using namespace pybind11::literals;
 
+namespace eco2::python {
+void bind_report(py::module_& m);  // report.cpp: summary and compare
+}
+
 namespace {
 
 // The exception classes of the module, created once at import; module-lifetime references.
@@ -460,4 +464,5 @@ PYBIND11_MODULE(_core, m) {
     m.def(
         "version", [] { return std::string(eco2::version()); }, "eco2's version, 'MAJOR.MINOR.PATCH'.");
     m.attr("WORLD_AVERAGE_G_PER_KWH") = eco2::WORLD_AVERAGE_G_PER_KWH;
+    eco2::python::bind_report(m);
 }

@@ -59,7 +59,7 @@ from ._core import (
 )
 from ._carbon import define_carbon_index
 from ._params import get_params, params_path, set_params
-from ._summary import FileDoesNotExistsError, NotNeededExtensionError, summary
+from ._summary import FileDoesNotExistsError, NotNeededExtensionError, compare, summary
 from ._tracker import IncorrectMethodSequenceError, Tracker, available_devices, probe_sensors, track
 
 __version__ = version()
@@ -94,6 +94,7 @@ __all__ = [
     "TrackerEvent",
     "WORLD_AVERAGE_G_PER_KWH",
     "available_devices",
+    "compare",
     "define_carbon_index",
     "get_params",
     "params_path",
