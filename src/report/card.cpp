@@ -8,6 +8,7 @@
 
 #include "eco2/error.hpp"
 #include "report/html_report.hpp"
+#include "report/units.hpp"
 
 namespace eco2::detail {
 namespace {
@@ -34,7 +35,7 @@ void write_hf(std::ostream& out, const CardSubject& s, const CardOptions& o) {
     out << "  hardware_used: " << yaml_string(hardware(t)) << "\n";
     // Context a reader of the card may want, as comments (not part of the Hub's schema).
     out << fmt::format("# {}: {} energy, {} CO2e, {} at {:.0f} gCO2/kWh ({})\n", s.what,
-                       readable_energy(t.it_joules() * t.pue), readable_co2(t.co2_kg), readable_duration(t.duration_s),
+                       format_energy(t.it_joules() * t.pue), format_co2(t.co2_kg), format_duration(t.duration_s),
                        t.intensity_g_per_kwh, t.location_source);
 }
 

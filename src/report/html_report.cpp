@@ -9,22 +9,11 @@
 #include "report/equivalents.hpp"
 #include "report/html_style.hpp"
 #include "report/svg_chart.hpp"
+#include "report/units.hpp"
 
 namespace eco2::detail {
 
-std::string three_digits(double v) {
-    const double a = std::fabs(v);
-    if (a == 0.0) return "0";
-    const int decimals = std::clamp(2 - static_cast<int>(std::floor(std::log10(a))), 0, 12);
-    return fmt::format("{:.{}f}", v, decimals);
-}
-
 namespace {
-
-std::string readable(Quantity q, double v) {
-    const ChartUnit u = chart_unit(q, v);
-    return fmt::format("{} {}", three_digits(v / u.divisor), u.name);
-}
 
 std::string percent_diff(double v, double base) {
     if (base == 0.0) return "";
@@ -66,13 +55,13 @@ void compare_table(std::ostream& out, std::span<const ReportRun> runs, const std
                            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td><td>{}</td>",
                            i + 1, xml_escape(r.id), xml_escape(r.id.substr(0, 8)), xml_escape(t.project_name),
                            xml_escape(t.experiment_description), r.training() ? std::to_string(r.rows.size()) : "",
-                           readable_duration(t.duration_s), readable_energy(t.cpu.joules), readable_energy(t.gpu.joules),
-                           readable_energy(t.ram.joules), readable_energy(t.it_joules() * t.pue), readable_co2(t.co2_kg),
-                           t.intensity_g_per_kwh, epi ? readable_energy(*epi) : "");
+                           format_duration(t.duration_s), format_energy(t.cpu.joules), format_energy(t.gpu.joules),
+                           format_energy(t.ram.joules), format_energy(t.it_joules() * t.pue), format_co2(t.co2_kg),
+                           t.intensity_g_per_kwh, epi ? format_energy(*epi) : "");
         const Metrics last = r.last_metrics();
         for (const auto& m : metrics) {
             const auto it = last.find(m);
-            out << "<td>" << (it == last.end() ? "" : three_digits(it->second)) << "</td>";
+            out << "<td>" << (it == last.end() ? "" : sig3(it->second)) << "</td>";
         }
         out << "<td>" << (i == 0 ? "baseline" : percent_diff(t.co2_kg, base)) << "</td></tr>\n";
     }
@@ -92,8 +81,8 @@ void metric_charts(std::ostream& out, std::span<const ReportRun> runs, const std
             const auto it = last.find(m);
             if (it == last.end()) continue;
             t.points.push_back({r.total.co2_kg / cu.divisor, it->second});
-            t.labels.push_back(fmt::format("{}: {} = {}, {}", run_label(r), m, three_digits(it->second),
-                                           readable_co2(r.total.co2_kg)));
+            t.labels.push_back(fmt::format("{}: {} = {}, {}", run_label(r), m, sig3(it->second),
+                                           format_co2(r.total.co2_kg)));
         }
         if (t.points.empty()) continue;
         t.marked = pareto(t.points, o.maximize);
@@ -113,10 +102,6 @@ std::string estimate_label(const Result& t) {
     }
     return modelled ? (measured ? "partly estimated" : "estimated") : "measured";
 }
-
-std::string readable_energy(double joules) { return readable(Quantity::energy_j, joules); }
-std::string readable_co2(double kg) { return readable(Quantity::co2_kg, kg); }
-std::string readable_duration(double seconds) { return readable(Quantity::time_s, seconds); }
 
 std::size_t buckets_for(std::size_t runs) noexcept {
     return std::clamp<std::size_t>(40000 / std::max<std::size_t>(runs, 1), 50, 600);
@@ -146,8 +131,8 @@ void write_html_report(std::ostream& out, std::span<const ReportRun> runs, const
     if (!o.generated.empty()) out << "· generated " << xml_escape(o.generated);
     out << "</p>\n";
     out << fmt::format("<p class=\"totals\"><b>{}</b> run{} · <b>{}</b> · <b>{}</b> energy · <b>{}</b> CO2e</p>\n",
-                       runs.size(), runs.size() == 1 ? "" : "s", readable_duration(all.duration_s),
-                       readable_energy(facility_j), readable_co2(all.co2_kg));
+                       runs.size(), runs.size() == 1 ? "" : "s", format_duration(all.duration_s),
+                       format_energy(facility_j), format_co2(all.co2_kg));
     out << "<p class=\"equivalents\">That is " << xml_escape(format_equivalents(all.co2_kg)) << ".</p>\n";
     out << "<h2>Runs compared</h2>\n";
     compare_table(out, runs, metrics);

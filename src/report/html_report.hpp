@@ -31,12 +31,6 @@ void write_html_report(std::ostream& out, std::span<const ReportRun> runs, const
 /// One section per run (facts, sources, charts over time, per-epoch charts and table). html_report_run.cpp.
 void write_run_section(std::ostream& out, const ReportRun& run, std::size_t index);
 
-/// "1.23 kWh", "456 mg": three significant digits in the unit chosen by size, never e-notation.
-std::string readable_energy(double joules);
-std::string readable_co2(double kg);
-std::string readable_duration(double seconds);
-/// Three significant digits in fixed notation ("0.0123", "456", "1235").
-std::string three_digits(double v);
 /// "measured", "partly estimated" (something measured, something modelled) or "estimated" (every non-zero
 /// part modelled).
 std::string estimate_label(const Result& total);

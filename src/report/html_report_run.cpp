@@ -8,6 +8,7 @@
 
 #include "report/equivalents.hpp"
 #include "report/html_report.hpp"
+#include "report/units.hpp"
 #include "report/svg_chart.hpp"
 #include "writers/csv_writer.hpp"
 
@@ -56,7 +57,7 @@ void facts(std::ostream& out, const ReportRun& run) {
     if (!run.series_note.empty()) row("series", run.series_note);
     out << "</table>\n<table class=\"facts\"><tr><th>component</th><th>energy (IT)</th><th></th><th>source</th></tr>";
     for (auto [name, c] : {std::pair{"CPU", &t.cpu}, {"GPU", &t.gpu}, {"RAM", &t.ram}})
-        out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", name, readable_energy(c->joules),
+        out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", name, format_energy(c->joules),
                            c->joules == 0.0 && !c->estimated ? "" : badge(c->estimated ? "estimated" : "measured"),
                            xml_escape(c->source));
     out << "</table>\n";
@@ -152,12 +153,12 @@ void epoch_table(std::ostream& out, const ReportRun& run) {
         const Result& r = run.rows[i];
         const auto epi = r.energy_per_item_j();
         out << fmt::format("<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>", r.epoch_number,
-                           r.partial_epoch ? " (partial)" : "", readable_duration(r.duration_s),
-                           readable_energy(r.it_joules() * r.pue), readable_co2(r.co2_kg),
-                           r.work.items ? three_digits(*r.work.items) : "", epi ? readable_energy(*epi) : "");
+                           r.partial_epoch ? " (partial)" : "", format_duration(r.duration_s),
+                           format_energy(r.it_joules() * r.pue), format_co2(r.co2_kg),
+                           r.work.items ? sig3(*r.work.items) : "", epi ? format_energy(*epi) : "");
         for (const auto& n : names) {
             const auto it = run.metrics[i].find(n);
-            out << "<td>" << (it == run.metrics[i].end() ? "" : three_digits(it->second)) << "</td>";
+            out << "<td>" << (it == run.metrics[i].end() ? "" : sig3(it->second)) << "</td>";
         }
         out << "</tr>\n";
     }
@@ -172,7 +173,7 @@ void write_run_section(std::ostream& out, const ReportRun& run, std::size_t inde
     out << fmt::format("<section class=\"run\" id=\"run-{}\">\n<h2>Run {}: {} <code>{}</code> {}</h2>\n", xml_escape(run.id),
                        index + 1, xml_escape(name), xml_escape(run.id), badge(estimate_label(t)));
     out << fmt::format("<p class=\"totals\"><b>{}</b> · <b>{}</b> energy · <b>{}</b> CO2e{}</p>\n",
-                       readable_duration(t.duration_s), readable_energy(t.it_joules() * t.pue), readable_co2(t.co2_kg),
+                       format_duration(t.duration_s), format_energy(t.it_joules() * t.pue), format_co2(t.co2_kg),
                        run.training() ? fmt::format(" · {} epochs", run.rows.size()) : "");
     facts(out, run);
     out << "<div class=\"charts\">\n";

@@ -17,7 +17,7 @@ Metrics parse_metrics(const std::string& epoch_params_json) {
     const auto j = nlohmann::json::parse(epoch_params_json, nullptr, false);
     if (!j.is_object()) return m;
     for (const auto& [k, v] : j.items())
-        if (v.is_number() && k != "epoch") m[k] = v.get<double>();
+        if (v.is_number() && k != "epoch" && k != "partial") m[k] = v.get<double>();
     return m;
 }
 
