@@ -41,7 +41,7 @@ std::string run_label(const ReportRun& run) {
 }
 
 void compare_table(std::ostream& out, std::span<const ReportRun> runs, const std::vector<std::string>& metrics) {
-    out << "<table class=\"compare\"><thead><tr><th>#</th><th>run</th><th>project</th><th>experiment</th>"
+    out << "<div class=\"table-wrap\"><table class=\"compare\"><thead><tr><th>#</th><th>run</th><th>project</th><th>experiment</th>"
            "<th>epochs</th><th>duration</th><th>CPU</th><th>GPU</th><th>RAM</th><th>energy</th><th>CO2e</th>"
            "<th>intensity (g/kWh)</th><th>energy per item</th>";
     for (const auto& m : metrics) out << "<th>" << xml_escape(m) << "</th>";
@@ -65,7 +65,7 @@ void compare_table(std::ostream& out, std::span<const ReportRun> runs, const std
         }
         out << "<td>" << (i == 0 ? "baseline" : percent_diff(t.co2_kg, base)) << "</td></tr>\n";
     }
-    out << "</tbody></table>\n";
+    out << "</tbody></table></div>\n";
 }
 
 void metric_charts(std::ostream& out, std::span<const ReportRun> runs, const std::vector<std::string>& metrics,
@@ -87,7 +87,7 @@ void metric_charts(std::ostream& out, std::span<const ReportRun> runs, const std
         if (t.points.empty()) continue;
         t.marked = pareto(t.points, o.maximize);
         Chart c{fmt::format("{} against CO2e, per run (larger dots: Pareto front)", m),
-                fmt::format("CO2e ({})", cu.name), m, ChartKind::scatter, {std::move(t)}, {}, 720, 300};
+                fmt::format("CO2e ({})", cu.name), m, ChartKind::scatter, {std::move(t)}, {}, 540, 260};
         write_svg(out, c);
     }
 }
@@ -136,7 +136,9 @@ void write_html_report(std::ostream& out, std::span<const ReportRun> runs, const
     out << "<p class=\"equivalents\">That is " << xml_escape(format_equivalents(all.co2_kg)) << ".</p>\n";
     out << "<h2>Runs compared</h2>\n";
     compare_table(out, runs, metrics);
+    out << "<div class=\"charts\">";
     metric_charts(out, runs, metrics, o);
+    out << "</div>\n";
     out << "</header>\n";
     for (std::size_t i = 0; i < runs.size(); ++i) write_run_section(out, runs[i], i);
     out << "<footer>Written by eco2. Energy is facility energy (IT energy x PUE) unless marked IT; CO2e is "
