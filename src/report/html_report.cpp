@@ -87,7 +87,7 @@ void metric_charts(std::ostream& out, std::span<const ReportRun> runs, const std
         if (t.points.empty()) continue;
         t.marked = pareto(t.points, o.maximize);
         Chart c{fmt::format("{} against CO2e, per run (larger dots: Pareto front)", m),
-                fmt::format("CO2e ({})", cu.name), m, ChartKind::scatter, {std::move(t)}, {}, 540, 260};
+                fmt::format("CO2e ({})", cu.name), m, ChartKind::scatter, {std::move(t)}, {}, 500, 260};
         write_svg(out, c);
     }
 }

@@ -70,7 +70,7 @@ void series_charts(std::ostream& out, const ReportRun& run) {
     const ChartUnit tu = chart_unit(Quantity::time_s, s.t_end_s);
     const std::string x = fmt::format("time ({})", tu.name);
     const ChartUnit pu = chart_unit(Quantity::power_w, s.max_power_w);
-    Chart power{"Power per component", x, fmt::format("power ({})", pu.name), ChartKind::line, {}, {}, 540, 240};
+    Chart power{"Power per component", x, fmt::format("power ({})", pu.name), ChartKind::line, {}, {}, 500, 240};
     power.traces.push_back({"CPU", CPU_COLOR, scaled(s.cpu_w.points(), tu.divisor, pu.divisor), {}, {}});
     if (s.has_gpu) power.traces.push_back({"GPU", GPU_COLOR, scaled(s.gpu_w.points(), tu.divisor, pu.divisor), {}, {}});
     power.traces.push_back({"RAM", RAM_COLOR, scaled(s.ram_w.points(), tu.divisor, pu.divisor), {}, {}});
@@ -78,17 +78,17 @@ void series_charts(std::ostream& out, const ReportRun& run) {
 
     const ChartUnit eu = chart_unit(Quantity::energy_j, s.energy_j_end * pue);
     Chart energy{pue == 1.0 ? "Cumulative energy" : fmt::format("Cumulative energy (IT x PUE {})", pue), x,
-                 fmt::format("energy ({})", eu.name), ChartKind::line, {}, {}, 540, 240};
+                 fmt::format("energy ({})", eu.name), ChartKind::line, {}, {}, 500, 240};
     energy.traces.push_back({"energy", CPU_COLOR, scaled(s.energy_j.points(), tu.divisor, eu.divisor, pue), {}, {}});
     write_svg(out, energy);
 
     const ChartUnit cu = chart_unit(Quantity::co2_kg, s.co2_kg_end);
-    Chart co2{"Cumulative CO2e", x, fmt::format("CO2e ({})", cu.name), ChartKind::line, {}, {}, 540, 240};
+    Chart co2{"Cumulative CO2e", x, fmt::format("CO2e ({})", cu.name), ChartKind::line, {}, {}, 500, 240};
     co2.traces.push_back({"CO2e", CO2_COLOR, scaled(s.co2_kg.points(), tu.divisor, cu.divisor), {}, {}});
     write_svg(out, co2);
 
     if (s.intensity_varied()) {
-        Chart in{"Carbon intensity", x, "intensity (gCO2/kWh)", ChartKind::line, {}, {}, 540, 240};
+        Chart in{"Carbon intensity", x, "intensity (gCO2/kWh)", ChartKind::line, {}, {}, 500, 240};
         in.traces.push_back({"intensity", INTENSITY_COLOR, scaled(s.intensity.points(), tu.divisor, 1.0), {}, {}});
         write_svg(out, in);
     }
@@ -107,9 +107,9 @@ void epoch_charts(std::ostream& out, const ReportRun& run) {
     const std::string epoch_axis = partial ? "epoch (* partial)" : "epoch";
     const ChartUnit eu = chart_unit(Quantity::energy_j, max_j), cu = chart_unit(Quantity::co2_kg, max_kg);
     const ChartUnit cumu = chart_unit(Quantity::co2_kg, cum);
-    Chart energy{"Energy per epoch (IT)", epoch_axis, fmt::format("energy ({})", eu.name), ChartKind::bars, {}, cats, 540, 240};
-    Chart co2{"CO2e per epoch", epoch_axis, fmt::format("CO2e ({})", cu.name), ChartKind::bars, {}, cats, 540, 240};
-    Chart cumulative{"Cumulative CO2e per epoch", "epoch", fmt::format("CO2e ({})", cumu.name), ChartKind::line, {}, {}, 540, 240};
+    Chart energy{"Energy per epoch (IT)", epoch_axis, fmt::format("energy ({})", eu.name), ChartKind::bars, {}, cats, 500, 240};
+    Chart co2{"CO2e per epoch", epoch_axis, fmt::format("CO2e ({})", cu.name), ChartKind::bars, {}, cats, 500, 240};
+    Chart cumulative{"Cumulative CO2e per epoch", "epoch", fmt::format("CO2e ({})", cumu.name), ChartKind::line, {}, {}, 500, 240};
     Trace cpu{"CPU", CPU_COLOR, {}, {}, {}}, gpu{"GPU", GPU_COLOR, {}, {}, {}}, ram{"RAM", RAM_COLOR, {}, {}, {}};
     Trace c{"CO2e", CO2_COLOR, {}, {}, {}}, cc{"cumulative CO2e", CO2_COLOR, {{0.0, 0.0}}, {}, {}};
     std::map<std::string, Trace> per_metric;  // metric -> points (cumulative CO2, value)
@@ -138,7 +138,7 @@ void epoch_charts(std::ostream& out, const ReportRun& run) {
     write_svg(out, cumulative);
     for (auto& [k, t] : per_metric) {
         Chart m{fmt::format("{} against cumulative CO2e", k), fmt::format("cumulative CO2e ({})", cumu.name), k,
-                ChartKind::scatter, {t}, {}, 540, 240};
+                ChartKind::scatter, {t}, {}, 500, 240};
         write_svg(out, m);
     }
 }

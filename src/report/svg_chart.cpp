@@ -10,7 +10,7 @@
 namespace eco2::detail {
 namespace {
 
-constexpr double LEFT = 64, RIGHT = 16, TOP = 30, BOTTOM = 42;
+constexpr double LEFT = 64, RIGHT = 16, BOTTOM = 42;
 
 struct Range {
     double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
@@ -108,6 +108,8 @@ ChartUnit chart_unit(Quantity q, double max) noexcept {
 
 void write_svg(std::ostream& out, const Chart& c) {
     const double w = c.width, h = c.height;
+    // A second line under the title holds the legend when there are several traces.
+    const double TOP = c.traces.size() > 1 ? 46 : 30;
     const bool bars = c.kind == ChartKind::bars;
     Range xr, yr;
     for (const Trace& t : c.traces)
@@ -174,11 +176,15 @@ void write_svg(std::ostream& out, const Chart& c) {
             }
         }
         out << "</g>";
-        // Legend along the top, right-aligned.
-        const double lx = w - RIGHT - 110.0 * static_cast<double>(n - k);
-        out << fmt::format("<rect x=\"{:.1f}\" y=\"8\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-                           "<text class=\"legend\" x=\"{:.1f}\" y=\"17\">{}</text>",
+    }
+    // Legend under the title, left to right; a single trace is named by the title.
+    double lx = LEFT;
+    for (std::size_t k = 0; n > 1 && k < n; ++k) {
+        const Trace& t = c.traces[k];
+        out << fmt::format("<rect x=\"{:.1f}\" y=\"24\" width=\"10\" height=\"10\" fill=\"{}\"/>"
+                           "<text class=\"legend\" x=\"{:.1f}\" y=\"33\">{}</text>",
                            lx, t.color, lx + 14, xml_escape(t.name));
+        lx += 30.0 + 7.0 * static_cast<double>(t.name.size());
     }
     out << "</svg>";
 }
