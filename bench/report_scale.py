@@ -2,7 +2,7 @@
 """Size and time of `eco2 report` on large inputs (docs/benchmarks.md, "Report"):
   - 1,000 runs: one real run recorded by `eco2 run`, its row and series copied under 1,000 new run ids;
   - one run whose series has 100,000 samples (synthetic values in the series' own columns).
-Usage: bench/report_scale.py [--eco2 build/dev/eco2] [--repeat 3]
+Usage: bench/report_scale.py [--eco2 build/dev/eco2] [--repeat 3] [--python]
 Prints, per case: median wall time of `eco2 report`, its peak RSS, and the report's size."""
 import argparse
 import csv
@@ -74,11 +74,15 @@ def long_series(d, header, rows, samples):
     return out
 
 
-def measure(eco2, records, out, repeat):
+def measure(eco2, records, out, repeat, python):
+    cmd = [eco2, "report", str(records), "-o", str(out)]
+    if python:  # eco2.report() in Python: the same library code, for when the command is not built
+        cmd = [sys.executable, "-c", "import eco2, sys; eco2.report(sys.argv[1], output=sys.argv[2])", str(records),
+               str(out)]
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        subprocess.run([eco2, "report", str(records), "-o", str(out)], check=True, capture_output=True, timeout=600)
+        subprocess.run(cmd, check=True, capture_output=True, timeout=600)
         times.append(time.perf_counter() - t0)
     rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return statistics.median(times), rss_mib, out.stat().st_size
@@ -90,16 +94,17 @@ def main():
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--runs", type=int, default=1000)
     p.add_argument("--samples", type=int, default=100_000)
+    p.add_argument("--python", action="store_true", help="time eco2.report() (PYTHONPATH=build/dev/python)")
     a = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         header, rows = record_one_run(a.eco2, d)
         many = many_runs(d, header, rows, a.runs)
-        t, rss, size = measure(a.eco2, many, d / "many.html", a.repeat)
+        t, rss, size = measure(a.eco2, many, d / "many.html", a.repeat, a.python)
         print(f"{a.runs} runs ({a.runs * len(rows)} rows): {t:.2f} s, peak RSS <= {rss:.0f} MiB, "
               f"{size / 2**20:.2f} MiB")
         long = long_series(d, header, rows, a.samples)
-        t, rss, size = measure(a.eco2, long, d / "long.html", a.repeat)
+        t, rss, size = measure(a.eco2, long, d / "long.html", a.repeat, a.python)
         print(f"1 run, series of {a.samples} samples: {t:.2f} s, peak RSS <= {rss:.0f} MiB (max over both cases), "
               f"{size / 2**10:.0f} KiB")
 

@@ -37,7 +37,10 @@ footer { border-top: 1px solid var(--line); margin-top: 24px; padding-top: 8px; 
   .run { break-before: page; content-visibility: visible; border: none; }
   .table-wrap { max-height: none; overflow: visible; }
   th { position: static; }
-  svg.chart { break-inside: avoid; border: none; }
+  @page { size: A4; margin: 12mm; }
+  .charts { gap: 2px; }
+  svg.chart { break-inside: avoid; border: none; width: 49%; height: auto; }
+  table.facts { font-size: 10px; } table.facts th, table.facts td { padding: 1px 6px; }
   a { color: inherit; text-decoration: none; }
 }
 )css";
