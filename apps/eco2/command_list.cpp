@@ -12,6 +12,8 @@
     X(where)             \
     X(estimate)          \
     X(mark)              \
+    X(report)            \
+    X(card)              \
     X(version)
 
 namespace eco2::cli {
