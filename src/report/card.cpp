@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "eco2/error.hpp"
@@ -28,7 +29,10 @@ std::string sources(const Result& t) {
 void write_hf(std::ostream& out, const CardSubject& s, const CardOptions& o) {
     const Result& t = s.total;
     out << "co2_eq_emissions:\n";
-    out << fmt::format("  emissions: {:.6f}\n", t.co2_kg * 1e3);
+    // Fixed notation with at least 6 significant digits, so a small run's grams are not rounded to 0.
+    const double g = t.co2_kg * 1e3;
+    const int decimals = g > 0 ? std::clamp(5 - static_cast<int>(std::floor(std::log10(g))), 6, 15) : 6;
+    out << fmt::format("  emissions: {:.{}f}\n", g, decimals);
     out << "  source: " << yaml_string(fmt::format("{} ({}; {})", o.tool, estimate_label(t), sources(t))) << "\n";
     out << "  training_type: " << yaml_string(o.training_type) << "\n";
     out << "  geographical_location: " << yaml_string(t.region) << "\n";

@@ -75,6 +75,15 @@ TEST(Card, JsonHoldsTheRunItsRowsAndBothCards) {
     EXPECT_EQ(j["rows"][3]["epoch_params"]["epoch"], 4);
 }
 
+TEST(Card, SmallEmissionsKeepTheirDigits) {
+    Card c;
+    CardSubject s = c.subject();
+    s.total.co2_kg = 5.40123e-7;  // 0.540 mg
+    std::ostringstream out;
+    write_card(out, s, {CardFormat::hf, {}, "pre-training", "eco2 test"});
+    EXPECT_NE(out.str().find("  emissions: 0.000540123\n"), std::string::npos) << out.str();
+}
+
 TEST(Card, BadInputIsNamedWithTheFix) {
     EXPECT_THROW(parse_card_format("yaml"), Error);
     EXPECT_EQ(parse_card_format("sci"), CardFormat::sci);
