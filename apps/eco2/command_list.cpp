@@ -15,6 +15,8 @@
     X(agent)             \
     X(summary)           \
     X(compare)           \
+    X(report)            \
+    X(card)              \
     X(version)
 
 namespace eco2::cli {

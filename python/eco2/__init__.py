@@ -58,6 +58,7 @@ from ._core import (
     version,
 )
 from ._carbon import define_carbon_index
+from ._report import card, report
 from ._params import get_params, params_path, set_params
 from ._summary import FileDoesNotExistsError, NotNeededExtensionError, compare, summary
 from ._tracker import IncorrectMethodSequenceError, Tracker, available_devices, probe_sensors, track
@@ -95,10 +96,12 @@ __all__ = [
     "WORLD_AVERAGE_G_PER_KWH",
     "available_devices",
     "compare",
+    "card",
     "define_carbon_index",
     "get_params",
     "params_path",
     "probe_sensors",
+    "report",
     "set_params",
     "summary",
     "track",
