@@ -4,7 +4,7 @@
 // flags, config type, ECO2_* variable, config key, help and validator, and where its value goes (bind). The
 // parse engine (cli.cpp) builds --help, the environment and config-file fallbacks and the config-key checks
 // from the rows. Defaults are the initial values of the fields the rows fill. See
-// docs/architecture-commands.md for the recipe.
+// docs/architecture.md for the recipe.
 
 #include <CLI/CLI.hpp>
 #include <optional>
