@@ -8,7 +8,7 @@
 //                                           iteration = 1 s of tree time)
 //   BM_tick/procs:N/discover:{1,0}         what Tracker's tick() does per sample on a machine without RAPL or
 //                                           NVML: tree sample (machine figures read only if a sensor uses
-//                                           them, as tick() does), every sensor of build_sensors() read,
+//                                           them, as tick() does), every sensor of discover_sensors() read,
 //                                           Accumulator::update
 //   BM_tick_series/procs:N/discover:{1,0}  the same plus the time-series row eco2 run writes per tick
 //   BM_paced_tick/procs:N/period_us:P      BM_tick_series paced as eco2 run paces it: one tick every P
@@ -59,6 +59,7 @@
 #include "sys/file_reader.hpp"
 #include "sys/fs_root.hpp"
 #include "sys/proc_parse.hpp"
+#include "sys/system_context.hpp"
 #include "writers/series_writer.hpp"
 
 namespace {
@@ -212,10 +213,11 @@ constexpr auto DISCOVERY_INTERVAL_US = static_cast<std::int64_t>(Sampler::DISCOV
 void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::int64_t pace_us = 0,
                const std::filesystem::path& cgroup = {}) {
     const bool back_to_back_discover = pace_us == 0 && state.range(0) != 0;
-    sys::FsRoot fs = sys::FsRoot::live();
-    NvmlOptions nvml;
-    nvml.library = sys::resolve_nvml_library("");
-    SensorSet sensors = build_sensors(fs, sys::default_reader(), Scope::process, nvml);
+    // The live roots (whatever ECO2_PROC_ROOT says), the environment's NVML library, as Tracker::start().
+    const sys::SystemContext context = sys::SystemContext::resolve(SystemPaths{"/proc", "/sys", ""},
+                                                                   sys::Environment::capture());
+    const sys::FsRoot& fs = context.fs();
+    SensorSet sensors = discover_sensors(context, DiscoveryRequest{Scope::process, {}});
     std::vector<Channel> channels;
     std::vector<std::size_t> offsets;
     for (const auto& s : sensors.sensors) {

@@ -103,7 +103,7 @@ void RunControl::loop() {
 void RunControl::apply(std::string_view line) noexcept {
     try {
         detail::Mark mark = detail::parse_mark(line);
-        if (auto* epoch = std::get_if<detail::EpochMark>(&mark)) m_tracker->new_epoch(epoch->params);
+        if (auto* epoch = std::get_if<detail::EpochMark>(&mark)) m_epochs.push_back(m_tracker->new_epoch(epoch->params));
         else m_tracker->report_work(std::get<detail::WorkMark>(mark).work);
     } catch (const std::exception& e) {
         // One warning per bad line for the first few, then a count at the end: a command writing garbage

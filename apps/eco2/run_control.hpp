@@ -10,8 +10,9 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <vector>
 
-#include "core/control.hpp"
+#include "control/control.hpp"
 #include "eco2/tracker.hpp"
 
 namespace eco2::cli {
@@ -39,6 +40,8 @@ public:
     /// loop may wait before calling again (a long time when no stop is pending).
     std::chrono::milliseconds poll_budget_stop() noexcept;
     bool budget_stopped() const noexcept { return m_budget_stop.load(); }
+    /// The epochs closed by marks, in order (for the summary). Read after stop().
+    const std::vector<Result>& epochs() const noexcept { return m_epochs; }
 
 private:
     void loop();
@@ -56,6 +59,7 @@ private:
     static constexpr int BAD_LINES_SHOWN = 5;
     std::uint64_t m_bad_lines = 0;  // m_mutex
     int m_wake[2] = {-1, -1};
+    std::vector<Result> m_epochs;  // written by the reading thread, read after stop()
     std::thread m_thread;
 };
 

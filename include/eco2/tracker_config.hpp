@@ -49,6 +49,21 @@ struct OutputConfig {
     bool write_series = true;
     /// JSON lines of the sampler's ticks, one object per line (docs/records.md); empty: none.
     std::filesystem::path jsonl;
+    /// Serve the run's metrics (Prometheus text) on "HOST:PORT" while it runs; empty: none (docs/exporters.md).
+    std::string listen;
+    /// Pushgateway URL: the run's metrics are pushed at checkpoints and at the end; empty: none.
+    std::string push_url;
+    /// Delete the run's Pushgateway group after the final push.
+    bool push_delete = false;
+    /// OTLP/HTTP collector URL (JSON to <url>/v1/metrics) at checkpoints and at the end; empty: none.
+    std::string otlp_url;
+    /// Send the run's metrics to the node's eco2 agent when one runs (a non-blocking datagram a second).
+    bool agent = true;
+    /// The agent's socket; empty: the first that exists of ECO2_AGENT_SOCKET, $ECO2_RUNTIME_DIR/agent.sock,
+    /// /run/eco2/agent.sock, $XDG_RUNTIME_DIR/eco2/agent.sock, /tmp/eco2-<uid>/agent.sock.
+    std::filesystem::path agent_socket;
+    /// eco2 agent's own tracker: its metrics are the node's, sent without run labels.
+    bool agent_node = false;
 };
 
 /// Training mode: epochs, prediction and budgets (TrackerConfig::training; see Tracker::start_training).

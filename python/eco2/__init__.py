@@ -58,8 +58,9 @@ from ._core import (
     version,
 )
 from ._carbon import define_carbon_index
+from ._report import card, report
 from ._params import get_params, params_path, set_params
-from ._summary import FileDoesNotExistsError, NotNeededExtensionError, summary
+from ._summary import FileDoesNotExistsError, NotNeededExtensionError, compare, summary
 from ._tracker import IncorrectMethodSequenceError, Tracker, available_devices, probe_sensors, track
 
 __version__ = version()
@@ -94,10 +95,13 @@ __all__ = [
     "TrackerEvent",
     "WORLD_AVERAGE_G_PER_KWH",
     "available_devices",
+    "compare",
+    "card",
     "define_carbon_index",
     "get_params",
     "params_path",
     "probe_sensors",
+    "report",
     "set_params",
     "summary",
     "track",

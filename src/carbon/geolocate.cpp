@@ -1,6 +1,5 @@
 #include "carbon/geolocate.hpp"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,55 +9,12 @@
 #include <vector>
 
 #include "eco2/error.hpp"
-#include "http/http_get.h"
-#include "sys/fs_root.hpp"
+#include "http/http_client.hpp"
 
 namespace eco2::carbon {
 namespace {
 
 constexpr std::size_t MAX_ANSWER = 64 * 1024;
-
-// The HTTP module (src/http/), loaded at each request and never unloaded (dlopen hands back the same handle
-// when it is already loaded).
-struct HttpModule {
-    eco2_http_get_fn get = nullptr;
-    eco2_http_free_fn free = nullptr;
-};
-
-// ECO2_HTTP_MODULE when set; else beside the running program (the build tree), then in the library directory
-// of its installation prefix.
-std::vector<std::filesystem::path> http_module_candidates() {
-    if (const char* v = std::getenv("ECO2_HTTP_MODULE"); v != nullptr && *v != '\0') return {v};
-    std::error_code ec;
-    const std::filesystem::path exe = std::filesystem::read_symlink(sys::FsRoot::live().self_exe(), ec);
-    if (ec) return {ECO2_HTTP_MODULE_NAME};  // the dynamic loader's search path
-    const std::filesystem::path dir = exe.parent_path();
-    return {dir / ECO2_HTTP_MODULE_NAME, (dir / ECO2_HTTP_MODULE_RELDIR / ECO2_HTTP_MODULE_NAME).lexically_normal()};
-}
-
-HttpModule load_http_module() {
-    std::vector<std::string> tried;
-    for (const auto& path : http_module_candidates()) {
-        void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (handle == nullptr) {
-            std::error_code ec;
-            tried.push_back(std::filesystem::exists(path, ec) ? fmt::format("{} ({})", path.string(), ::dlerror())
-                                                              : path.string() + " (absent)");
-            continue;
-        }
-        HttpModule m;
-        m.get = reinterpret_cast<eco2_http_get_fn>(::dlsym(handle, ECO2_HTTP_GET_SYMBOL));
-        m.free = reinterpret_cast<eco2_http_free_fn>(::dlsym(handle, ECO2_HTTP_FREE_SYMBOL));
-        if (m.get != nullptr && m.free != nullptr) return m;
-        tried.push_back(path.string() + " (not eco2's HTTP module: no " ECO2_HTTP_GET_SYMBOL ")");
-        ::dlclose(handle);
-    }
-    throw Error(Errc::io_error,
-                fmt::format("geolocation needs eco2's HTTP module, which did not load: {}; install eco2's runtime "
-                            "component (`cmake --install BUILD --component runtime`) or set ECO2_HTTP_MODULE to "
-                            "the path of {}",
-                            fmt::join(tried, "; "), ECO2_HTTP_MODULE_NAME));
-}
 
 bool is_code(const std::string& s, std::size_t min, std::size_t max) {
     return s.size() >= min && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
@@ -127,12 +83,9 @@ GeoAnswer geolocate(const std::string& url, std::chrono::milliseconds timeout) {
     const std::string origin = url.substr(0, path_start);
     const std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
 
-    const HttpModule http = load_http_module();
-    eco2_http_answer answer{};
-    const int rc = http.get(origin.c_str(), path.c_str(), static_cast<long>(timeout.count()), MAX_ANSWER, &answer);
-    const std::string body = answer.body ? std::string(answer.body, answer.body_size) : std::string();
-    http.free(&answer);
-    if (rc != 0) throw Error(Errc::io_error, fmt::format("geolocation: {}", answer.error));
+    const http::Answer answer = http::get_json(origin, path, timeout, MAX_ANSWER);
+    const std::string& body = answer.body;
+    if (answer.unusable_origin) throw Error(Errc::io_error, fmt::format("geolocation: {}", answer.error));
     if (answer.too_big)
         throw Error(Errc::io_error,
                     fmt::format("geolocation: the answer from {} is larger than 64 KiB", url));

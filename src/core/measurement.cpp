@@ -9,33 +9,21 @@
 #include "core/tracker_setup.hpp"
 #include "eco2/tracker.hpp"
 #include "eco2/tracker_config.hpp"
-#include "sensors/model_sensors.hpp"
+#include "sensors/ram_model_sensor.hpp"
+#include "sensors/registry.hpp"
 #include "sys/file_reader.hpp"
+#include "sys/system_context.hpp"
 
 namespace eco2::detail {
-namespace {
 
-NvmlOptions nvml_options(const TrackerConfig& c) {
-    NvmlOptions nvml;
-    nvml.library = sys::resolve_nvml_library(c.paths.nvml_library);
-    nvml.scope = c.sampling.scope;
-    // CUDA_VISIBLE_DEVICES describes the job's GPUs; the machine scope counts every GPU of the machine.
-    if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES"); v != nullptr && c.sampling.scope == Scope::process)
-        nvml.cuda_visible_devices = std::string(v);
-    if (const char* v = std::getenv("CUDA_DEVICE_ORDER"); v != nullptr) nvml.cuda_device_order = std::string(v);
-    return nvml;
-}
-
-}  // namespace
-
-SensorSet discover_sensors(const sys::FsRoot& fs, const TrackerConfig& cfg) {
-    return build_sensors(fs, sys::default_reader(), cfg.sampling.scope, nvml_options(cfg),
-                         CpuHint{cfg.cpu_tdp_w, cfg.cpu_name, cfg.cpu_tdp_origin});
+DiscoveryRequest discovery_request(const TrackerConfig& cfg) {
+    return DiscoveryRequest{cfg.sampling.scope, CpuHint{cfg.cpu_tdp_w, cfg.cpu_name, cfg.cpu_tdp_origin}};
 }
 
 void Measurement::discover(const TrackerConfig& cfg, bool list_processes) {
-    m_fs = sys::FsRoot::resolve(cfg.paths);
-    m_sensors = discover_sensors(m_fs, cfg);
+    const sys::SystemContext context = sys::SystemContext::from_process(cfg.paths);
+    m_fs = context.fs();
+    m_sensors = discover_sensors(context, discovery_request(cfg));
     std::vector<Channel> channels;
     m_offsets.clear();
     for (const auto& s : m_sensors.sensors) {
@@ -116,20 +104,15 @@ std::uint64_t Measurement::failure_count() const noexcept {
 
 void Measurement::describe(Result& r, Scope scope) const {
     r.cpu_name = m_sensors.cpu_name;
-    r.gpu_name = m_sensors.gpu ? m_sensors.gpu->device_names() : "";
-    auto component = [&](Sensor* s, ComponentEnergy& e, std::string_view backend) {
-        if (s) {
-            e.source = s->source();
-            e.estimated = s->estimated();
-            return;
-        }
-        e.source = "none";
-        for (const auto& rep : m_sensors.reports)
-            if (rep.backend == backend) e.source = fmt::format("none ({}: {})", backend, to_string(rep.status));
+    r.gpu_name = describe_component(m_sensors, Component::gpu).devices;
+    auto component = [&](Component c, ComponentEnergy& e) {
+        ComponentSource d = describe_component(m_sensors, c);
+        e.source = std::move(d.source);
+        e.estimated = d.estimated;
     };
-    component(m_sensors.cpu, r.cpu, "rapl");
-    component(m_sensors.gpu, r.gpu, "nvml");
-    component(m_sensors.ram, r.ram, "ram-model");
+    component(Component::cpu, r.cpu);
+    component(Component::gpu, r.gpu);
+    component(Component::ram, r.ram);
     describe_tree(r, scope);
 }
 
@@ -161,11 +144,11 @@ namespace eco2 {
 // The same discovery as Tracker::start(), without a run.
 std::vector<ProbeReport> probe_sensors(const TrackerConfig& config) {
     detail::validate(config);  // as the Tracker constructor
-    sys::FsRoot fs = sys::FsRoot::resolve(config.paths);
+    const sys::SystemContext context = sys::SystemContext::from_process(config.paths);
     detail::ProcessTree::Options topt;
     topt.root = config.sampling.root_pid;
-    detail::ProcessTree tree(fs, topt);
-    detail::SensorSet set = detail::discover_sensors(fs, config);
+    detail::ProcessTree tree(context.fs(), topt);
+    detail::SensorSet set = detail::discover_sensors(context, detail::discovery_request(config));
     detail::TreeSample sample;
     tree.sample(0.0, true, sample);
     set.reports.insert(set.reports.begin(), tree.probe_cgroup());

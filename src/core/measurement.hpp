@@ -68,8 +68,8 @@ private:
     bool m_process_lists = false;
 };
 
-/// The back ends a tracker with this configuration uses (the one discovery, for start() and
-/// probe_sensors()).
-SensorSet discover_sensors(const sys::FsRoot& fs, const TrackerConfig& cfg);
+/// What the one discovery (sensors/registry.hpp, for start() and probe_sensors()) is asked for a
+/// tracker with this configuration.
+DiscoveryRequest discovery_request(const TrackerConfig& cfg);
 
 }  // namespace eco2::detail

@@ -1,5 +1,7 @@
 #include "report/equivalents.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 namespace eco2::detail {
@@ -24,11 +26,14 @@ constexpr EquivalentFactor FACTORS[] = {
      "for 10 years (120 months)"},
 };
 
-// Two significant figures at most, no exponent for everyday magnitudes.
+// Two significant figures at most, never an exponent (amounts below 0.001 are not shown).
 std::string amount_text(double v) {
     if (v >= 10.0) return fmt::format("{:.0f}", v);
     if (v >= 1.0) return fmt::format("{:.1f}", v);
-    if (v > 0.0) return fmt::format("{:.2g}", v);
+    if (v >= 0.001) {
+        const int decimals = 1 - static_cast<int>(std::floor(std::log10(v)));
+        return fmt::format("{:.{}f}", v, decimals);
+    }
     return "0";
 }
 
@@ -47,10 +52,11 @@ std::vector<Equivalent> equivalents(double kg_co2) {
 std::string format_equivalents(double kg_co2) {
     std::string out;
     for (const Equivalent& e : equivalents(kg_co2)) {
+        if (!(e.amount >= 0.001)) continue;  // "<0.001 km by car" tells nobody anything
         if (!out.empty()) out += ", ";
         out += fmt::format("~{} {}", amount_text(e.amount), e.label);
     }
-    return out + " (approximate; see docs/equivalents.md)";
+    return out.empty() ? out : out + " (approximate; see docs/equivalents.md)";
 }
 
 }  // namespace eco2::detail

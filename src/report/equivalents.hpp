@@ -30,7 +30,8 @@ struct Equivalent {
 std::vector<Equivalent> equivalents(double kg_co2);
 
 /// One line for a summary: "~1.3 km by car, ~2.1 passenger-km by plane, ~26 smartphone charges, ~0.66
-/// tree-months (approximate; docs/equivalents.md)". Numbers use '.' whatever the locale.
+/// tree-months (approximate; docs/equivalents.md)". Numbers use '.' whatever the locale, never an exponent;
+/// equivalents below 0.001 of their unit are left out, and the line is empty when none is left.
 std::string format_equivalents(double kg_co2);
 
 }  // namespace eco2::detail

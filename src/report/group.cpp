@@ -90,7 +90,23 @@ std::size_t Grouper::index_of(const RecordRow& row) {
 
 void Grouper::add(const RecordRow& row) {
     const std::size_t g = index_of(row);
-    add_to(m_groups[g], row);
+    GroupTotals& t = m_groups[g];
+    add_to(t, row);
+    if (m_keep_last) {
+        if (t.rows == 1) {
+            t.project_name.assign(row.project_name);
+            t.experiment_description.assign(row.experiment_description);
+        }
+        // The part after the last mark has no parameters of its own: the last epoch's stay.
+        if (row.epoch_params.find("\"partial\":true") == std::string_view::npos && !row.epoch.ends_with("(partial)")) {
+            t.last_epoch_params.assign(row.epoch_params);
+            t.last_epoch.assign(row.epoch);
+        }
+        if (row.error_rate == row.error_rate) t.last_error_rate = row.error_rate;
+        if (row.energy_precision_ratio == row.energy_precision_ratio)
+            t.last_energy_precision_ratio = row.energy_precision_ratio;
+        if (row.energy_per_item_j == row.energy_per_item_j) t.last_energy_per_item_j = row.energy_per_item_j;
+    }
     const std::uint64_t run = hash_of(row.id);
     if (m_groups[g].rows == 1 || m_last_run[g] != run) m_runs.emplace_back(g, run);
     m_last_run[g] = run;
@@ -140,9 +156,9 @@ std::vector<GroupTotals> Grouper::groups() {
     return sorted;
 }
 
-Grouped group_files(const std::vector<std::string>& files, GroupBy by) {
+Grouped group_files(const std::vector<std::string>& files, GroupBy by, bool keep_last) {
     Grouped out;
-    Grouper grouper(by);
+    Grouper grouper(by, keep_last);
     RecordRow row;
     for (const std::string& file : files) {
         std::optional<RecordsReader> reader;

@@ -3,6 +3,7 @@
 // and what `eco2 compare` and the HTML report start from. Streaming: rows are added one at a time, memory grows
 // with the number of groups and runs, never with the rows.
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +40,11 @@ struct GroupTotals {
     std::size_t estimated_rows = 0, interrupted_rows = 0;
     std::size_t ranks = 0;  ///< distinct ranks (rows with a rank column), for jobs
     Sum duration_s, energy_j, cpu_j, gpu_j, ram_j, co2_kg, cost, items;
+    /// With Grouper(by, true): the first row's project and experiment, and the last row's epoch parameters
+    /// (its epoch_params and epoch texts) and efficiency figures (NaN when not reported).
+    std::string project_name, experiment_description, last_epoch_params, last_epoch;
+    double last_error_rate = std::nan(""), last_energy_precision_ratio = std::nan(""),
+           last_energy_per_item_j = std::nan("");
     /// Energy-weighted mean carbon intensity, gCO2/kWh: CO2 / facility energy. NaN without energy.
     double intensity_g_per_kwh() const noexcept;
 };
@@ -46,7 +52,8 @@ struct GroupTotals {
 /// Adds rows and hands back the groups' totals.
 class Grouper {
 public:
-    explicit Grouper(GroupBy by) : m_by(by) {}
+    /// keep_last: fill the fields of GroupTotals for `eco2 compare` (costs a copy of a few texts per row).
+    explicit Grouper(GroupBy by, bool keep_last = false) : m_by(by), m_keep_last(keep_last) {}
     void add(const RecordRow& row);
     /// The groups (projects, experiments and hosts sorted by name, epochs by number, runs and jobs in the order
     /// they first appear) and the total of all rows (key "all"). Call once, after the last add().
@@ -57,6 +64,7 @@ private:
     std::size_t index_of(const RecordRow& row);
 
     GroupBy m_by;
+    bool m_keep_last;
     std::vector<GroupTotals> m_groups;
     std::vector<int> m_epoch;  // per group: its epoch number (sorting)
     std::unordered_map<std::string, std::size_t> m_index;
@@ -76,6 +84,6 @@ struct Grouped {
     GroupTotals total;
     std::vector<std::string> notes;  ///< one line per file in another layout or with unknown columns
 };
-Grouped group_files(const std::vector<std::string>& files, GroupBy by);
+Grouped group_files(const std::vector<std::string>& files, GroupBy by, bool keep_last = false);
 
 }  // namespace eco2::detail

@@ -347,10 +347,14 @@ void text_params(std::string_view s, std::vector<EpochParam>& out) {
 
 }  // namespace
 
-void epoch_params(const RecordRow& row, std::vector<EpochParam>& out) {
+void epoch_params(std::string_view json, std::string_view epoch_text, std::vector<EpochParam>& out) {
     out.clear();
-    if (!trim(row.epoch_params).empty()) return json_params(row.epoch_params, out);
-    if (row.epoch.starts_with("epoch: ")) text_params(row.epoch, out);
+    if (!trim(json).empty()) return json_params(json, out);
+    if (epoch_text.starts_with("epoch: ")) text_params(epoch_text, out);
+}
+
+void epoch_params(const RecordRow& row, std::vector<EpochParam>& out) {
+    epoch_params(row.epoch_params, row.epoch, out);
 }
 
 int epoch_number(const RecordRow& row) {

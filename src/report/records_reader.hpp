@@ -122,6 +122,8 @@ struct EpochParam {
 /// (`epoch: 3, loss: 0.31`). Nothing for `N/A` or a text neither form. Strings with escapes keep them (JSON's
 /// \" is left as is). Never throws on bad text: what cannot be read is left out.
 void epoch_params(const RecordRow& row, std::vector<EpochParam>& out);
+/// The same from the two texts (a Result's epoch_params_json and epoch).
+void epoch_params(std::string_view json, std::string_view epoch_text, std::vector<EpochParam>& out);
 
 /// The row's epoch number (1-based), 0 outside training mode.
 int epoch_number(const RecordRow& row);

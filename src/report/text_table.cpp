@@ -10,7 +10,7 @@ std::size_t text_width(const std::string& s) noexcept {
 }
 
 TextTable::TextTable(std::vector<std::string> header, std::vector<bool> right) : m_right(std::move(right)) {
-    m_rows.push_back(std::move(header));
+    if (!header.empty()) m_rows.push_back(std::move(header));
 }
 
 void TextTable::add(std::vector<std::string> row) {

@@ -10,7 +10,8 @@ namespace eco2::detail {
 
 class TextTable {
 public:
-    /// `right`: per column, whether it is right-aligned (numbers); missing entries are left-aligned.
+    /// `right`: per column, whether it is right-aligned (numbers); missing entries are left-aligned. An empty
+    /// header: no header line.
     TextTable(std::vector<std::string> header, std::vector<bool> right);
     void add(std::vector<std::string> row);
     /// A line of dashes under the rows so far (before a total).

@@ -1,5 +1,9 @@
 // The list of outputs: one line per sink, in the order they are fed.
 #include "eco2/tracker_config.hpp"
+#include "export/agent_sink.hpp"
+#include "export/listen_sink.hpp"
+#include "export/otlp_sink.hpp"
+#include "export/push_sink.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/jsonl_sink.hpp"
 #include "writers/record_file.hpp"
@@ -15,6 +19,10 @@ Sinks make_sinks(const TrackerConfig& config) {
     if (!o.path.empty()) sinks.push_back(std::make_unique<RecordsSink>(o.path));
     if (!o.path.empty() && o.write_series) sinks.push_back(std::make_unique<SeriesSink>(o.path));
     if (!o.jsonl.empty()) sinks.push_back(std::make_unique<JsonlSink>(o.jsonl));
+    if (o.agent) sinks.push_back(std::make_unique<metrics::AgentSink>(metrics::agent_sockets_for(o), o.agent_node));
+    if (!o.listen.empty()) sinks.push_back(std::make_unique<metrics::ListenSink>(o.listen));
+    if (!o.push_url.empty()) sinks.push_back(std::make_unique<metrics::PushSink>(o.push_url, o.push_delete));
+    if (!o.otlp_url.empty()) sinks.push_back(std::make_unique<metrics::OtlpSink>(o.otlp_url));
     return sinks;
 }
 

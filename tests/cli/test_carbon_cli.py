@@ -224,7 +224,7 @@ def test_geolocation_against_a_local_server_and_off_by_default(tmp_path):
 def test_estimate_energy_times_intensity(tmp_path):
     r = eco2(["estimate", "--energy", "1.37kWh", "--intensity", "240"], tmp_path, env=env(tmp_path, TZ="UTC"))
     assert r.returncode == 0, r.stderr
-    assert "0.329 kg" in r.stdout
+    assert "CO2e    329 g\n" in r.stdout and "e-0" not in r.stdout and "e+0" not in r.stdout
     assert "approximate" in r.stdout and "km by car" in r.stdout and "tree-months" in r.stdout
     j = json.loads(eco2(["estimate", "--energy", "1.37kWh", "--intensity", "240", "--format", "json"], tmp_path,
                         env=env(tmp_path)).stdout)
@@ -239,10 +239,10 @@ def test_estimate_through_region_uses_the_database_value(tmp_path):
                             env=env(tmp_path)).stdout)
         assert j["g_co2_per_kwh"] == pytest.approx(value)
         assert j["co2_kg"] == pytest.approx(1.37 * value / 1000)
-    # A zone whose value is 240 (a user table) gives the 0.329 kg of the --intensity form.
+    # A zone whose value is 240 (a user table) gives the 329 g of the --intensity form.
     (tmp_path / "t.csv").write_text("zone,gCO2/kWh\nFR,240\n")
     r = eco2(["estimate", "--energy", "1.37kWh", "--region", "FR", "--intensity-table", "t.csv"], tmp_path, env=env(tmp_path))
-    assert "0.329 kg" in r.stdout, r.stdout + r.stderr
+    assert "329 g" in r.stdout, r.stdout + r.stderr
 
 
 def test_estimate_gpu_form_is_watts_count_hours_usage_pue(tmp_path):

@@ -389,7 +389,8 @@ def test_sensors_without_hardware_say_why_and_how(tmp_path):
 
 # --------------------------------------------------------------------------------------------- golden
 @pytest.mark.parametrize("name,args", [("help", ["--help"]), ("run_help", ["run", "--help"]),
-                                       ("sensors_help", ["sensors", "--help"]), ("mark_help", ["mark", "--help"])])
+                                       ("sensors_help", ["sensors", "--help"]), ("mark_help", ["mark", "--help"]),
+                                       ("summary_help", ["summary", "--help"]), ("compare_help", ["compare", "--help"])])
 def test_help_texts_match_golden_files(tmp_path, name, args):
     r = run(args, tmp_path, env=env())
     assert r.returncode == 0

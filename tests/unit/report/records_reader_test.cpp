@@ -14,23 +14,22 @@ namespace {
 
 Result sample_result() {
     Result r;
-    r.id = "11111111-2222-4333-8444-555555555555";
-    r.project_name = "proj, with comma";
-    r.experiment_description = "say \"hi\"";
     r.epoch = "epoch: 2, loss: 0.25";
+    r.id = "run-7";
+    r.experiment_description = "say \"hi\"";
+    r.project_name = "proj, with comma";
     r.epoch_params_json = R"({"epoch":2,"loss":0.25,"opt":"adam"})";
-    r.duration_s = 12.5;
     r.cpu = {3.6e6, "rapl(package-0)", false};
-    r.gpu = {7.2e6, "nvml(energy counter: gpu0)", false};
     r.ram = {0.36e6, "ram-model(0.375 W/GiB; estimated)", true};
-    r.pue = 1.5;
-    r.co2_kg = 1.234;
-    r.intensity_g_per_kwh = 56.5;
-    r.region = "FR";
-    r.host = "node1";
-    r.status = RunStatus::completed;
+    r.gpu = {7.2e6, "nvml(energy counter: gpu0)", false};
+    r.duration_s = 12.5;
     r.exit_code = 3;
     r.samples = 42;
+    r.co2_kg = 1.234;
+    r.pue = 1.5;
+    r.host = "node1";
+    r.intensity_g_per_kwh = 56.5;
+    r.status = RunStatus::completed;
     r.work.items = 1000;
     r.cpu_time_s = 7.25;
     return r;

@@ -6,55 +6,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "../test_util.hpp"
+#include "report_fixtures.hpp"
 #include "report/summary_command.hpp"
 #include "writers/csv_writer.hpp"
 
 using namespace eco2;
 using namespace eco2::detail;
+using eco2::test::Files;
+using eco2::test::two_experiments;
 
 namespace {
-
-// Two experiments of 4 epochs each (one run each), and a run outside training on another host.
-std::string two_experiments() {
-    std::string text = CsvWriter::header() + "\n";
-    for (int x = 0; x < 2; ++x)
-        for (int e = 1; e <= 4; ++e) {
-            Result r;
-            r.id = x == 0 ? "aaaaaaaa-0000-4000-8000-000000000001" : "bbbbbbbb-0000-4000-8000-000000000002";
-            r.project_name = "vision";
-            r.experiment_description = x == 0 ? "resnet" : "vit";
-            r.epoch = fmt::format("epoch: {}, loss: {}", e, python_float_text(1.0 / e));
-            r.epoch_params_json = fmt::format(R"({{"epoch":{},"loss":{}}})", e, python_float_text(1.0 / e));
-            r.duration_s = 60.0 * (x + 1);
-            r.cpu = {3600.0 * (x + 1), "rapl(package-0)", false};
-            r.gpu = {36000.0 * (x + 1), "nvml(energy counter: gpu0)", false};
-            r.ram = {360.0, "ram-model(0.375 W/GiB; estimated)", true};
-            r.pue = 1.0;
-            r.co2_kg = r.energy_kwh() * 0.056;  // 56 gCO2/kWh
-            r.intensity_g_per_kwh = 56;
-            r.host = "gpu1";
-            r.status = RunStatus::completed;
-            text += CsvWriter::row(r) + "\n";
-        }
-    Result other;
-    other.id = "cccccccc-0000-4000-8000-000000000003";
-    other.project_name = "nlp";
-    other.experiment_description = "tokenize";
-    other.duration_s = 5;
-    other.cpu = {500, "tdp-model(100 W default; estimated)", true};
-    other.co2_kg = other.energy_kwh() * 0.4;
-    other.host = "laptop";
-    other.status = RunStatus::interrupted;
-    text += CsvWriter::row(other) + "\n";
-    return text;
-}
-
-struct Files {
-    test::TempDir dir;
-    std::string path = (dir / "runs.csv").string();
-    explicit Files(const std::string& text) { std::ofstream(path) << text; }
-};
 
 std::string run(const SummaryRequest& req, int expect_rc = 0, std::string* err_out = nullptr) {
     std::ostringstream out, err;
