@@ -8,7 +8,7 @@
 
 #include "carbon/accelerators.hpp"
 #include "carbon/estimate.hpp"
-#include "carbon_setup.hpp"
+#include "carbon_request.hpp"
 #include "commands.hpp"
 #include "eco2/error.hpp"
 #include "report/equivalents.hpp"
@@ -101,7 +101,7 @@ int cmd_estimate(const Options& o) {
         }
     }
     in.pue = o.pue;
-    const CarbonSetup c = setup_carbon(o, CarbonContext{});
+    const carbon::CarbonSetup c = carbon::setup_carbon(carbon_request(o));
     in.g_per_kwh = c.intensity->at(std::chrono::system_clock::now());
     const carbon::Estimate e = carbon::estimate(in);
 
@@ -128,7 +128,7 @@ int cmd_estimate(const Options& o) {
             {"region", c.intensity->region()},
             {"location_source", c.intensity->source()},
             {"parts", {{"gpu_kwh", e.gpu_kwh}, {"cpu_kwh", e.cpu_kwh}, {"memory_kwh", e.memory_kwh}}},
-            {"warnings", c.warnings}};
+            {"warnings", carbon_warnings(c)}};
         if (!o.energy_kwh) {
             j["hours"] = in.hours;
             j["usage"] = in.usage;
@@ -163,7 +163,7 @@ int cmd_estimate(const Options& o) {
         out += fmt::format("  cost    {:.4g} {} ({:g} per kWh, {})\n", *cost, c.currency, *price, price_how);
     out += fmt::format("  equals  {}\n", detail::format_equivalents(e.co2_kg));
     std::fputs(out.c_str(), stdout);
-    for (const std::string& w : c.warnings) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
+    for (const std::string& w : carbon_warnings(c)) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
     return 0;
 }
 

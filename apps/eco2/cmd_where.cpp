@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "carbon_setup.hpp"
+#include "carbon_request.hpp"
 #include "commands.hpp"
 
 namespace eco2::cli {
 
 int cmd_where(const Options& o) {
-    const CarbonSetup c = setup_carbon(o, CarbonContext{}, /*full_chain=*/true);
+    const carbon::CarbonSetup c = carbon::setup_carbon(carbon_request(o, /*full_chain=*/true));
     const auto now = std::chrono::system_clock::now();
     const double g = c.intensity->at(now);
 
@@ -28,7 +28,7 @@ int cmd_where(const Options& o) {
                            {"location_source", c.intensity->source()},
                            {"value_from", c.value_from},
                            {"steps", steps},
-                           {"warnings", c.warnings}};
+                           {"warnings", carbon_warnings(c)}};
         if (c.zone_value)
             out["zone_value"] = {
                 {"zone", c.zone_value->zone},
@@ -56,7 +56,7 @@ int cmd_where(const Options& o) {
         out += fmt::format("  (the zone's own value would be {:g} gCO2/kWh: {})\n", c.zone_value->g_per_kwh,
                            c.zone_value->source);
     std::fputs(out.c_str(), stdout);
-    for (const std::string& w : c.warnings) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
+    for (const std::string& w : carbon_warnings(c)) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
     return 0;
 }
 

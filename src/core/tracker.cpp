@@ -740,7 +740,7 @@ struct Tracker::Impl {
                                              acc->counter_resets()));
         if (!cfg.intensity)
             r.warnings.push_back(fmt::format("no carbon intensity set: the world average {} gCO2/kWh was used; set "
-                                             "--intensity G (gCO2/kWh) for your grid",
+                                             "the intensity (gCO2/kWh) or the region of your grid",
                                              WORLD_AVERAGE_G_PER_KWH));
     }
 };
