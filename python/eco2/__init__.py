@@ -44,6 +44,7 @@ except ImportError as _e:  # built for another interpreter (a pyenv/conda/venv p
 
 from ._core import (
     BudgetExceeded,
+    CarbonSetup,
     ComponentEnergy,
     Error,
     InvalidArgument,
@@ -61,6 +62,7 @@ from ._carbon import define_carbon_index
 from ._params import get_params, params_path, set_params
 from ._summary import FileDoesNotExistsError, NotNeededExtensionError, summary
 from ._tracker import IncorrectMethodSequenceError, Tracker, available_devices, probe_sensors, track
+from ._where import where
 
 __version__ = version()
 
@@ -78,6 +80,7 @@ def unload_ipython_extension(ipython):
 
 __all__ = [
     "BudgetExceeded",
+    "CarbonSetup",
     "ComponentEnergy",
     "Error",
     "FileDoesNotExistsError",
@@ -102,4 +105,5 @@ __all__ = [
     "summary",
     "track",
     "version",
+    "where",
 ]
