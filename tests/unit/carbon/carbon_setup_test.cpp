@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "../test_util.hpp"
+#include "carbon_test_context.hpp"
 #include "eco2/error.hpp"
 
 using namespace eco2;
@@ -13,17 +14,7 @@ using eco2::test::TempDir;
 
 namespace {
 
-CarbonContext context(std::optional<std::string> tz) {
-    CarbonContext c;
-    c.time_zone.tz = std::move(tz);
-    c.time_zone.zoneinfo = eco2::test::fixture("tzdata");
-    c.time_zone.localtime = "/nonexistent/localtime";
-    c.time_zone.timezone_file = "/nonexistent/timezone";
-    c.geolocate = [](const std::string&, double) -> GeoAnswer {
-        throw Error(Errc::io_error, "the test allows no network");
-    };
-    return c;
-}
+CarbonContext context(std::optional<std::string> tz) { return eco2::test::carbon_context(std::move(tz)); }
 
 // One place a region may be set, as an API has it.
 CarbonRequest with_region(std::optional<std::string> region) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "../test_util.hpp"
+#include "../carbon/carbon_test_context.hpp"
 #include "eco2/error.hpp"
 
 using namespace eco2;
@@ -14,17 +15,7 @@ using eco2::test::TempDir;
 
 namespace {
 
-CarbonContext context(std::optional<std::string> tz) {
-    CarbonContext c;
-    c.time_zone.tz = std::move(tz);
-    c.time_zone.zoneinfo = eco2::test::fixture("tzdata");
-    c.time_zone.localtime = "/nonexistent/localtime";
-    c.time_zone.timezone_file = "/nonexistent/timezone";
-    c.geolocate = [](const std::string&, double) -> carbon::GeoAnswer {
-        throw Error(Errc::io_error, "the test allows no network");
-    };
-    return c;
-}
+CarbonContext context(std::optional<std::string> tz) { return eco2::test::carbon_context(std::move(tz)); }
 
 Options options(std::vector<std::string> args, std::map<std::string, std::string> env = {},
                 std::optional<std::string> local = std::nullopt) {
