@@ -8,7 +8,7 @@
 
 #include "carbon/accelerators.hpp"
 #include "carbon/estimate.hpp"
-#include "carbon_setup.hpp"
+#include "carbon_request.hpp"
 #include "command.hpp"
 #include "option_checks.hpp"
 #include "shared_options.hpp"
@@ -102,7 +102,7 @@ int run(const Options& o) {
         }
     }
     in.pue = o.pue;
-    const CarbonSetup c = setup_carbon(o, CarbonContext{});
+    const carbon::CarbonSetup c = carbon::setup_carbon(carbon_request(o));
     in.g_per_kwh = c.intensity->at(std::chrono::system_clock::now());
     const carbon::Estimate e = carbon::estimate(in);
 
@@ -129,7 +129,7 @@ int run(const Options& o) {
             {"region", c.intensity->region()},
             {"location_source", c.intensity->source()},
             {"parts", {{"gpu_kwh", e.gpu_kwh}, {"cpu_kwh", e.cpu_kwh}, {"memory_kwh", e.memory_kwh}}},
-            {"warnings", c.warnings}};
+            {"warnings", carbon_warnings(c)}};
         if (!o.energy_kwh) {
             j["hours"] = in.hours;
             j["usage"] = in.usage;
@@ -166,7 +166,7 @@ int run(const Options& o) {
                            price_how);
     if (std::string eq = detail::format_equivalents(e.co2_kg); !eq.empty()) out += fmt::format("  equals  {}\n", eq);
     std::fputs(out.c_str(), stdout);
-    for (const std::string& w : c.warnings) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
+    for (const std::string& w : carbon_warnings(c)) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
     return 0;
 }
 

@@ -11,7 +11,7 @@
 #include <memory>
 #include <optional>
 
-#include "carbon_setup.hpp"
+#include "carbon_request.hpp"
 #include "option_checks.hpp"
 #include "shared_options.hpp"
 #include "control/control.hpp"
@@ -87,24 +87,20 @@ int join_cgroup(const void* cgroup) noexcept {
 }
 
 // Where the electricity comes from, once the command runs: nothing the user gave can be wrong here (see
-// carbon_needs_checking), but a guessed zone may lack a value, so a failure falls back to the world average.
-CarbonSetup carbon_after_start(const Options& options) {
+// carbon::needs_checking), but a guessed zone may lack a value, so a failure falls back to the world average.
+carbon::CarbonSetup carbon_after_start(const Options& options) {
     try {
-        return setup_carbon(options, CarbonContext{});
+        return carbon::setup_carbon(carbon_request(options));
     } catch (const std::exception& e) {
-        CarbonSetup fallback;
-        fallback.intensity = world_average_intensity();
-        fallback.warnings.push_back(
-            fmt::format("{}: the world average {} gCO2/kWh was used", e.what(), WORLD_AVERAGE_G_PER_KWH));
-        return fallback;
+        return carbon::world_average_setup(e.what());
     }
 }
 
 int run(const Options& options) {
     // Where the electricity comes from: when the options name a region, table, series, year or tariff, resolved
     // (and any mistake reported) before the command starts; otherwise after, so that it does not delay it.
-    std::optional<CarbonSetup> carbon;
-    if (carbon_needs_checking(options)) carbon = setup_carbon(options, CarbonContext{});
+    std::optional<carbon::CarbonSetup> carbon;
+    if (carbon::needs_checking(carbon_request(options))) carbon = carbon::setup_carbon(carbon_request(options));
     TrackerConfig config = make_config(options);
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }
@@ -227,7 +223,7 @@ int run(const Options& options) {
     for (std::string& note : cgroup.remove())
         if (result) result->warnings.push_back(std::move(note));
     if (result) {
-        result->warnings.insert(result->warnings.end(), carbon->warnings.begin(), carbon->warnings.end());
+        for (std::string& w : carbon_warnings(*carbon)) result->warnings.push_back(std::move(w));
         if (carbon->series) {
             const auto end =
                 result->start_time + std::chrono::duration_cast<std::chrono::system_clock::duration>(

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "carbon_setup.hpp"
+#include "carbon_request.hpp"
 #include "command.hpp"
 #include "shared_options.hpp"
 
@@ -14,7 +14,7 @@ namespace eco2::cli {
 namespace {
 
 int run(const Options& o) {
-    const CarbonSetup c = setup_carbon(o, CarbonContext{}, /*full_chain=*/true);
+    const carbon::CarbonSetup c = carbon::setup_carbon(carbon_request(o, /*full_chain=*/true));
     const auto now = std::chrono::system_clock::now();
     const double g = c.intensity->at(now);
 
@@ -30,7 +30,7 @@ int run(const Options& o) {
                            {"location_source", c.intensity->source()},
                            {"value_from", c.value_from},
                            {"steps", steps},
-                           {"warnings", c.warnings}};
+                           {"warnings", carbon_warnings(c)}};
         if (c.zone_value)
             out["zone_value"] = {
                 {"zone", c.zone_value->zone},
@@ -58,7 +58,7 @@ int run(const Options& o) {
         out += fmt::format("  (the zone's own value would be {:g} gCO2/kWh: {})\n", c.zone_value->g_per_kwh,
                            c.zone_value->source);
     std::fputs(out.c_str(), stdout);
-    for (const std::string& w : c.warnings) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
+    for (const std::string& w : carbon_warnings(c)) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
     return 0;
 }
 

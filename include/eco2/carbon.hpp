@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace eco2 {
 
@@ -39,7 +40,12 @@ public:
 /// A constant intensity. Throws eco2::Error(invalid_argument) if g_per_kwh is negative or not finite.
 std::shared_ptr<const IntensityProvider> fixed_intensity(double g_per_kwh, std::string region, std::string source);
 
-/// The world average with a source string that says so.
-std::shared_ptr<const IntensityProvider> world_average_intensity();
+/// The source text of the world average: "default: world average 436.5 gCO2/kWh (<why>)".
+std::string world_average_source(std::string_view why);
+
+/// The world average (WORLD_AVERAGE_G_PER_KWH, region "World") with a source that says so: the one place
+/// every fallback to the world average goes through.
+std::shared_ptr<const IntensityProvider> world_average_intensity(
+    std::string source = world_average_source("no region or intensity set"));
 
 }  // namespace eco2

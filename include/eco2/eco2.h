@@ -131,6 +131,66 @@ ECO2_C_EXPORT int eco2_config_set_efficiency_alpha(eco2_config* config, double a
 ECO2_C_EXPORT int eco2_config_set_event_callback(eco2_config* config, eco2_event_callback callback,
                                                  void* user_data);
 
+/* ------------------------------------------------------------------------------------------- carbon set-up
+ */
+
+/** The location chain of `eco2 where` and `eco2 run` (docs/location.md): which zone, carbon intensity and
+ *  price to use, and why. Fill a request with the eco2_carbon_set_* functions (all optional), run it with
+ *  eco2_carbon_resolve(), read what it found, and give it to a configuration with eco2_config_set_carbon().
+ *  Precedence of the value: a fixed intensity > an intensity series > the zone's value > the world average
+ *  (with a warning). The zone: the region set here, else IP geolocation when turned on, else the system time
+ *  zone. Changing the request after resolving needs another eco2_carbon_resolve(). */
+typedef struct eco2_carbon eco2_carbon;
+
+ECO2_C_EXPORT int eco2_carbon_create(eco2_carbon** out);
+ECO2_C_EXPORT int eco2_carbon_destroy(eco2_carbon* carbon);
+/** The region: zone key, ISO 3166 code, name or cloud region ("FR", "US-CA", "aws:us-east-1"); NULL or ""
+ *  removes it. An unknown region makes eco2_carbon_resolve() fail with ECO2_ERROR_NOT_FOUND. */
+ECO2_C_EXPORT int eco2_carbon_set_region(eco2_carbon* carbon, const char* region);
+/** Cloud provider of a region that names none ("aws", "gcp", "azure"); NULL or "": none. */
+ECO2_C_EXPORT int eco2_carbon_set_cloud(eco2_carbon* carbon, const char* provider);
+/** The zone's value of that year (0: the latest, the default). */
+ECO2_C_EXPORT int eco2_carbon_set_year(eco2_carbon* carbon, int year);
+/** 1: the zone's marginal intensity instead of its average. */
+ECO2_C_EXPORT int eco2_carbon_set_marginal(eco2_carbon* carbon, int marginal);
+/** A fixed intensity in gCO2/kWh (>= 0), over everything else; NaN removes it. */
+ECO2_C_EXPORT int eco2_carbon_set_intensity(eco2_carbon* carbon, double g_per_kwh);
+/** A CSV file of timestamped intensities (docs/location.md); NULL or "" removes it. */
+ECO2_C_EXPORT int eco2_carbon_set_intensity_series(eco2_carbon* carbon, const char* path);
+/** A CSV file of the user's own zone values, looked up before eco2's; NULL or "" removes it. */
+ECO2_C_EXPORT int eco2_carbon_set_intensity_table(eco2_carbon* carbon, const char* path);
+/** Electricity price by local time ("07:00-23:00=0.25,23:00-07:00=0.12", or one price) in currency; NULL or ""
+ *  removes it. */
+ECO2_C_EXPORT int eco2_carbon_set_tariff(eco2_carbon* carbon, const char* bands, const char* currency);
+/** IP geolocation (off by default: the request reveals the public address to the service): url NULL or "" for
+ *  eco2's default service, timeout_s in (0, 60]. */
+ECO2_C_EXPORT int eco2_carbon_set_geolocation(eco2_carbon* carbon, int enabled, const char* url, double timeout_s);
+/** Runs the chain (reads the files named, the time zone, and asks the service when geolocation is on). A
+ *  failure names the setting: ECO2_ERROR_NOT_FOUND (unknown region, no value for the year),
+ *  ECO2_ERROR_INVALID_ARGUMENT (bad tariff, table or series), ECO2_ERROR_IO (a file unreadable). */
+ECO2_C_EXPORT int eco2_carbon_resolve(eco2_carbon* carbon);
+/** What the resolved set-up gives (ECO2_ERROR_INVALID_STATE before eco2_carbon_resolve()). The strings live as
+ *  long as the handle, until its next eco2_carbon_resolve(). */
+/** Carbon intensity now, gCO2/kWh. */
+ECO2_C_EXPORT int eco2_carbon_intensity(const eco2_carbon* carbon, double* out);
+/** The region column of the records ("FR", "World", "user-supplied"). */
+ECO2_C_EXPORT int eco2_carbon_region(const eco2_carbon* carbon, const char** out);
+/** How the intensity was chosen (the records' location_source). */
+ECO2_C_EXPORT int eco2_carbon_source(const eco2_carbon* carbon, const char** out);
+/** What gives the value ("zone FR: ...", "world average 436.5 gCO2/kWh"). */
+ECO2_C_EXPORT int eco2_carbon_value_from(const eco2_carbon* carbon, const char** out);
+/** The steps of the chain, highest precedence first: name ("region", "geolocation", "time zone", "world
+ *  average"), status ("used", "-", "no zone", "off", "skipped") and detail; any pointer may be NULL. */
+ECO2_C_EXPORT int eco2_carbon_step_count(const eco2_carbon* carbon, int* count);
+ECO2_C_EXPORT int eco2_carbon_step(const eco2_carbon* carbon, int index, const char** name, const char** status,
+                                   const char** detail);
+/** Warnings of the set-up (the world average used...). */
+ECO2_C_EXPORT int eco2_carbon_warning_count(const eco2_carbon* carbon, int* count);
+ECO2_C_EXPORT int eco2_carbon_warning(const eco2_carbon* carbon, int index, const char** out);
+/** The configuration uses the resolved set-up's intensity and price (ECO2_ERROR_INVALID_STATE when not
+ *  resolved); carbon may be destroyed afterwards. */
+ECO2_C_EXPORT int eco2_config_set_carbon(eco2_config* config, const eco2_carbon* carbon);
+
 /* ------------------------------------------------------------------------------------------- tracker */
 
 typedef struct eco2_tracker eco2_tracker;

@@ -32,6 +32,7 @@ using namespace pybind11::literals;
 namespace eco2::python {
 void bind_report(py::module_& m);  // report.cpp: summary and compare
 }
+void bind_carbon(py::module_& m);  // carbon.cpp
 
 namespace {
 
@@ -505,4 +506,5 @@ PYBIND11_MODULE(_core, m) {
         "version", [] { return std::string(eco2::version()); }, "eco2's version, 'MAJOR.MINOR.PATCH'.");
     m.attr("WORLD_AVERAGE_G_PER_KWH") = eco2::WORLD_AVERAGE_G_PER_KWH;
     eco2::python::bind_report(m);
+    bind_carbon(m);
 }

@@ -44,6 +44,7 @@ except ImportError as _e:  # built for another interpreter (a pyenv/conda/venv p
 
 from ._core import (
     BudgetExceeded,
+    CarbonSetup,
     ComponentEnergy,
     Error,
     InvalidArgument,
@@ -62,6 +63,7 @@ from ._report import card, report
 from ._params import get_params, params_path, set_params
 from ._summary import FileDoesNotExistsError, NotNeededExtensionError, compare, summary
 from ._tracker import IncorrectMethodSequenceError, Tracker, available_devices, probe_sensors, track
+from ._where import where
 
 __version__ = version()
 
@@ -79,6 +81,7 @@ def unload_ipython_extension(ipython):
 
 __all__ = [
     "BudgetExceeded",
+    "CarbonSetup",
     "ComponentEnergy",
     "Error",
     "FileDoesNotExistsError",
@@ -106,4 +109,5 @@ __all__ = [
     "summary",
     "track",
     "version",
+    "where",
 ]

@@ -159,6 +159,38 @@ def fixed_intensity(g_per_kwh: float, region: str, source: str) -> IntensityProv
 def zone_intensity(region: str) -> IntensityProvider: ...
 def resolve_zone(region: str) -> Dict[str, str]: ...
 def tariff_price(bands: str, currency: str) -> PriceProvider: ...
+
+class CarbonSetup:
+    @property
+    def intensity(self) -> IntensityProvider: ...
+    @property
+    def price(self) -> Optional[PriceProvider]: ...
+    @property
+    def zone(self) -> Optional[str]: ...
+    @property
+    def value_from(self) -> str: ...
+    @property
+    def steps(self) -> List[Tuple[str, str, str]]: ...
+    @property
+    def warnings(self) -> List[Tuple[str, str]]: ...
+
+def carbon_setup(
+    *,
+    region: Optional[str] = None,
+    region_origin: str = "region argument",
+    cloud: str = "",
+    year: Optional[int] = None,
+    marginal: bool = False,
+    intensity: Optional[float] = None,
+    intensity_series: Optional[str] = None,
+    intensity_table: Optional[str] = None,
+    tariff: Optional[str] = None,
+    currency: str = "",
+    geolocate: bool = False,
+    geolocate_url: str = "",
+    geolocate_timeout: float = 2.0,
+    full_chain: bool = True,
+) -> CarbonSetup: ...
 def probe_sensors(
     scope: str = "process", cpu_tdp: Optional[float] = None, cpu_name: str = ""
 ) -> List[ProbeReport]: ...

@@ -14,6 +14,7 @@ import weakref
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar, Union, overload
 
 from . import _carbon, _core, _params
+from ._where import warning_lines
 
 Result = _core.Result
 TrackerEvent = _core.TrackerEvent
@@ -103,7 +104,8 @@ class Tracker:
     budget_kwh, budget_kg, stop_on_budget (new_epoch() raises BudgetExceeded after recording the epoch),
     on_event (callable receiving TrackerEvent: prediction, budget warning/exceeded; it runs on eco2's sampler
     thread or in new_epoch(), must be quick and must not call this tracker), currency, write_series,
-    efficiency_alpha, intensity (g/kWh) and zone (a zone key or region name of eco2's database), cpu_tdp (W,
+    efficiency_alpha, intensity (g/kWh) and zone (a zone key or region name of eco2's database), carbon (an
+    eco2.where(...) set-up: the location chain of `eco2 run`, with series, tables and tariffs), cpu_tdp (W,
     all sockets: the CPU power of the TDP model when RAPL is not readable) and cpu_name (a CPU model to look up
     in eco2's TDP table instead of /proc/cpuinfo's).
     """
@@ -134,6 +136,7 @@ class Tracker:
         efficiency_alpha: float = 1.0,
         intensity: Optional[float] = None,
         zone: Optional[str] = None,
+        carbon: Optional[_core.CarbonSetup] = None,
         save_params: bool = True,
         cpu_tdp: Optional[float] = None,
         cpu_name: Optional[str] = None,
@@ -164,13 +167,25 @@ class Tracker:
                 stacklevel=2,
             )
 
-        if intensity is not None:
+        price = _carbon.price_provider(electricity_pricing, currency)
+        if carbon is not None:  # eco2.where(...): the location chain of `eco2 run`
+            if intensity is not None or zone is not None or emission_level is not None or alpha_2_code is not None:
+                raise ValueError("carbon=eco2.where(...) already chooses the intensity: pass zone, intensity, "
+                                 "emission_level or alpha_2_code to eco2.where(), not here as well")
+            provider = carbon.intensity
+            for line in warning_lines(carbon):
+                self._warn(f"eco2: {line}")
+            if carbon.price is not None:
+                if electricity_pricing is not None:
+                    raise ValueError("carbon=eco2.where(tariff=...) already sets the price: drop electricity_pricing")
+                price = carbon.price
+        elif intensity is not None:
             provider = _core.fixed_intensity(float(intensity), zone or "user-supplied", "Tracker(intensity=...)")
         elif zone is not None:
             provider = _core.zone_intensity(zone)
         else:
             provider = _carbon.intensity_provider(emission_level, alpha_2_code, region)
-        if provider is None:
+        if provider is None:  # eco2AI's arguments asked for nothing
             self._warn(
                 f"eco2: no emission_level or alpha_2_code given: the world average "
                 f"{_core.WORLD_AVERAGE_G_PER_KWH} gCO2/kWh is used. Pass alpha_2_code='FR' (your country) or "
@@ -179,7 +194,6 @@ class Tracker:
         self._emission_level = (
             provider.at(_now()) if provider is not None else _core.WORLD_AVERAGE_G_PER_KWH
         )
-        price = _carbon.price_provider(electricity_pricing, currency)
 
         period_s = min(max(self._measure_period, _MIN_PERIOD_S), _MAX_PERIOD_S)
         self._core = _core.Tracker(

@@ -1,121 +1,16 @@
-// The C API (include/eco2/eco2.h): thin wrappers over eco2::Tracker. Every entry point goes through guard(),
-// the one place where C++ exceptions become status codes and the thread's last error message.
+// The C API (include/eco2/eco2.h): thin wrappers over eco2::Tracker. Every entry point goes through guard()
+// (capi_internal.hpp). Results: eco2_c_result.cpp; the location chain: eco2_c_carbon.cpp.
 
-#include <cmath>
-#include <exception>
-#include <memory>
-#include <new>
-#include <optional>
-#include <string>
-#include <utility>
-
+#include "capi_internal.hpp"
 #include "eco2/carbon.hpp"
-#include "eco2/eco2.h"
-#include "eco2/error.hpp"
-#include "eco2/record.hpp"
-#include "eco2/tracker.hpp"
 #include "eco2/zones.hpp"
 
-struct eco2_config {
-    eco2::TrackerConfig config;
-};
+using namespace eco2::capi;
 
-struct eco2_tracker {
-    explicit eco2_tracker(eco2::TrackerConfig c) : tracker(std::move(c)) {}
-    eco2::Tracker tracker;
-    eco2::EpochParams pending;  // parameters of the next epoch mark
-};
-
-struct eco2_result {
-    eco2::Result result;
-};
-
-namespace {
-
-// Kept per thread so that two threads' failures never mix; a std::string so the pointer handed out stays
-// valid until this thread's next failure.
-thread_local std::string t_last_error;
-
-int status_of(eco2::Errc code) noexcept {
-    switch (code) {
-        case eco2::Errc::invalid_argument:
-            return ECO2_ERROR_INVALID_ARGUMENT;
-        case eco2::Errc::io_error:
-            return ECO2_ERROR_IO;
-        case eco2::Errc::invalid_state:
-            return ECO2_ERROR_INVALID_STATE;
-        case eco2::Errc::not_found:
-            return ECO2_ERROR_NOT_FOUND;
-        case eco2::Errc::budget_exceeded:
-            return ECO2_ERROR_BUDGET_EXCEEDED;
-        case eco2::Errc::internal:
-            return ECO2_ERROR_INTERNAL;
-    }
-    return ECO2_ERROR_INTERNAL;
+std::string& eco2::capi::last_error() noexcept {
+    thread_local std::string message;
+    return message;
 }
-
-int fail(int status, const char* message) noexcept {
-    try {
-        t_last_error = message;
-    } catch (...) {  // no memory for the message: keep the code, the message says what it can
-        t_last_error.clear();
-    }
-    return status;
-}
-
-// The funnel: runs f, translating any exception into a status code and a message.
-template <class F>
-int guard(F&& f) noexcept {
-    try {
-        f();
-        return ECO2_OK;
-    } catch (const eco2::Error& e) {
-        return fail(status_of(e.code()), e.what());
-    } catch (const std::bad_alloc&) {
-        return fail(ECO2_ERROR_NO_MEMORY, "out of memory");
-    } catch (const std::exception& e) {
-        return fail(ECO2_ERROR_INTERNAL, e.what());
-    } catch (...) {
-        return fail(ECO2_ERROR_INTERNAL, "unknown exception inside eco2");
-    }
-}
-
-// Throws invalid_argument naming the argument when p is NULL.
-template <class T>
-T* need(T* p, const char* what) {
-    if (p == nullptr) throw eco2::Error(eco2::Errc::invalid_argument, std::string(what) + " is NULL");
-    return p;
-}
-
-const eco2::ComponentEnergy& component_of(const eco2::Result& r, int component) {
-    switch (component) {
-        case ECO2_CPU:
-            return r.cpu;
-        case ECO2_GPU:
-            return r.gpu;
-        case ECO2_RAM:
-            return r.ram;
-        default:
-            throw eco2::Error(
-                eco2::Errc::invalid_argument,
-                "component must be ECO2_CPU, ECO2_GPU or ECO2_RAM, not " + std::to_string(component));
-    }
-}
-
-double or_nan(const std::optional<double>& v) noexcept {
-    return v ? *v : std::nan("");
-}
-
-std::optional<double> optional_of(double v) {
-    return std::isnan(v) ? std::nullopt : std::optional<double>(v);
-}
-
-// Hands a result to the caller; out may be NULL (the caller does not want it).
-void give(eco2::Result r, eco2_result** out) {
-    if (out != nullptr) *out = new eco2_result{std::move(r)};
-}
-
-}  // namespace
 
 extern "C" {
 
@@ -125,7 +20,7 @@ const char* eco2_version(void) {
 }
 
 const char* eco2_last_error(void) {
-    return t_last_error.c_str();
+    return last_error().c_str();
 }
 
 const char* eco2_status_name(int status) {
@@ -374,137 +269,5 @@ int eco2_tracker_report_work(eco2_tracker* tracker, double items, double error_r
     });
 }
 
-// ---------------------------------------------------------------------------------------------- results
-
-int eco2_result_destroy(eco2_result* result) {
-    delete result;
-    return ECO2_OK;
-}
-
-int eco2_result_energy_j(const eco2_result* result, int component, double* out) {
-    return guard([&] {
-        need(out, "out");
-        *out = component_of(need(result, "result")->result, component).joules;
-    });
-}
-
-int eco2_result_source(const eco2_result* result, int component, const char** out) {
-    return guard([&] {
-        need(out, "out");
-        *out = component_of(need(result, "result")->result, component).source.c_str();
-    });
-}
-
-int eco2_result_estimated(const eco2_result* result, int component, int* out) {
-    return guard([&] {
-        need(out, "out");
-        *out = component_of(need(result, "result")->result, component).estimated ? 1 : 0;
-    });
-}
-
-int eco2_result_energy_kwh(const eco2_result* result, double* out) {
-    return guard([&] { *need(out, "out") = need(result, "result")->result.energy_kwh(); });
-}
-
-int eco2_result_co2_kg(const eco2_result* result, double* out) {
-    return guard([&] { *need(out, "out") = need(result, "result")->result.co2_kg; });
-}
-
-int eco2_result_duration_s(const eco2_result* result, double* out) {
-    return guard([&] { *need(out, "out") = need(result, "result")->result.duration_s; });
-}
-
-int eco2_result_intensity(const eco2_result* result, double* out) {
-    return guard([&] { *need(out, "out") = need(result, "result")->result.intensity_g_per_kwh; });
-}
-
-int eco2_result_region(const eco2_result* result, const char** out) {
-    return guard([&] { *need(out, "out") = need(result, "result")->result.region.c_str(); });
-}
-
-int eco2_result_tree_cpu(const eco2_result* result, double* cpu_time_s, const char** source) {
-    return guard([&] {
-        const eco2::Result& r = need(result, "result")->result;
-        if (cpu_time_s != nullptr) *cpu_time_s = r.cpu_time_s;
-        if (source != nullptr) *source = r.tree_source.c_str();
-    });
-}
-
-int eco2_result_cost(const eco2_result* result, double* out) {
-    return guard([&] { *need(out, "out") = or_nan(need(result, "result")->result.cost); });
-}
-
-int eco2_result_status(const eco2_result* result, int* out) {
-    return guard([&] {
-        need(out, "out");
-        switch (need(result, "result")->result.status) {
-            case eco2::RunStatus::running:
-                *out = ECO2_RUN_RUNNING;
-                break;
-            case eco2::RunStatus::interrupted:
-                *out = ECO2_RUN_INTERRUPTED;
-                break;
-            case eco2::RunStatus::completed:
-                *out = ECO2_RUN_COMPLETED;
-                break;
-            case eco2::RunStatus::budget_stopped:
-                *out = ECO2_RUN_BUDGET_STOPPED;
-                break;
-        }
-    });
-}
-
-int eco2_result_id(const eco2_result* result, const char** out) {
-    return guard([&] { *need(out, "out") = need(result, "result")->result.id.c_str(); });
-}
-
-int eco2_result_epoch(const eco2_result* result, const char** label, int* number) {
-    return guard([&] {
-        const eco2::Result& r = need(result, "result")->result;
-        if (label != nullptr) *label = r.epoch.c_str();
-        if (number != nullptr) *number = r.epoch_number;
-    });
-}
-
-int eco2_result_energy_per_item_j(const eco2_result* result, double* out) {
-    return guard([&] { *need(out, "out") = or_nan(need(result, "result")->result.energy_per_item_j()); });
-}
-
-int eco2_result_energy_precision_ratio(const eco2_result* result, double* out) {
-    return guard(
-        [&] { *need(out, "out") = or_nan(need(result, "result")->result.energy_precision_ratio()); });
-}
-
-int eco2_result_flop_per_joule(const eco2_result* result, double* out) {
-    return guard([&] { *need(out, "out") = or_nan(need(result, "result")->result.flop_per_joule()); });
-}
-
-int eco2_result_prediction(const eco2_result* result, double* duration_s, double* energy_kwh,
-                           double* co2_kg) {
-    return guard([&] {
-        const auto& p = need(result, "result")->result.prediction;
-        const double nan = std::nan("");
-        if (duration_s != nullptr) *duration_s = p ? p->duration_s : nan;
-        if (energy_kwh != nullptr) *energy_kwh = p ? p->energy_kwh : nan;
-        if (co2_kg != nullptr) *co2_kg = p ? p->co2_kg : nan;
-    });
-}
-
-int eco2_result_warning_count(const eco2_result* result, int* count) {
-    return guard(
-        [&] { *need(count, "count") = static_cast<int>(need(result, "result")->result.warnings.size()); });
-}
-
-int eco2_result_warning(const eco2_result* result, int index, const char** out) {
-    return guard([&] {
-        need(out, "out");
-        const auto& w = need(result, "result")->result.warnings;
-        if (index < 0 || static_cast<std::size_t>(index) >= w.size())
-            throw eco2::Error(eco2::Errc::invalid_argument, "warning index " + std::to_string(index) +
-                                                                " out of range (" + std::to_string(w.size()) +
-                                                                " warnings)");
-        *out = w[static_cast<std::size_t>(index)].c_str();
-    });
-}
 
 }  // extern "C"

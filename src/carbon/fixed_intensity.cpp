@@ -30,9 +30,12 @@ std::shared_ptr<const IntensityProvider> fixed_intensity(double g_per_kwh, std::
     return std::make_shared<FixedIntensity>(g_per_kwh, std::move(region), std::move(source));
 }
 
-std::shared_ptr<const IntensityProvider> world_average_intensity() {
-    return fixed_intensity(WORLD_AVERAGE_G_PER_KWH, "World",
-                           "default: world average (no region or intensity set)");
+std::string world_average_source(std::string_view why) {
+    return fmt::format("default: world average {} gCO2/kWh ({})", WORLD_AVERAGE_G_PER_KWH, why);
+}
+
+std::shared_ptr<const IntensityProvider> world_average_intensity(std::string source) {
+    return fixed_intensity(WORLD_AVERAGE_G_PER_KWH, "World", std::move(source));
 }
 
 }  // namespace eco2

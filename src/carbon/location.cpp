@@ -87,7 +87,7 @@ Location resolve_location(const LocationInputs& in, const ZoneDatabase& db) {
 
     // Geolocation: asked only when turned on and nothing explicit decided.
     if (!in.geolocate) {
-        add("geolocation", StepStatus::off, "off (--geolocate asks an IP geolocation service)");
+        add("geolocation", StepStatus::off, "off (turned on, it asks an IP geolocation service)");
     } else if (decided || !in.use_time_zone) {
         add("geolocation", StepStatus::not_reached, "not asked");
     } else {
@@ -168,13 +168,7 @@ Location resolve_location(const LocationInputs& in, const ZoneDatabase& db) {
         add("world average", StepStatus::not_reached, "no region: the intensity is given");
         return out;
     }
-    out.source = fmt::format("default: world average {} gCO2/kWh (no region set{})", WORLD_AVERAGE_G_PER_KWH,
-                             tz_trouble.empty() ? std::string() : "; " + tz_trouble);
-    // One short line: what was used and how to set it (the long why is in the record's location_source).
-    out.warning = fmt::format(
-        "no region known: world average {} gCO2/kWh used; set --region ZONE (or ECO2_REGION, or region in "
-        "eco2.toml; `eco2 regions` lists the zones)",
-        WORLD_AVERAGE_G_PER_KWH);
+    out.source = world_average_source(tz_trouble.empty() ? "no region set" : "no region set; " + tz_trouble);
     add("world average", StepStatus::used,
         fmt::format("{} gCO2/kWh (eco2AI's figure)", WORLD_AVERAGE_G_PER_KWH));
     return out;

@@ -16,7 +16,7 @@ namespace eco2::carbon {
 
 /// One place where a region may be set explicitly.
 struct RegionSetting {
-    std::string step;                  ///< "--region", "ECO2_REGION", "./eco2.toml", "user config"
+    std::string step;                  ///< the caller's name: "--region", "ECO2_REGION", "zone argument"
     std::optional<std::string> value;  ///< the region text, when set there
     std::string origin;  ///< where exactly: "flag --region", "environment ECO2_REGION", "eco2.toml:3"
     std::string absent;  ///< why it is not set: "not given", "not set", "no such file"...
@@ -67,8 +67,7 @@ struct Location {
     bool guessed = false;             ///< the zone comes from geolocation or the time zone, not a setting
     std::string source;  ///< how, for location_source: "flag --region fr", "time zone Europe/Oslo
                          ///< (TZ) -> NO (tzdata zone.tab)"
-    std::vector<LocationStep> steps;  ///< every step, in order
-    std::string warning;              ///< set when the world average is used: what happened and how to set it
+    std::vector<LocationStep> steps;  ///< every step, in order (the last one used: the world average)
 };
 
 /// Runs the chain. An explicit setting that names no zone is an error (eco2::Error(not_found) naming its

@@ -168,7 +168,7 @@ struct Tracker::Impl {
             measure.collect_warnings(result.warnings);
             if (!cfg.intensity)
                 result.warnings.push_back(fmt::format("no carbon intensity set: the world average {} gCO2/kWh was "
-                                                      "used; set --intensity G (gCO2/kWh) for your grid",
+                                                      "used; set the intensity (gCO2/kWh) or the region of your grid",
                                                       WORLD_AVERAGE_G_PER_KWH));
             last_row = ledger.last_row(status, exit_code, training.prediction());
             total = ledger.total(training.prediction());

@@ -13,19 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "capi_check.h"
 #include "eco2/eco2.h"
-
-static int g_failures = 0;
-
-#define EXPECT(cond)                                                                            \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
-            fprintf(stderr, "%s:%d: expected %s (last error: %s)\n", __FILE__, __LINE__, #cond, \
-                    eco2_last_error());                                                         \
-            ++g_failures;                                                                       \
-        }                                                                                       \
-    } while (0)
-#define EXPECT_OK(call) EXPECT((call) == ECO2_OK)
 
 static char g_dir[4096];
 

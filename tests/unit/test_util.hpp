@@ -17,6 +17,13 @@ namespace eco2::test {
 
 inline std::filesystem::path fixture(const std::string& name) { return std::filesystem::path(ECO2_FIXTURES_DIR) / name; }
 
+/// ../shared/reference (peers' tables, read-only, for comparison), or $ECO2_SHARED_REFERENCE when set: the tests
+/// that read it skip when it is absent (ECO2_SHARED_REFERENCE=/nonexistent checks that they do).
+inline std::filesystem::path shared_reference() {
+    const char* v = ::getenv("ECO2_SHARED_REFERENCE");
+    return v != nullptr && *v != '\0' ? std::filesystem::path(v) : std::filesystem::path(ECO2_SHARED_REFERENCE_DIR);
+}
+
 /// A fresh temporary directory, removed with its content at destruction.
 class TempDir {
 public:

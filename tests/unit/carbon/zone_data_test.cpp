@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "../test_util.hpp"
 #include "carbon/csv.hpp"
 #include "eco2/error.hpp"
 #include "eco2/zones.hpp"
@@ -19,7 +20,6 @@ using namespace eco2;
 namespace {
 
 const std::filesystem::path DATA_DIR = std::filesystem::path(ECO2_FIXTURES_DIR) / ".." / ".." / "data";
-const std::filesystem::path REFERENCE_DIR = ECO2_SHARED_REFERENCE_DIR;
 
 double number(const std::string& s) {
     double v = 0.0;
@@ -113,7 +113,7 @@ TEST(Csv, TableFieldsViewTheTextUnlessUnescapedAndSurviveAMove) {
 // life-cycle emissions of consumed electricity and the peers direct emissions of generation, so only the
 // order of magnitude must agree.
 TEST(ZoneData, LargeCountriesAgreeWithPeersWithinAFactorOfTwo) {
-    const auto eco2ai = REFERENCE_DIR / "eco2ai" / "carbon_index.csv";
+    const auto eco2ai = eco2::test::shared_reference() / "eco2ai" / "carbon_index.csv";
     if (!std::filesystem::exists(eco2ai)) GTEST_SKIP() << "no " << eco2ai;
     std::map<std::string, double> peer;  // alpha-2 -> kg/MWh (= g/kWh)
     for (const auto& r : carbon::parse_csv(read(eco2ai), "carbon_index.csv"))

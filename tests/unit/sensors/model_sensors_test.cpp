@@ -56,7 +56,7 @@ TEST(CpuTdpTable, AgreesWithEco2AIsTableWhereBothHaveTheModel) {
         {"core i9-12900k", "Intel: Processor Base Power 125 W, Maximum Turbo Power 241 W; eco2AI takes the turbo"},
     };
     std::set<std::string> differing;
-    std::ifstream in(std::string(ECO2_SHARED_REFERENCE_DIR) + "/eco2ai/cpu_names.csv");
+    std::ifstream in(eco2::test::shared_reference() / "eco2ai" / "cpu_names.csv");
     if (!in) GTEST_SKIP() << "shared/reference not present";
     std::string line;
     std::getline(in, line);
