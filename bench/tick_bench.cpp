@@ -53,6 +53,7 @@
 
 #include "core/accumulator.hpp"
 #include "core/process_tree.hpp"
+#include "core/sampler.hpp"
 #include "core/stop_signal.hpp"
 #include "sensors/registry.hpp"
 #include "sys/file_reader.hpp"
@@ -197,14 +198,14 @@ void BM_tree_sample(benchmark::State& state, pid_t root) {
     if (tree.failures().count() > 0) state.SkipWithError(tree.failures().first().c_str());
 }
 
-// Everything Tracker::Impl::tick() does per tick except the lock-protected bookkeeping of the result (a few
-// additions) and the checkpoint (measured by checkpoint_bench). slow_update() is a no-op for the model
-// sensors and runs at most once a second.
-// The rates of Tracker's tick() (TREE_INTERVAL_S and DISCOVERY_INTERVAL_S in src/core/tracker.cpp): the tree
+// Everything the tracker's tick does per tick (Measurement::read) except the lock-protected bookkeeping of the
+// result (Ledger::add, a few additions), the sinks' tick (the series row: BM_tick_series) and the checkpoint
+// (measured by checkpoint_bench). slow_update() is a no-op for the model sensors and runs at most once a second.
+// The sampler's rates (Sampler::TREE_INTERVAL_S and DISCOVERY_INTERVAL_S in src/core/sampler.hpp): the tree
 // is read on every tick at periods of 100 ms and more, else once per 100 ms, and /proc scanned at most once
 // per 250 ms. Ticks in between read the sensors on the last tree sample.
-constexpr std::int64_t TREE_INTERVAL_US = 100'000;
-constexpr std::int64_t DISCOVERY_INTERVAL_US = 250'000;
+constexpr auto TREE_INTERVAL_US = static_cast<std::int64_t>(Sampler::TREE_INTERVAL_S * 1e6);
+constexpr auto DISCOVERY_INTERVAL_US = static_cast<std::int64_t>(Sampler::DISCOVERY_INTERVAL_S * 1e6);
 
 // pace_us = 0: back to back, the tree read on every tick, discovery as range(0) says. pace_us > 0: one tick
 // per pace_us on a steady_clock deadline (StopSignal::wait_until, as Tracker's loop() sleeps), the
