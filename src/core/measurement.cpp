@@ -4,26 +4,24 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include "core/tracker_setup.hpp"
 #include "eco2/tracker.hpp"
 #include "eco2/tracker_config.hpp"
 #include "sensors/ram_model_sensor.hpp"
-#include "sensors/registry.hpp"
-#include "sys/file_reader.hpp"
 #include "sys/system_context.hpp"
 
 namespace eco2::detail {
 
-DiscoveryRequest discovery_request(const TrackerConfig& cfg) {
-    return DiscoveryRequest{cfg.sampling.scope, CpuHint{cfg.cpu_tdp_w, cfg.cpu_name, cfg.cpu_tdp_origin}};
+SensorSet discover_sensors(const sys::SystemContext& context, const TrackerConfig& cfg) {
+    return discover_sensors(context,
+                            DiscoveryRequest{cfg.sampling.scope, CpuHint{cfg.cpu_tdp_w, cfg.cpu_name, cfg.cpu_tdp_origin}});
 }
 
 void Measurement::discover(const TrackerConfig& cfg, bool list_processes) {
-    const sys::SystemContext context = sys::SystemContext::from_process(cfg.paths);
-    m_fs = context.fs();
-    m_sensors = discover_sensors(context, discovery_request(cfg));
+    m_context = sys::SystemContext::from_process(cfg.paths);  // the run's one read of the environment
+    m_fs = m_context->fs();
+    m_sensors = discover_sensors(*m_context, cfg);
     std::vector<Channel> channels;
     m_offsets.clear();
     for (const auto& s : m_sensors.sensors) {
@@ -148,7 +146,7 @@ std::vector<ProbeReport> probe_sensors(const TrackerConfig& config) {
     detail::ProcessTree::Options topt;
     topt.root = config.sampling.root_pid;
     detail::ProcessTree tree(context.fs(), topt);
-    detail::SensorSet set = detail::discover_sensors(context, detail::discovery_request(config));
+    detail::SensorSet set = detail::discover_sensors(context, config);
     detail::TreeSample sample;
     tree.sample(0.0, true, sample);
     set.reports.insert(set.reports.begin(), tree.probe_cgroup());

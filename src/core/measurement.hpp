@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "core/sampler.hpp"
 #include "sensors/registry.hpp"
 #include "sys/fs_root.hpp"
+#include "sys/system_context.hpp"
 
 namespace eco2 {
 struct TrackerConfig;
@@ -41,6 +43,8 @@ public:
     const TreeSample& sample() const noexcept { return m_sample; }
     const std::vector<Channel>& channels() const noexcept { return m_acc->channels(); }
     const std::vector<ProbeReport>& reports() const noexcept { return m_sensors.reports; }
+    /// The system context of the run (roots, environment snapshot...), built by discover().
+    const sys::SystemContext& context() const { return m_context.value(); }
     /// Read failures of the tree and every sensor so far.
     std::uint64_t failure_count() const noexcept;
     /// Component sources, names and the tree's description into the run's first row.
@@ -57,6 +61,7 @@ private:
     void read_sensors() noexcept;
     void check_process_lists() noexcept;
 
+    std::optional<sys::SystemContext> m_context;  // outlives the sensors, which may keep its reader
     sys::FsRoot m_fs;
     std::unique_ptr<ProcessTree> m_tree;
     SensorSet m_sensors;
@@ -68,8 +73,8 @@ private:
     bool m_process_lists = false;
 };
 
-/// What the one discovery (sensors/registry.hpp, for start() and probe_sensors()) is asked for a
-/// tracker with this configuration.
-DiscoveryRequest discovery_request(const TrackerConfig& cfg);
+/// The back ends a tracker with this configuration uses (the one discovery, for start() and
+/// probe_sensors()).
+SensorSet discover_sensors(const sys::SystemContext& context, const TrackerConfig& cfg);
 
 }  // namespace eco2::detail

@@ -29,20 +29,11 @@ std::vector<double> read_all(Sensor& s) {
     return v;
 }
 
-// Simulates hwmon files readable by root only (as root, chmod 000 does not stop a read).
-class DenyPowerReader final : public sys::FileReader {
-public:
-    sys::ReadResult read(const std::filesystem::path& p) const noexcept override {
-        const std::string f = p.filename().string();
-        if (f.rfind("power1_", 0) == 0 || f.rfind("energy1_", 0) == 0) {
-            sys::ReadResult r;
-            r.status = sys::ReadStatus::permission_denied;
-            r.error = EACCES;
-            return r;
-        }
-        return sys::FileReader::read(p);
-    }
-};
+// hwmon files readable by root only.
+bool power_or_energy(const std::filesystem::path& p) {
+    const std::string f = p.filename().string();
+    return f.rfind("power1_", 0) == 0 || f.rfind("energy1_", 0) == 0;
+}
 
 }  // namespace
 
@@ -119,7 +110,7 @@ TEST(Amdgpu, NoDrmTreeIsAbsentWithAReason) {
 
 TEST(Amdgpu, UnreadableFilesArePermissionDenied) {
     Discovery d = discover_amdgpu(context_at(fixture("amdgpu_two_cards"), {}, "/nonexistent",
-                                             std::make_shared<DenyPowerReader>()),
+                                             std::make_shared<eco2::test::DenyingReader>(power_or_energy)),
                                   DiscoveryRequest{Scope::machine, {}});
     EXPECT_EQ(d.report.status, ProbeStatus::permission_denied);
     EXPECT_THAT(d.report.reason, HasSubstr("card0: cannot read "));

@@ -18,23 +18,10 @@ using eco2::test::write_file;
 
 namespace {
 
-
 // Simulates the root-only energy_uj of kernels patched for CVE-2020-8694 (chmod does not stop root).
-class DenyEnergyReader final : public sys::FileReader {
-public:
-    sys::ReadResult read(const std::filesystem::path& p) const noexcept override {
-        if (p.filename() == "energy_uj") {
-            sys::ReadResult r;
-            r.status = sys::ReadStatus::permission_denied;
-            r.error = EACCES;
-            return r;
-        }
-        return sys::FileReader::read(p);
-    }
-};
+bool energy_uj(const std::filesystem::path& p) { return p.filename() == "energy_uj"; }
 
 }  // namespace
-
 TEST(Rapl, TwoSocketsWithDramSkipsNestedAndPlatformZones) {
     RaplProbe p = probe_rapl(roots(eco2::test::fixture("rapl_2socket_dram")), sys::default_reader(), Scope::machine);
     ASSERT_EQ(p.report.status, ProbeStatus::available) << p.report.reason;
@@ -83,7 +70,7 @@ TEST(Rapl, MachineFiguresNeededByEachScope) {
 }
 
 TEST(Rapl, PermissionDeniedSaysHowToFixAndKeepsTheTdp) {
-    DenyEnergyReader deny;
+    eco2::test::DenyingReader deny(energy_uj);
     RaplProbe p = probe_rapl(roots(eco2::test::fixture("rapl_2socket_dram")), deny, Scope::process);
     EXPECT_EQ(p.report.status, ProbeStatus::permission_denied);
     EXPECT_FALSE(p.package);
