@@ -28,16 +28,6 @@
 
 namespace eco2 {
 
-std::string_view to_string(RunStatus s) noexcept {
-    switch (s) {
-        case RunStatus::running: return "running";
-        case RunStatus::interrupted: return "interrupted";
-        case RunStatus::completed: return "completed";
-        case RunStatus::budget_stopped: return "budget_stopped";
-    }
-    return "?";
-}
-
 namespace {
 
 using namespace detail;
