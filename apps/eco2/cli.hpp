@@ -72,6 +72,7 @@ struct Inputs {
 struct Options {
     // eco2 run: records and sampling
     std::string output = "emission.csv";
+    std::string jsonl;  ///< JSON lines of the samples; empty: none
     std::string project = "default";
     std::string experiment = "default";
     double period = 1.0;

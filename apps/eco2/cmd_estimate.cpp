@@ -15,7 +15,7 @@
 #include "eco2/error.hpp"
 #include "report/equivalents.hpp"
 #include "sensors/cpu_tdp_table.hpp"
-#include "sensors/model_sensors.hpp"
+#include "sensors/ram_model_sensor.hpp"
 
 namespace eco2::cli {
 namespace {

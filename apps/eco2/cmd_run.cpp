@@ -21,9 +21,11 @@
 #include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
 #include "report/summary.hpp"
+#include "sys/system_context.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
 #include "writers/series_writer.hpp"
+#include "writers/sink.hpp"
 
 extern char** environ;
 
@@ -36,6 +38,7 @@ TrackerConfig make_config(const Options& o) {
     c.experiment_description = o.experiment;
     c.output.path = o.output;
     c.output.write_series = o.series;
+    c.output.jsonl = o.jsonl;
     c.sampling.period_s = o.period;
     c.sampling.checkpoint_s = o.checkpoint;
     c.sampling.scope = o.scope;
@@ -77,13 +80,13 @@ int run(const Options& options) {
     TrackerConfig config = make_config(options);
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }
-    if (!config.output.path.empty()) detail::RecordFile::check_writable(config.output.path, detail::CsvWriter::header());
+    detail::check_outputs(config);
 
     // Before any thread exists, so that all inherit the mask; the process becomes the tree's subreaper.
     SignalScope signals;
 
     // A cgroup of the command's own where eco2 may make one: CPU time (and memory) counted by the kernel.
-    RunCgroup cgroup = RunCgroup::create(options.cgroup, sys::FsRoot::resolve(SystemPaths{}));
+    RunCgroup cgroup = RunCgroup::create(options.cgroup, sys::SystemContext::from_process().fs());
     if (!cgroup.active() && options.cgroup != "auto" && options.cgroup != "off")
         std::fprintf(stderr, "eco2: warning: %s: CPU time from /proc instead\n", cgroup.note().c_str());
     std::vector<char*> argv;
@@ -233,6 +236,8 @@ const OptionRow PROCESS_ROWS[] = {
          return a.add_flag_callback(
              r.flags, [&o] { o.series = false; }, h);
      }},
+    {"--jsonl", "ECO2_JSONL", "jsonl", Kind::path, "also write each sample as a JSON line to FILE (appended)",
+     bind<&Options::jsonl>},
     {"-q,--quiet", nullptr, "quiet", Kind::boolean, "print no summary", bind<&Options::quiet>},
     {"--cgroup", "ECO2_CGROUP", "cgroup", Kind::text,
      "auto: run the command in a cgroup of its own where eco2 may create one (exact CPU time); off: /proc "

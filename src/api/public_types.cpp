@@ -1,6 +1,7 @@
 // The functions of eco2's public value types (include/eco2/sensor.hpp, record.hpp), in one place: the names
-// of the enums as records, JSON and messages write them.
+// of the enums as records, JSON and messages write them, and Result's derived figures.
 
+#include <cmath>
 #include <string>
 
 #include "eco2/error.hpp"
@@ -41,6 +42,12 @@ std::string_view to_string(RunStatus s) noexcept {
         case RunStatus::budget_stopped: return "budget_stopped";
     }
     return "?";
+}
+
+std::optional<double> Result::energy_precision_ratio() const noexcept {
+    auto epi = energy_per_item_j();
+    if (!epi || !work.error_rate) return std::nullopt;
+    return std::pow(*work.error_rate, efficiency_alpha) * *epi;
 }
 
 Scope parse_scope(std::string_view text) {
