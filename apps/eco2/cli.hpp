@@ -67,7 +67,8 @@ struct Inputs {
     std::vector<ConfigSource> config_files;
 };
 
-/// Every option of every command (each command reads the ones it shows in its --help).
+/// The values of the options (each command reads the ones its rows fill): the fields below for the first
+/// commands and the shared groups, own<S>() for a command that keeps its options in a struct of its own.
 struct Options {
     // eco2 run: records and sampling
     std::string output = "emission.csv";

@@ -1,5 +1,5 @@
 // `eco2 version`: eco2's version; with --format table or json also how it was built and which measurement
-// back ends it has.
+// back ends it has (compiled in; `eco2 sensors` says which work on this machine).
 
 #include <fmt/format.h>
 
@@ -11,6 +11,7 @@
 
 #include "command.hpp"
 #include "eco2/tracker.hpp"
+#include "sensors/registry.hpp"
 
 namespace eco2::cli {
 namespace {
@@ -78,14 +79,22 @@ int run(const Options& options) {
         return 0;
     }
     const auto b = build();
+    const auto backends = detail::backends();  // compiled in, best first; `eco2 sensors` says which work here
     if (o.format == "json") {
-        nlohmann::json j{{"version", version}};
+        nlohmann::json j{{"version", version}, {"backends", nlohmann::json::array()}};
         for (const auto& [k, v] : b) j["build"][k] = v;
+        for (const detail::Backend& be : backends)
+            j["backends"].push_back({{"name", std::string(be.name)},
+                                     {"component", std::string(to_string(be.component))},
+                                     {"priority", be.priority}});
         std::puts(j.dump(2).c_str());
         return 0;
     }
     std::string out = fmt::format("{:<12} {}\n", "version", version);
     for (const auto& [k, v] : b) out += fmt::format("{:<12} {}\n", k, v);
+    for (const detail::Backend& be : backends)
+        out += fmt::format("{:<12} {} ({}, priority {})\n", &be == backends.data() ? "backends" : "", be.name,
+                           to_string(be.component), be.priority);
     std::fputs(out.c_str(), stdout);
     return 0;
 }

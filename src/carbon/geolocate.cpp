@@ -10,9 +10,12 @@
 
 #include "eco2/error.hpp"
 #include "http/http_client.hpp"
+#include "sys/text.hpp"
 
 namespace eco2::carbon {
 namespace {
+
+using sys::upper;
 
 constexpr std::size_t MAX_ANSWER = 64 * 1024;
 
@@ -20,12 +23,6 @@ bool is_code(const std::string& s, std::size_t min, std::size_t max) {
     return s.size() >= min && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
                return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
            });
-}
-
-std::string upper(std::string s) {
-    for (char& c : s)
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    return s;
 }
 
 // The first of the keys whose value is a string, else empty.

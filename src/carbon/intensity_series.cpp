@@ -11,24 +11,15 @@
 
 #include "carbon/csv.hpp"
 #include "eco2/error.hpp"
+#include "sys/text.hpp"
 
 namespace eco2::carbon {
 namespace {
 
+using sys::lower;
+using sys::trim;
+
 using namespace std::chrono;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 // system_clock counts nanoseconds in 64 bits: 1677-09-21 .. 2262-04-11. Times are built in whole seconds
 // first and checked against that range, so that 2300-01-01 is refused rather than wrapped to 1715.

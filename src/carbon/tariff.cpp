@@ -7,17 +7,14 @@
 #include <ctime>
 
 #include "eco2/error.hpp"
+#include "sys/text.hpp"
 
 namespace eco2::carbon {
 namespace {
 
-constexpr int DAY_MIN = 24 * 60;
+using sys::trim;
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
+constexpr int DAY_MIN = 24 * 60;
 
 Error bad(std::string_view what) {
     return Error(

@@ -10,19 +10,14 @@
 #include "carbon/csv.hpp"
 #include "carbon/zone_data.hpp"
 #include "sys/system_context.hpp"
+#include "sys/text.hpp"
 
 namespace eco2::carbon {
 namespace {
 
-namespace fs = std::filesystem;
+using sys::trim;
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-        s.remove_suffix(1);
-    return s;
-}
+namespace fs = std::filesystem;
 
 char lower(char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;

@@ -8,15 +8,12 @@
 #include "carbon/csv.hpp"
 #include "eco2/error.hpp"
 #include "eco2/zones.hpp"
+#include "sys/text.hpp"
 
 namespace eco2 {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
+using sys::trim;
 
 bool starts_with_icase(std::string_view s, std::string_view prefix) {
     if (s.size() < prefix.size()) return false;

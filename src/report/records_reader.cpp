@@ -11,9 +11,12 @@
 
 #include "eco2/error.hpp"
 #include "writers/csv_writer.hpp"
+#include "sys/text.hpp"
 
 namespace eco2::detail {
 namespace {
+
+using sys::trim;
 
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double KWH = 3.6e6;  // J
@@ -77,12 +80,6 @@ RecordRow blank_row() {
     for (const RecordColumn& c : COLUMNS)
         if (c.number) r.*c.number = NaN;
     return r;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
 }
 
 // A whole number or decimal; false when `s` is not one (or has text after it).

@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <charconv>
 
+#include "sys/text.hpp"
+
 namespace eco2::detail {
-namespace {
 
-std::string_view trim(std::string_view s) noexcept {
-    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    while (!s.empty() && blank(s.front())) s.remove_prefix(1);
-    while (!s.empty() && blank(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-}  // namespace
+using sys::trim;
 
 bool all_digits(std::string_view s) noexcept {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });

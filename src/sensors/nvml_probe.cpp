@@ -8,9 +8,12 @@
 
 #include "sensors/nvml_gpu.hpp"
 #include "sys/proc_parse.hpp"
+#include "sys/text.hpp"
 
 namespace eco2::detail {
 namespace {
+
+using sys::join;
 
 using namespace nvml;
 
@@ -44,15 +47,6 @@ std::string init_fix(NvmlReturn rc) {
         default:
             return "check that `nvidia-smi` works for this user";
     }
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-    std::string out;
-    for (const std::string& p : parts) {
-        if (!out.empty()) out += sep;
-        out += p;
-    }
-    return out;
 }
 
 

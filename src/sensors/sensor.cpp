@@ -4,39 +4,6 @@
 
 #include "eco2/error.hpp"
 
-namespace eco2 {
-
-std::string_view to_string(Component c) noexcept {
-    switch (c) {
-        case Component::cpu: return "cpu";
-        case Component::gpu: return "gpu";
-        case Component::ram: return "ram";
-    }
-    return "?";
-}
-
-std::string_view to_string(Scope s) noexcept { return s == Scope::process ? "process" : "machine"; }
-
-std::string_view to_string(ProbeStatus s) noexcept {
-    switch (s) {
-        case ProbeStatus::available: return "available";
-        case ProbeStatus::absent: return "absent";
-        case ProbeStatus::permission_denied: return "permission denied";
-        case ProbeStatus::unsupported: return "unsupported";
-        case ProbeStatus::failed: return "failed";
-    }
-    return "?";
-}
-
-Scope parse_scope(std::string_view text) {
-    if (text == "process") return Scope::process;
-    if (text == "machine") return Scope::machine;
-    throw Error(Errc::invalid_argument,
-                "unknown scope '" + std::string(text) + "': use 'process' (the tracked command) or 'machine'");
-}
-
-}  // namespace eco2
-
 namespace eco2::detail {
 
 void FailureLog::record(const std::string& message) noexcept {

@@ -403,3 +403,19 @@ def test_help_texts_match_golden_files(tmp_path, name, args):
 def test_version(tmp_path):
     r = run(["version"], tmp_path, env=env())
     assert r.returncode == 0 and re.fullmatch(r"eco2 \d+\.\d+\.\d+\n", r.stdout)
+
+
+def test_version_command_table_and_json_name_the_compiled_back_ends(tmp_path):
+    plain = run(["version"], tmp_path, env=env()).stdout.split()[1]
+    r = run(["version", "--format", "json"], tmp_path, env=env())
+    assert r.returncode == 0, r.stderr
+    v = json.loads(r.stdout)
+    assert v["version"] == plain and v["build"]["compiler"]
+    names = [b["name"] for b in v["backends"]]
+    # every compiled-in back end is one `eco2 sensors` reports on
+    probed = {s["backend"] for s in json.loads(run(["sensors", "--format", "json"], tmp_path, env=env()).stdout)["sensors"]}
+    assert names and set(names) <= probed, (names, probed)
+    table = run(["version", "--format", "table"], tmp_path, env=env()).stdout
+    assert table.startswith(f"version      {plain}\n") and all(n in table for n in names)
+    bad = run(["version", "--format", "csv"], tmp_path, env=env())
+    assert bad.returncode == 2 and "eco2: error:" in bad.stderr
