@@ -135,7 +135,7 @@ GroupTotals Grouper::total() {
 }
 
 std::vector<GroupTotals> Grouper::groups() {
-    std::vector<GroupTotals> out = m_groups;
+    std::vector<GroupTotals> out = std::move(m_groups);  // called once, at the end: no copy of every group
     count_distinct(m_runs, out, &GroupTotals::runs);
     count_distinct(m_ranks, out, &GroupTotals::ranks);
     std::vector<std::size_t> order(out.size());
