@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "eco2/error.hpp"
-#include "eco2/tracker.hpp"
+#include "eco2/version.hpp"
 #include "report/html_report.hpp"
 #include "report/records_runs.hpp"
 #include "report/units.hpp"
