@@ -10,6 +10,7 @@
 
 #include "carbon_setup.hpp"
 #include "command.hpp"
+#include "eco2/error.hpp"
 #include "option_checks.hpp"
 #include "shared_options.hpp"
 #include "export/agent.hpp"
