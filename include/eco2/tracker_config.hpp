@@ -57,7 +57,7 @@ struct OutputConfig {
     bool push_delete = false;
     /// OTLP/HTTP collector URL (JSON to <url>/v1/metrics) at checkpoints and at the end; empty: none.
     std::string otlp_url;
-    /// Send the run's metrics to the node's eco2 agent when one runs (a non-blocking datagram a second).
+    /// Send the run's metrics to the node's eco2 agent when one runs (a non-blocking datagram every 10 s at most).
     bool agent = true;
     /// The agent's socket; empty: the first that exists of ECO2_AGENT_SOCKET, $ECO2_RUNTIME_DIR/agent.sock,
     /// /run/eco2/agent.sock, $XDG_RUNTIME_DIR/eco2/agent.sock, /tmp/eco2-<uid>/agent.sock.
