@@ -22,6 +22,7 @@
 #include "run_control.hpp"
 #include "commands.hpp"
 #include "eco2/error.hpp"
+#include "core/job.hpp"
 #include "eco2/tracker.hpp"
 #include "report/summary.hpp"
 #include "writers/csv_writer.hpp"
@@ -151,6 +152,12 @@ int cmd_run(const Options& options) {
     std::optional<CarbonSetup> carbon;
     if (carbon_needs_checking(options)) carbon = setup_carbon(options, CarbonContext{});
     TrackerConfig config = make_config(options);
+    {  // ranks and job from the environment (torchrun, SLURM, MPI): docs/scale-out.md
+        auto job = detail::job_setup(detail::environment_from(environ), ::getuid());
+        for (const auto& w : job.warnings) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
+        config.job = std::move(job.job);
+        config.job_runtime_dir = std::move(job.runtime_dir);
+    }
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }
     if (!config.output.empty()) detail::RecordFile::check_writable(config.output, detail::CsvWriter::header());

@@ -82,6 +82,11 @@ struct TrackerConfig {
     std::filesystem::path memory_stat;
     bool memory_stat_v1 = false;
     SystemPaths paths;
+    /// The job this run is a rank of (from the environment: `detect_job`, core/job.hpp); recorded in every
+    /// row. With a job_id, the trackers of the job on this node elect one measurer of the node's whole
+    /// devices through a lock in job_runtime_dir (docs/scale-out.md); empty job_runtime_dir: no election.
+    JobInfo job;
+    std::filesystem::path job_runtime_dir;
 
     // Training (see Tracker::start_training and new_epoch).
     int expected_epochs = 0;  ///< declared length of the training in epochs; 0: unknown (no prediction)

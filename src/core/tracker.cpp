@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "core/accumulator.hpp"
+#include "core/job_lock.hpp"
 #include "core/process_tree.hpp"
 #include "core/stop_signal.hpp"
 #include "eco2/error.hpp"
@@ -161,6 +162,8 @@ struct Tracker::Impl {
     std::vector<double> values;
     std::unique_ptr<bool[]> used;
     std::unique_ptr<Accumulator> acc;
+    std::unique_ptr<NodeShare> node;  // the job's election of the node's measurer (none outside a job)
+    std::string node_warning;
     std::unique_ptr<RecordFile> record;
     std::unique_ptr<SeriesWriter> series;
     TreeSample sample;
@@ -224,6 +227,7 @@ struct Tracker::Impl {
             sample.fresh = false;
         }
         read_all();
+        if (node) node->poll(*acc);
         ComponentJoules added = acc->update(sample, values.data());
         // The sampler wakes at last_slow + slow_every for the check; 1 ms of slack for the clock's rounding.
         if (final || check_only || t - last_slow >= slow_every - 1e-3) {
@@ -254,6 +258,7 @@ struct Tracker::Impl {
             totals.tree_cpu_s = sample.tree_cpu_s;
             totals.wall = wall;
             if (final) describe_tree(result);
+            if (final && node) node->describe(result);
             if (!check_only) ++totals.samples;
             apply(result, totals, Totals{}, g_per_kwh);
             result.read_failures = failure_count();
@@ -324,6 +329,7 @@ struct Tracker::Impl {
     bool write_row(const Result& row, bool final) noexcept {
         try {
             record->rewrite(CsvWriter::row(row), final);  // grows the row's room when needed: never refused
+            if (node) node->recorded(values.data());
             last_write_failed = false;
         } catch (const std::exception& e) {
             last_write_failed = true;
@@ -591,6 +597,14 @@ struct Tracker::Impl {
         read_all();
         acc->begin(sample, values.data());
         sample.tree_cpu_s = first_cpu_s;
+        node.reset();
+        node_warning.clear();
+        try {
+            node = NodeShare::make(cfg.job, cfg.job_runtime_dir, acc->channels(), cfg.scope);
+            if (node) node->start(*acc, values.data());
+        } catch (const Error& e) {
+            node_warning = std::string(e.what()) + ": this rank counts the node's devices itself";
+        }
         // The first process lists: who is on each GPU at the start.
         for (std::size_t i = 0; i < sensors.sensors.size(); ++i)
             sensors.sensors[i]->slow_update(sample, used.get() + offsets[i]);
@@ -629,6 +643,8 @@ struct Tracker::Impl {
         describe(sensors.gpu, r.gpu, "nvml");
         describe(sensors.ram, r.ram, "ram-model");
         describe_tree(r);
+        r.job = cfg.job;
+        if (!node_warning.empty()) r.warnings.push_back(node_warning);
         r.status = RunStatus::running;
         {
             std::lock_guard lock(mutex);
@@ -652,6 +668,7 @@ struct Tracker::Impl {
             std::string row = CsvWriter::row(first);
             try {
                 record->append_reserved(row, row.size() + NUMERIC_FIELDS * NUMERIC_FIELD_ROOM);
+                if (node) node->recorded(values.data());
             } catch (const Error& e) {
                 // The file opened, so it is ours to write: a full disk now should not leave the run untracked.
                 // The next checkpoint appends the row.
@@ -721,6 +738,7 @@ struct Tracker::Impl {
             series.reset();
         }
         record.reset();
+        node.reset();  // frees the node lock: another rank of the job measures the node's devices from here
         std::lock_guard lock(mutex);
         running = false;
         last = total;

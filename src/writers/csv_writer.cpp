@@ -27,7 +27,9 @@ const std::vector<std::string_view>& CsvWriter::columns() {
         "predicted_duration(s)", "predicted_energy(kWh)", "predicted_co2(kg)", "status", "exit_code",
         "read_failures", "samples",
         // appended since (older files are a prefix)
-        "tree_source", "left_running", "cpu_time(s)"};
+        "tree_source", "left_running", "cpu_time(s)",
+        // the job's ranks (docs/scale-out.md); world_size is last because it is always a number
+        "job_id", "rank", "local_rank", "node_rank", "world_size"};
     return names;
 }
 
@@ -100,7 +102,13 @@ void CsvWriter::row(std::ostream& out, const Result& r) {
     f(std::to_string(r.samples));
     f(r.tree_source);
     f(r.left_running ? std::to_string(*r.left_running) : std::string());
-    f(fmt::format("{:.17g}", r.cpu_time_s), true);
+    f(fmt::format("{:.17g}", r.cpu_time_s));
+    auto opt_int = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string(); };
+    f(r.job.job_id);
+    f(opt_int(r.job.rank));
+    f(opt_int(r.job.local_rank));
+    f(opt_int(r.job.node_rank));
+    f(std::to_string(r.job.world_size.value_or(1)), true);  // a run outside a job is a world of one
 }
 
 std::string CsvWriter::row(const Result& r) {
