@@ -64,7 +64,10 @@ def test_torchrun_two_nodes_two_ranks_each(tmp_path):
     start = time.monotonic()
     for node in (0, 1):
         cmd = [TORCHRUN, "--nnodes", "2", "--nproc_per_node", "2", "--node_rank", str(node), "--master_addr",
-               "127.0.0.1", "--master_port", str(port), "--max_restarts", "0", "--no_python",
+               "127.0.0.1", "--master_port", str(port), "--max_restarts", "0",
+               # Debian's torch 1.13 under Python 3.11: Std.from_str("0") (the defaults of --redirects and
+               # --tee) finds no member (3.11 no longer iterates IntFlag's zero) and torchrun crashes: pass 1.
+               "--redirects", "1", "--tee", "1", "--log_dir", str(tmp_path / f"logs{node}"), "--no_python",
                ECO2, "run", "-q", "--period", "0.5", "-o", str(out), "--", PYTHON, str(tmp_path / "tiny.py"),
                str(tmp_path)]
         nodes.append(subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
