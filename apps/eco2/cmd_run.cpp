@@ -40,20 +40,20 @@ TrackerConfig make_config(const Options& o) {
     TrackerConfig c;
     c.project_name = o.project;
     c.experiment_description = o.experiment;
-    c.output = o.output;
-    c.write_series = o.series;
-    c.period_s = o.period;
-    c.checkpoint_s = o.checkpoint;
-    c.scope = o.scope;
+    c.output.path = o.output;
+    c.output.write_series = o.series;
+    c.sampling.period_s = o.period;
+    c.sampling.checkpoint_s = o.checkpoint;
+    c.sampling.scope = o.scope;
     c.pue = o.pue;
     o.apply_cpu(c);
-    c.expected_epochs = o.epochs;
-    c.predict_after = o.predict_after;
-    c.budget_kwh = o.budget_kwh;
-    c.budget_kg = o.budget_kg;
-    c.efficiency_alpha = o.alpha;
+    c.training.expected_epochs = o.epochs;
+    c.training.predict_after = o.predict_after;
+    c.training.budget_kwh = o.budget_kwh;
+    c.training.budget_kg = o.budget_kg;
+    c.training.efficiency_alpha = o.alpha;
     // Stopping is eco2 run's job (SIGTERM to the command, measured until it exits): see RunControl.
-    c.stop_on_budget = false;
+    c.training.stop_on_budget = false;
     return c;
 }
 
@@ -160,7 +160,7 @@ int cmd_run(const Options& options) {
     }
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }
-    if (!config.output.empty()) detail::RecordFile::check_writable(config.output, detail::CsvWriter::header());
+    if (!config.output.path.empty()) detail::RecordFile::check_writable(config.output.path, detail::CsvWriter::header());
 
     sigset_t handled;
     sigemptyset(&handled);
@@ -221,12 +221,12 @@ int cmd_run(const Options& options) {
                      cgroup.cpu_dir().c_str(), std::strerror(spawned.join_error));
         cgroup.give_up(spawned.join_error);
     }
-    config.root_pid = child;
-    config.count_from_root_start = true;
-    config.subreaper_pid = ::getpid();
-    config.cgroup_dir = cgroup.cpu_dir();
-    config.memory_stat = cgroup.memory_stat();
-    config.memory_stat_v1 = cgroup.memory_v1();
+    config.sampling.root_pid = child;
+    config.sampling.count_from_root_start = true;
+    config.sampling.subreaper_pid = ::getpid();
+    config.sampling.cgroup_dir = cgroup.cpu_dir();
+    config.sampling.memory_stat = cgroup.memory_stat();
+    config.sampling.memory_stat_v1 = cgroup.memory_v1();
     std::optional<Tracker> tracker;
     try {
         tracker.emplace(config);
@@ -313,10 +313,10 @@ int cmd_run(const Options& options) {
         }
     }
     if (result && !options.quiet) {
-        std::string series = config.write_series && !config.output.empty()
-                                 ? detail::SeriesWriter::path_for(config.output, result->id).string()
+        std::string series = config.output.write_series && !config.output.path.empty()
+                                 ? detail::SeriesWriter::path_for(config.output.path, result->id).string()
                                  : std::string();
-        std::fputs(detail::format_summary(*result, config.output.string(), series).c_str(), stderr);
+        std::fputs(detail::format_summary(*result, config.output.path.string(), series).c_str(), stderr);
     }
     return status;
 }

@@ -10,8 +10,8 @@ namespace eco2::cli {
 
 int cmd_sensors(const Options& options) {
     TrackerConfig config;
-    config.scope = options.scope;
-    config.output.clear();
+    config.sampling.scope = options.scope;
+    config.output.path.clear();
     options.apply_cpu(config);
     std::vector<ProbeReport> reports = probe_sensors(config);
     if (options.format == "json") {

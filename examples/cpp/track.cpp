@@ -30,11 +30,11 @@ int main(int argc, char** argv) try {
     eco2::TrackerConfig config;
     config.project_name = "cpp-example";
     config.experiment_description = "C++ API training loop";
-    config.output = argc > 1 ? argv[1] : "emission.csv";
+    config.output.path = argc > 1 ? argv[1] : "emission.csv";
     const int epochs = argc > 2 ? std::max(1, std::atoi(argv[2])) : 3;
     config.intensity = eco2::zone_intensity_provider(argc > 3 ? argv[3] : "FR");
-    config.period_s = 0.1;
-    config.expected_epochs = epochs;
+    config.sampling.period_s = 0.1;
+    config.training.expected_epochs = epochs;
     config.on_event = [](const eco2::TrackerEvent& e) {
         std::fprintf(stderr, "track_cpp: %s\n", e.message.c_str());
     };

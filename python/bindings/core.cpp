@@ -130,20 +130,20 @@ eco2::TrackerConfig make_config(TrackerArgs a) {
     eco2::TrackerConfig c;
     c.project_name = std::move(a.project_name);
     c.experiment_description = std::move(a.experiment_description);
-    c.output = a.output;
-    c.write_series = a.write_series;
-    c.period_s = a.period;
-    c.checkpoint_s = a.checkpoint;
-    c.scope = eco2::parse_scope(a.scope);
+    c.output.path = a.output;
+    c.output.write_series = a.write_series;
+    c.sampling.period_s = a.period;
+    c.sampling.checkpoint_s = a.checkpoint;
+    c.sampling.scope = eco2::parse_scope(a.scope);
     c.pue = a.pue;
     c.intensity = std::move(a.intensity);
     c.price = std::move(a.price);
-    c.expected_epochs = a.expected_epochs;
-    c.predict_after = a.predict_after;
-    c.budget_kwh = a.budget_kwh;
-    c.budget_kg = a.budget_kg;
-    c.stop_on_budget = a.stop_on_budget;
-    c.efficiency_alpha = a.efficiency_alpha;
+    c.training.expected_epochs = a.expected_epochs;
+    c.training.predict_after = a.predict_after;
+    c.training.budget_kwh = a.budget_kwh;
+    c.training.budget_kg = a.budget_kg;
+    c.training.stop_on_budget = a.stop_on_budget;
+    c.training.efficiency_alpha = a.efficiency_alpha;
     c.cpu_tdp_w = a.cpu_tdp;
     c.cpu_name = std::move(a.cpu_name);
     if (c.cpu_tdp_w || !c.cpu_name.empty())
@@ -447,7 +447,7 @@ PYBIND11_MODULE(_core, m) {
         "probe_sensors",
         [](const std::string& scope, std::optional<double> cpu_tdp, std::string cpu_name) {
             eco2::TrackerConfig c;
-            c.scope = eco2::parse_scope(scope);
+            c.sampling.scope = eco2::parse_scope(scope);
             c.cpu_tdp_w = cpu_tdp;
             c.cpu_name = std::move(cpu_name);
             if (cpu_tdp || !c.cpu_name.empty())

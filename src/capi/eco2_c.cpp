@@ -176,28 +176,28 @@ int eco2_config_set_experiment(eco2_config* config, const char* description) {
 }
 
 int eco2_config_set_output(eco2_config* config, const char* path) {
-    return guard([&] { need(config, "config")->config.output = path != nullptr ? path : ""; });
+    return guard([&] { need(config, "config")->config.output.path = path != nullptr ? path : ""; });
 }
 
 int eco2_config_set_write_series(eco2_config* config, int enabled) {
-    return guard([&] { need(config, "config")->config.write_series = enabled != 0; });
+    return guard([&] { need(config, "config")->config.output.write_series = enabled != 0; });
 }
 
 int eco2_config_set_period(eco2_config* config, double seconds) {
-    return guard([&] { need(config, "config")->config.period_s = seconds; });
+    return guard([&] { need(config, "config")->config.sampling.period_s = seconds; });
 }
 
 int eco2_config_set_checkpoint(eco2_config* config, double seconds) {
-    return guard([&] { need(config, "config")->config.checkpoint_s = seconds; });
+    return guard([&] { need(config, "config")->config.sampling.checkpoint_s = seconds; });
 }
 
 int eco2_config_set_scope(eco2_config* config, int scope) {
     return guard([&] {
         auto& c = need(config, "config")->config;
         if (scope == ECO2_SCOPE_PROCESS)
-            c.scope = eco2::Scope::process;
+            c.sampling.scope = eco2::Scope::process;
         else if (scope == ECO2_SCOPE_MACHINE)
-            c.scope = eco2::Scope::machine;
+            c.sampling.scope = eco2::Scope::machine;
         else
             throw eco2::Error(
                 eco2::Errc::invalid_argument,
@@ -246,27 +246,27 @@ int eco2_config_set_region(eco2_config* config, const char* region) {
 }
 
 int eco2_config_set_expected_epochs(eco2_config* config, int epochs) {
-    return guard([&] { need(config, "config")->config.expected_epochs = epochs; });
+    return guard([&] { need(config, "config")->config.training.expected_epochs = epochs; });
 }
 
 int eco2_config_set_predict_after(eco2_config* config, int epochs) {
-    return guard([&] { need(config, "config")->config.predict_after = epochs; });
+    return guard([&] { need(config, "config")->config.training.predict_after = epochs; });
 }
 
 int eco2_config_set_budget_kwh(eco2_config* config, double kwh) {
-    return guard([&] { need(config, "config")->config.budget_kwh = optional_of(kwh); });
+    return guard([&] { need(config, "config")->config.training.budget_kwh = optional_of(kwh); });
 }
 
 int eco2_config_set_budget_kg(eco2_config* config, double kg) {
-    return guard([&] { need(config, "config")->config.budget_kg = optional_of(kg); });
+    return guard([&] { need(config, "config")->config.training.budget_kg = optional_of(kg); });
 }
 
 int eco2_config_set_stop_on_budget(eco2_config* config, int enabled) {
-    return guard([&] { need(config, "config")->config.stop_on_budget = enabled != 0; });
+    return guard([&] { need(config, "config")->config.training.stop_on_budget = enabled != 0; });
 }
 
 int eco2_config_set_efficiency_alpha(eco2_config* config, double alpha) {
-    return guard([&] { need(config, "config")->config.efficiency_alpha = alpha; });
+    return guard([&] { need(config, "config")->config.training.efficiency_alpha = alpha; });
 }
 
 int eco2_config_set_event_callback(eco2_config* config, eco2_event_callback callback, void* user_data) {

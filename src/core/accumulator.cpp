@@ -6,7 +6,7 @@
 namespace eco2::detail {
 
 Accumulator::Accumulator(std::vector<Channel> channels)
-    : m_channels(std::move(channels)), m_state(m_channels.size()) {}
+    : m_channels(std::move(channels)), m_state(m_channels.size()), m_channel_totals(m_channels.size(), 0.0) {}
 
 double Accumulator::counter_delta(double previous, double current, double wrap_j) noexcept {
     if (current >= previous) return current - previous;
@@ -110,6 +110,7 @@ ComponentJoules Accumulator::update(const TreeSample& tree, const double* values
             continue;
         }
         added[index_of(ch.component)] += joules;
+        m_channel_totals[i] += joules;
     }
     for (std::size_t c = 0; c < added.size(); ++c) m_totals[c] += added[c];
     m_last_t = tree.t;
@@ -133,8 +134,12 @@ ComponentJoules Accumulator::settle(const bool* used) noexcept {
     for (std::size_t i = 0; i < m_channels.size(); ++i) {
         if (m_channels[i].attribution != Attribution::process_list) continue;
         State& st = m_state[i];
-        if (used[i] || st.present) added[index_of(m_channels[i].component)] += st.pending;
-        else m_dropped += st.pending;
+        if (used[i] || st.present) {
+            added[index_of(m_channels[i].component)] += st.pending;
+            m_channel_totals[i] += st.pending;
+        } else {
+            m_dropped += st.pending;
+        }
         st.pending = 0.0;
         st.present = used[i];
     }

@@ -7,14 +7,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/tick.hpp"
 #include "sensors/sensor.hpp"
 
 namespace eco2::detail {
-
-/// Energy per component, J, indexed by Component.
-using ComponentJoules = std::array<double, 3>;
-
-inline std::size_t index_of(Component c) noexcept { return static_cast<std::size_t>(c); }
 
 class Accumulator {
 public:
@@ -42,6 +38,8 @@ public:
     /// Energy read on skipped channels, J.
     double skipped_joules() const noexcept { return m_skipped_j; }
     const ComponentJoules& totals() const noexcept { return m_totals; }
+    /// Energy attributed from each channel since begin(), J (same order as channels(); sums to totals()).
+    const std::vector<double>& channel_totals() const noexcept { return m_channel_totals; }
     /// Energy dropped because no tracked process used the device (process scope), J.
     double dropped_joules() const noexcept { return m_dropped; }
     /// Tree CPU seconds that arrived later than the busy time they were spent in and found no unattributed
@@ -81,6 +79,7 @@ private:
     double m_pool_busy_s = 0.0;   // machine busy seconds not used by the tree (decaying), matches pool_j
     double m_late_carry_s = 0.0;  // late tree CPU seconds that found no pool yet (decaying)
     ComponentJoules m_totals{};
+    std::vector<double> m_channel_totals;
     double m_dropped = 0.0;
     std::vector<bool> m_skipped;
     double m_skipped_j = 0.0;

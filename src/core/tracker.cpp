@@ -25,8 +25,7 @@
 #include "sensors/registry.hpp"
 #include "sys/text.hpp"
 #include "writers/csv_writer.hpp"
-#include "writers/record_file.hpp"
-#include "writers/series_writer.hpp"
+#include "writers/sink.hpp"
 
 namespace eco2 {
 
@@ -40,17 +39,11 @@ std::string_view to_string(RunStatus s) noexcept {
     return "?";
 }
 
-std::string_view version() noexcept { return ECO2_VERSION; }
-
 namespace {
 
 using namespace detail;
 using steady = std::chrono::steady_clock;
 
-// Longest a numeric record field can grow to; the row is reserved with this much room per field.
-constexpr std::size_t NUMERIC_FIELD_ROOM = 24;
-// 16 numeric fields, plus room for tree_source to gain "; auto-reaped children partly seen".
-constexpr std::size_t NUMERIC_FIELDS = 18;
 // Process lists (NVML) and the /proc scan for new processes are slower than counter reads.
 constexpr double MIN_SLOW_INTERVAL_S = 1.0;
 constexpr double SLOW_EVERY_PERIODS = 5.0;
@@ -89,19 +82,19 @@ std::string host_name() {
 
 void validate(const TrackerConfig& c) {
     auto bad = [](const std::string& m) { throw Error(Errc::invalid_argument, m); };
-    if (!std::isfinite(c.period_s) || c.period_s < 0.01 || c.period_s > 3600)
-        bad(fmt::format("sampling period must be between 0.01 and 3600 s, got {}", c.period_s));
-    if (!std::isfinite(c.checkpoint_s) || c.checkpoint_s <= 0)
-        bad(fmt::format("checkpoint interval must be a positive number of seconds, got {}", c.checkpoint_s));
+    if (!std::isfinite(c.sampling.period_s) || c.sampling.period_s < 0.01 || c.sampling.period_s > 3600)
+        bad(fmt::format("sampling period must be between 0.01 and 3600 s, got {}", c.sampling.period_s));
+    if (!std::isfinite(c.sampling.checkpoint_s) || c.sampling.checkpoint_s <= 0)
+        bad(fmt::format("checkpoint interval must be a positive number of seconds, got {}", c.sampling.checkpoint_s));
     if (!std::isfinite(c.pue) || c.pue < 1.0 || c.pue > 10.0)
         bad(fmt::format("PUE must be between 1 and 10 (1 = no facility overhead), got {}", c.pue));
-    if (c.root_pid < 0) bad(fmt::format("root pid must be positive, got {}", c.root_pid));
-    if (c.expected_epochs < 0) bad(fmt::format("expected epochs must be >= 0, got {}", c.expected_epochs));
-    if (c.predict_after < 1) bad(fmt::format("predict after must be >= 1 epoch, got {}", c.predict_after));
-    if (c.budget_kwh && !(*c.budget_kwh > 0)) bad("energy budget must be > 0 kWh");
-    if (c.budget_kg && !(*c.budget_kg > 0)) bad("CO2 budget must be > 0 kg");
-    if (!std::isfinite(c.efficiency_alpha) || c.efficiency_alpha < 0)
-        bad(fmt::format("efficiency alpha must be a number >= 0, got {}", c.efficiency_alpha));
+    if (c.sampling.root_pid < 0) bad(fmt::format("root pid must be positive, got {}", c.sampling.root_pid));
+    if (c.training.expected_epochs < 0) bad(fmt::format("expected epochs must be >= 0, got {}", c.training.expected_epochs));
+    if (c.training.predict_after < 1) bad(fmt::format("predict after must be >= 1 epoch, got {}", c.training.predict_after));
+    if (c.training.budget_kwh && !(*c.training.budget_kwh > 0)) bad("energy budget must be > 0 kWh");
+    if (c.training.budget_kg && !(*c.training.budget_kg > 0)) bad("CO2 budget must be > 0 kg");
+    if (!std::isfinite(c.training.efficiency_alpha) || c.training.efficiency_alpha < 0)
+        bad(fmt::format("efficiency alpha must be a number >= 0, got {}", c.training.efficiency_alpha));
     if (c.cpu_tdp_w && !(std::isfinite(*c.cpu_tdp_w) && *c.cpu_tdp_w >= 0.1 && *c.cpu_tdp_w <= 100000))
         bad(fmt::format("CPU TDP must be between 0.1 and 100000 W, got {}", *c.cpu_tdp_w));
     if (!c.cpu_name.empty() && !c.cpu_tdp_w && !match_cpu_tdp(c.cpu_name))
@@ -118,9 +111,9 @@ CpuHint cpu_hint(const TrackerConfig& c) {
 NvmlOptions nvml_options(const TrackerConfig& c) {
     NvmlOptions nvml;
     nvml.library = sys::resolve_nvml_library(c.paths.nvml_library);
-    nvml.scope = c.scope;
+    nvml.scope = c.sampling.scope;
     // CUDA_VISIBLE_DEVICES describes the job's GPUs; the machine scope counts every GPU of the machine.
-    if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES"); v != nullptr && c.scope == Scope::process)
+    if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES"); v != nullptr && c.sampling.scope == Scope::process)
         nvml.cuda_visible_devices = std::string(v);
     if (const char* v = std::getenv("CUDA_DEVICE_ORDER"); v != nullptr)
         nvml.cuda_device_order = std::string(v);
@@ -164,19 +157,17 @@ struct Tracker::Impl {
     std::unique_ptr<Accumulator> acc;
     std::unique_ptr<NodeShare> node;  // the job's election of the node's measurer (none outside a job)
     std::string node_warning;
-    std::unique_ptr<RecordFile> record;
-    std::unique_ptr<SeriesWriter> series;
+    std::uint64_t sink_failures_seen = 0;
+    Sinks sinks;
+    Tick tick_value;                      // the latest tick handed to the sinks
+    std::vector<double> channel_base;     // channel totals at the previous tick
     TreeSample sample;
     steady::time_point t0;
     double last_checkpoint = 0, last_slow = 0, last_tree = 0, last_discovery = 0;
     // Process-list checks: every slow_every s (PROCESS_LIST_INTERVAL_S when a channel is process_list).
     double slow_every = MIN_SLOW_INTERVAL_S;
     bool process_lists = false;      // a channel is Attribution::process_list
-    ComponentJoules series_carry{};  // energy of check-only ticks, written with the next series row
-    std::uint64_t write_failures = 0;
-    std::string first_write_failure;
-    bool last_write_failed = false;  // the latest write of the records file failed (a full disk)
-    std::uint64_t epochs_not_written = 0;  // closed epochs whose final row could not be written
+    ComponentJoules carry{};  // energy of check-only ticks, handed out with the next tick
 
     // Shared with snapshot() and marks (mutex).
     mutable std::mutex mutex;
@@ -215,7 +206,7 @@ struct Tracker::Impl {
         // and new processes looked for at most every 250 ms (a /proc scan only when a pid was allocated since:
         // ProcessTree::scan_needed): a 50-process tree costs ~0.4 ms per read with cold caches (~7.5 us a
         // stat file on the reference VM). CPU time is a counter, so nothing is lost.
-        const bool tree_due = final || cfg.period_s >= TREE_INTERVAL_S || t - last_tree >= TREE_INTERVAL_S;
+        const bool tree_due = final || cfg.sampling.period_s >= TREE_INTERVAL_S || t - last_tree >= TREE_INTERVAL_S;
         if (tree_due) {
             const bool discover = final || t - last_discovery >= DISCOVERY_INTERVAL_S;
             if (discover) last_discovery = t;
@@ -264,18 +255,40 @@ struct Tracker::Impl {
             result.read_failures = failure_count();
             co2_now = totals.co2_kg;
         }
-        if (series) {
-            for (std::size_t c = 0; c < added.size(); ++c) series_carry[c] += added[c];
-            if (!check_only) {
-                series->append(t, series_carry, acc->totals(), co2_now, g_per_kwh, sample);
-                series_carry = {};
-            }
-        }
+        for (std::size_t c = 0; c < added.size(); ++c) carry[c] += added[c];
+        if (!check_only) emit_tick(t, wall, final, co2_now, g_per_kwh);
         if (!final) check_budget(/*at_mark=*/false);
-        if (!final && record && t - last_checkpoint >= cfg.checkpoint_s) {
+        if (!final && !sinks.empty() && t - last_checkpoint >= cfg.sampling.checkpoint_s) {
             last_checkpoint = t;
             checkpoint(false);
         }
+    }
+
+    // Hands one tick to every sink. Caller holds tick_mutex (not mutex). Never throws nor allocates.
+    void emit_tick(double t, std::chrono::system_clock::time_point wall, bool final, double co2_kg,
+                   double g_per_kwh) noexcept {
+        if (sinks.empty()) return;
+        Tick& k = tick_value;
+        ++k.index;
+        k.interval_s = t - k.t;
+        k.t = t;
+        k.wall = wall;
+        k.final = final;
+        k.interval_j = carry;
+        carry = {};
+        k.total_j = acc->totals();
+        const auto& per_channel = acc->channel_totals();
+        for (std::size_t i = 0; i < k.channels.size(); ++i) {
+            k.channels[i].joules = per_channel[i];
+            k.channels[i].watts = k.interval_s > 0 ? (per_channel[i] - channel_base[i]) / k.interval_s : 0.0;
+            channel_base[i] = per_channel[i];
+        }
+        k.co2_kg = co2_kg;
+        k.intensity_g_per_kwh = g_per_kwh;
+        k.tree_cpu_s = sample.tree_cpu_s;
+        k.tree_rss_bytes = sample.tree_rss_bytes;
+        k.processes = sample.pids.size();
+        for (const auto& s : sinks) s->tick(k);
     }
 
     // The tree's sources and what was left running, from the tree's last sample. Caller holds tick_mutex.
@@ -283,7 +296,7 @@ struct Tracker::Impl {
         r.tree_source = tree->cpu_source();
         r.left_running.reset();
         if (!tree->root_alive()) r.left_running = tree->others_alive();
-        if (sensors.ram && sensors.ram->backend() == "ram-model" && cfg.scope == Scope::process)
+        if (sensors.ram && sensors.ram->backend() == "ram-model" && cfg.sampling.scope == Scope::process)
             r.ram.source = fmt::format("ram-model({} W/GiB x {}; estimated)", RAM_W_PER_GIB, tree->memory_source());
     }
 
@@ -321,22 +334,10 @@ struct Tracker::Impl {
     }
 
     std::uint64_t failure_count() const noexcept {
-        std::uint64_t n = tree->failures().count() + write_failures;
+        std::uint64_t n = tree->failures().count();
         for (const auto& s : sensors.sensors) n += s->failures().count();
+        for (const auto& s : sinks) n += s->write_failures();
         return n;
-    }
-
-    bool write_row(const Result& row, bool final) noexcept {
-        try {
-            record->rewrite(CsvWriter::row(row), final);  // grows the row's room when needed: never refused
-            if (node) node->recorded(values.data());
-            last_write_failed = false;
-        } catch (const std::exception& e) {
-            last_write_failed = true;
-            if (write_failures++ == 0) first_write_failure = e.what();
-        }
-        if (series) series->flush();
-        return !last_write_failed;
     }
 
     void checkpoint(bool final) noexcept {
@@ -345,7 +346,8 @@ struct Tracker::Impl {
             std::lock_guard lock(mutex);
             row = current_row(final ? result.status : RunStatus::interrupted);
         }
-        write_row(row, final);
+        for (const auto& s : sinks) s->checkpoint(row);
+        rows_written();
     }
 
     void emit(TrackerEvent::Kind kind, std::string message, bool stop) noexcept {
@@ -364,7 +366,7 @@ struct Tracker::Impl {
     // Budgets: the prediction crossing one warns (and stops with stop_on_budget); the measurement crossing
     // one is exceeded. Each event is sent once.
     void check_budget(bool at_mark) noexcept {
-        if (!cfg.budget_kwh && !cfg.budget_kg) return;
+        if (!cfg.training.budget_kwh && !cfg.training.budget_kg) return;
         double kwh = 0, kg = 0;
         std::optional<Prediction> p;
         {
@@ -374,34 +376,34 @@ struct Tracker::Impl {
             p = prediction;
         }
         auto over = [&](double e, double c) {
-            return (cfg.budget_kwh && e > *cfg.budget_kwh) || (cfg.budget_kg && c > *cfg.budget_kg);
+            return (cfg.training.budget_kwh && e > *cfg.training.budget_kwh) || (cfg.training.budget_kg && c > *cfg.training.budget_kg);
         };
         auto budget_text = [&] {
             std::string b;
-            if (cfg.budget_kwh) b += fmt::format("{:g} kWh", *cfg.budget_kwh);
-            if (cfg.budget_kg) b += fmt::format("{}{:g} kg CO2", b.empty() ? "" : " / ", *cfg.budget_kg);
+            if (cfg.training.budget_kwh) b += fmt::format("{:g} kWh", *cfg.training.budget_kwh);
+            if (cfg.training.budget_kg) b += fmt::format("{}{:g} kg CO2", b.empty() ? "" : " / ", *cfg.training.budget_kg);
             return b;
         };
         if (!budget_exceeded && over(kwh, kg)) {
             budget_exceeded = true;
             emit(TrackerEvent::Kind::budget_exceeded,
                  fmt::format("budget {} exceeded: {:.6g} kWh, {:.6g} kg CO2 measured{}", budget_text(), kwh, kg,
-                             cfg.stop_on_budget ? "; stopping" : ""),
-                 cfg.stop_on_budget);
+                             cfg.training.stop_on_budget ? "; stopping" : ""),
+                 cfg.training.stop_on_budget);
         } else if (!budget_warned && !budget_exceeded && p && over(p->energy_kwh, p->co2_kg)) {
             budget_warned = true;
-            if (cfg.stop_on_budget) budget_exceeded = true;
-            emit(cfg.stop_on_budget ? TrackerEvent::Kind::budget_exceeded : TrackerEvent::Kind::budget_warning,
+            if (cfg.training.stop_on_budget) budget_exceeded = true;
+            emit(cfg.training.stop_on_budget ? TrackerEvent::Kind::budget_exceeded : TrackerEvent::Kind::budget_warning,
                  fmt::format("predicted {:.6g} kWh, {:.6g} kg CO2 for {} epochs: over the budget {}{}", p->energy_kwh,
-                             p->co2_kg, p->total_epochs, budget_text(), cfg.stop_on_budget ? "; stopping" : ""),
-                 cfg.stop_on_budget);
+                             p->co2_kg, p->total_epochs, budget_text(), cfg.training.stop_on_budget ? "; stopping" : ""),
+                 cfg.training.stop_on_budget);
         }
         (void)at_mark;
     }
 
     void make_prediction() {
         const int k = epochs_closed;
-        if (cfg.expected_epochs <= 0 || prediction || k < cfg.predict_after || k >= cfg.expected_epochs) return;
+        if (cfg.training.expected_epochs <= 0 || prediction || k < cfg.training.predict_after || k >= cfg.training.expected_epochs) return;
         Totals mean;
         for (const auto& e : epoch_lengths) {
             mean.t += e.t / k;
@@ -409,10 +411,10 @@ struct Tracker::Impl {
             mean.co2_kg += e.co2_kg / k;
             mean.cost += e.cost / k;
         }
-        const int left = cfg.expected_epochs - k;
+        const int left = cfg.training.expected_epochs - k;
         Prediction p;
         p.after_epochs = k;
-        p.total_epochs = cfg.expected_epochs;
+        p.total_epochs = cfg.training.expected_epochs;
         {
             std::lock_guard lock(mutex);
             p.duration_s = totals.t + left * mean.t;
@@ -461,25 +463,19 @@ struct Tracker::Impl {
                 row_work = Work{};
                 result.epoch_number = epochs_closed;
             }
-            if (record) {
-                if (!write_row(row, true)) ++epochs_not_written;
+            if (!sinks.empty()) {
                 Result next;
                 {
                     std::lock_guard lock(mutex);
                     next = current_row(RunStatus::interrupted);
                 }
-                try {
-                    std::string text = CsvWriter::row(next);
-                    record->append_reserved(text, text.size() + NUMERIC_FIELDS * NUMERIC_FIELD_ROOM);
-                } catch (const std::exception& e) {
-                    last_write_failed = true;  // the next checkpoint appends it
-                    if (write_failures++ == 0) first_write_failure = e.what();
-                }
+                for (const auto& s : sinks) s->epoch(row, next);
+                rows_written();
             }
             make_prediction();
             check_budget(true);
         }
-        if (budget_exceeded && cfg.stop_on_budget) {
+        if (budget_exceeded && cfg.training.stop_on_budget) {
             stop(std::nullopt, RunStatus::budget_stopped);
             throw Error(Errc::budget_exceeded, "energy/CO2 budget crossed: the tracker stopped after epoch " +
                                                    std::to_string(row.epoch_number));
@@ -518,7 +514,7 @@ struct Tracker::Impl {
     }
 
     void loop() {
-        const auto period = std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(cfg.period_s));
+        const auto period = std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(cfg.sampling.period_s));
         // Warm-up: the first ticks come at 10, 20, 40... ms until the period is reached, so a run shorter
         // than one period still gets samples of its memory and power (CPU time is a counter and needs none).
         auto step = std::min(period, std::chrono::duration_cast<steady::duration>(std::chrono::milliseconds(10)));
@@ -549,9 +545,9 @@ struct Tracker::Impl {
     void start(bool as_training) {
         if (running) throw Error(Errc::invalid_state, "tracker already started: call stop() first");
         fs = sys::FsRoot::resolve(cfg.paths);
-        if (!cfg.output.empty()) record = std::make_unique<RecordFile>(cfg.output, CsvWriter::header());
+        sinks = make_sinks(cfg);  // opens the records file first: nothing is started when it cannot be written
 
-        sensors = build_sensors(fs, sys::default_reader(), cfg.scope, nvml_options(cfg), cpu_hint(cfg));
+        sensors = build_sensors(fs, sys::default_reader(), cfg.sampling.scope, nvml_options(cfg), cpu_hint(cfg));
         std::vector<Channel> channels;
         offsets.clear();
         for (const auto& s : sensors.sensors) {
@@ -564,43 +560,45 @@ struct Tracker::Impl {
             return c.attribution == Attribution::process_list;
         });
         slow_every = process_lists ? PROCESS_LIST_INTERVAL_S
-                                   : std::max(MIN_SLOW_INTERVAL_S, SLOW_EVERY_PERIODS * cfg.period_s);
-        series_carry = {};
+                                   : std::max(MIN_SLOW_INTERVAL_S, SLOW_EVERY_PERIODS * cfg.sampling.period_s);
+        carry = {};
+        tick_value = Tick{};
+        for (const Channel& c : channels) tick_value.channels.push_back(ChannelTick{c.id, c.component, 0.0, 0.0});
+        channel_base.assign(channels.size(), 0.0);
         acc = std::make_unique<Accumulator>(std::move(channels));
 
         ProcessTree::Options topt;
-        topt.root = cfg.root_pid;
-        topt.count_from_root_start = cfg.count_from_root_start;
+        topt.root = cfg.sampling.root_pid;
+        topt.count_from_root_start = cfg.sampling.count_from_root_start;
         // /proc/stat and /proc/meminfo only when a sensor or the process share of RAPL uses them.
         topt.machine = machine_fields(sensors) | acc->machine_fields();
-        topt.subreaper = cfg.subreaper_pid;
-        topt.own_cgroup = cfg.cgroup_dir;
-        topt.memory_stat = cfg.memory_stat;
-        topt.memory_stat_v1 = cfg.memory_stat_v1;
+        topt.subreaper = cfg.sampling.subreaper_pid;
+        topt.own_cgroup = cfg.sampling.cgroup_dir;
+        topt.memory_stat = cfg.sampling.memory_stat;
+        topt.memory_stat_v1 = cfg.sampling.memory_stat_v1;
         // The series' process count, with the cgroup source (which lists the processes only when asked).
-        topt.pids_interval_s = record && cfg.write_series ? 1.0 : 0.0;
+        topt.pids_interval_s =
+            std::any_of(sinks.begin(), sinks.end(), [](const auto& s) { return s->wants_processes(); }) ? 1.0 : 0.0;
         tree = std::make_unique<ProcessTree>(fs, topt);
         sensors.reports.insert(sensors.reports.begin(), tree->probe());
 
         // Baseline.
         t0 = steady::now();
         last_checkpoint = last_slow = last_tree = last_discovery = 0;
-        write_failures = 0;
-        last_write_failed = false;
-        epochs_not_written = 0;
         tree->sample(0.0, true, sample);
         sensors.reports.insert(sensors.reports.begin() + 1, tree->probe_cgroup());
         // Counting from the root's start: the CPU time it used before this first sample gets its energy
         // too, so the baseline is taken at zero tree CPU time.
         const double first_cpu_s = sample.tree_cpu_s;
-        if (cfg.count_from_root_start) sample.tree_cpu_s = 0.0;
+        if (cfg.sampling.count_from_root_start) sample.tree_cpu_s = 0.0;
         read_all();
         acc->begin(sample, values.data());
         sample.tree_cpu_s = first_cpu_s;
         node.reset();
         node_warning.clear();
+        sink_failures_seen = 0;
         try {
-            node = NodeShare::make(cfg.job, cfg.job_runtime_dir, acc->channels(), cfg.scope);
+            node = NodeShare::make(cfg.job, cfg.job_runtime_dir, acc->channels(), cfg.sampling.scope);
             if (node) node->start(*acc, values.data());
         } catch (const Error& e) {
             node_warning = std::string(e.what()) + ": this rank counts the node's devices itself";
@@ -616,7 +614,7 @@ struct Tracker::Impl {
         r.experiment_description = cfg.experiment_description;
         r.start_time = std::chrono::system_clock::now();
         r.pue = cfg.pue;
-        r.scope = cfg.scope;
+        r.scope = cfg.sampling.scope;
         r.cpu_name = sensors.cpu_name;
         r.gpu_name = sensors.gpu ? sensors.gpu->device_names() : "";
         r.os = os_string();
@@ -624,7 +622,7 @@ struct Tracker::Impl {
         r.region = intensity->region();
         r.location_source = intensity->source();
         r.intensity_g_per_kwh = intensity->at(r.start_time);
-        r.efficiency_alpha = cfg.efficiency_alpha;
+        r.efficiency_alpha = cfg.training.efficiency_alpha;
         if (cfg.price) {
             r.cost = 0.0;
             r.currency = cfg.price->currency();
@@ -659,30 +657,7 @@ struct Tracker::Impl {
             prediction.reset();
             budget_warned = budget_exceeded = false;
         }
-        if (record) {
-            Result first;
-            {
-                std::lock_guard lock(mutex);
-                first = current_row(RunStatus::interrupted);  // what a reader sees if we never reach stop()
-            }
-            std::string row = CsvWriter::row(first);
-            try {
-                record->append_reserved(row, row.size() + NUMERIC_FIELDS * NUMERIC_FIELD_ROOM);
-                if (node) node->recorded(values.data());
-            } catch (const Error& e) {
-                // The file opened, so it is ours to write: a full disk now should not leave the run untracked.
-                // The next checkpoint appends the row.
-                last_write_failed = true;
-                if (write_failures++ == 0) first_write_failure = e.what();
-            }
-        }
-        if (record && cfg.write_series) {
-            try {
-                series = std::make_unique<SeriesWriter>(SeriesWriter::path_for(cfg.output, result.id));
-            } catch (const std::exception& e) {
-                result.warnings.push_back(std::string("time series not written: ") + e.what());
-            }
-        }
+        start_sinks();
         {
             std::lock_guard lock(mutex);
             reports = sensors.reports;
@@ -716,33 +691,49 @@ struct Tracker::Impl {
             total.prediction = prediction;
             total.epoch = last_row.epoch_number > 0 ? fmt::format("{} epochs", epochs_closed) : "N/A";
         }
-        if (record) {
-            write_row(last_row, true);
-            for (const std::string& n : record->notices()) total.warnings.push_back("record: " + n);
-            if (write_failures > 0) {
-                std::string lost;
-                if (epochs_not_written > 0)
-                    lost = fmt::format("{} closed epoch{} NOT in the file as closed (left as their last checkpoint, "
-                                       "status interrupted, or missing); ",
-                                       epochs_not_written, epochs_not_written == 1 ? " is" : "s are");
-                total.warnings.push_back(fmt::format(
-                    "record: {} write{} of {} failed, first: {}; {}{}", write_failures, write_failures == 1 ? "" : "s",
-                    cfg.output.string(), first_write_failure, lost,
-                    last_write_failed ? "the run's final row is NOT in the file"
-                                      : "written again later: the file holds the run's final row"));
-            }
-        }
-        if (series) {
-            series->close();
-            if (std::string f = series->failure(); !f.empty()) total.warnings.push_back(std::move(f));
-            series.reset();
-        }
-        record.reset();
+        for (const auto& s : sinks) s->stop(last_row);
+        rows_written();
         node.reset();  // frees the node lock: another rank of the job measures the node's devices from here
+        for (const auto& s : sinks)
+            for (std::string& f : s->failure()) total.warnings.push_back(std::move(f));
+        sinks.clear();
         std::lock_guard lock(mutex);
         running = false;
         last = total;
         return total;
+    }
+
+    // The first row goes to every sink; an optional sink that cannot start is dropped with a warning, a
+    // required one's error stops start() (the sinks are closed, nothing runs).
+    void start_sinks() {
+        Result first;
+        {
+            std::lock_guard lock(mutex);
+            first = current_row(RunStatus::interrupted);  // what a reader sees if we never reach stop()
+        }
+        for (auto it = sinks.begin(); it != sinks.end();) {
+            try {
+                (*it)->start(first);
+                ++it;
+            } catch (const std::exception& e) {
+                if (!(*it)->optional()) {
+                    sinks.clear();
+                    throw;
+                }
+                result.warnings.push_back(fmt::format("{} not written: {}", (*it)->name(), e.what()));
+                it = sinks.erase(it);
+            }
+        }
+        rows_written();
+    }
+
+    // The sinks have just written the rows: the node's measurer leaves its successor the readings they hold
+    // (core/job_lock.hpp), unless a write failed (the successor then counts from the last good one).
+    void rows_written() noexcept {
+        std::uint64_t failures = 0;
+        for (const auto& s : sinks) failures += s->write_failures();
+        if (node && failures == sink_failures_seen) node->recorded(values.data());
+        sink_failures_seen = failures;
     }
 
     void collect_warnings(Result& r) const {
@@ -803,7 +794,7 @@ void Tracker::account_reaped(pid_t pid, double cpu_seconds) noexcept { m_impl->a
 
 void Tracker::defer_record_sync(bool on) noexcept {
     std::lock_guard tick_lock(m_impl->tick_mutex);
-    if (m_impl->record) m_impl->record->defer_sync(on);
+    for (const auto& s : m_impl->sinks) s->defer_sync(on);
 }
 Result Tracker::stop() { return m_impl->stop(std::nullopt, RunStatus::completed); }
 Result Tracker::stop(std::optional<int> exit_code, RunStatus status) { return m_impl->stop(exit_code, status); }
@@ -839,10 +830,10 @@ std::vector<ProbeReport> probe_sensors(const TrackerConfig& config) {
     validate(config);
     sys::FsRoot fs = sys::FsRoot::resolve(config.paths);
     ProcessTree::Options topt;
-    topt.root = config.root_pid;
+    topt.root = config.sampling.root_pid;
     ProcessTree tree(fs, topt);
     SensorSet set =
-        build_sensors(fs, sys::default_reader(), config.scope, nvml_options(config), cpu_hint(config));
+        build_sensors(fs, sys::default_reader(), config.sampling.scope, nvml_options(config), cpu_hint(config));
     TreeSample sample;
     tree.sample(0.0, true, sample);
     set.reports.insert(set.reports.begin(), tree.probe_cgroup());

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "eco2/tracker.hpp"
+#include "eco2/system_paths.hpp"
 
 namespace eco2::sys {
 namespace {

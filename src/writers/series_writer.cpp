@@ -26,21 +26,23 @@ const char* SeriesWriter::header() noexcept {
     return "t_s,cpu_w,gpu_w,ram_w,cpu_j,gpu_j,ram_j,co2_kg,intensity_g_per_kwh,tree_cpu_s,tree_rss_bytes,processes";
 }
 
-SeriesWriter::SeriesWriter(std::filesystem::path path) : m_path(std::move(path)) {
-    const std::filesystem::path dir = m_path.parent_path();
-    if (!dir.empty()) {
-        check_link_is_safe(dir);
-        // Each missing folder made 0755 whatever the umask (create_directories would leave 0777 under umask 0).
-        std::filesystem::path at;
-        for (const auto& part : dir) {
-            at /= part;
-            if (::mkdir(at.c_str(), 0755) == 0) {
-                ::chmod(at.c_str(), 0755);
-            } else if (errno != EEXIST) {
-                throw Error(Errc::io_error, "cannot create " + at.string() + ": " + std::strerror(errno));
-            }
+void make_folders(const std::filesystem::path& dir) {
+    if (dir.empty()) return;
+    check_link_is_safe(dir);
+    // Each missing folder made 0755 whatever the umask (create_directories would leave 0777 under umask 0).
+    std::filesystem::path at;
+    for (const auto& part : dir) {
+        at /= part;
+        if (::mkdir(at.c_str(), 0755) == 0) {
+            ::chmod(at.c_str(), 0755);
+        } else if (errno != EEXIST) {
+            throw Error(Errc::io_error, "cannot create " + at.string() + ": " + std::strerror(errno));
         }
     }
+}
+
+SeriesWriter::SeriesWriter(std::filesystem::path path) : m_path(std::move(path)) {
+    make_folders(m_path.parent_path());
     // A new file per run id: O_EXCL | O_NOFOLLOW never writes through a link planted there.
     m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (m_fd < 0) throw Error(Errc::io_error, "cannot create " + m_path.string() + ": " + std::strerror(errno));
@@ -92,7 +94,8 @@ std::string SeriesWriter::failure() const {
 }
 
 void SeriesWriter::append(double t, const ComponentJoules& interval, const ComponentJoules& totals, double co2_kg,
-                          double g_per_kwh, const TreeSample& tree) noexcept {
+                          double g_per_kwh, double tree_cpu_s, double tree_rss_bytes,
+                          std::size_t processes) noexcept {
     if (m_fd < 0) return;
     const double dt = t - m_last_t;
     m_last_t = t;
@@ -107,9 +110,9 @@ void SeriesWriter::append(double t, const ComponentJoules& interval, const Compo
     r.ram_j = totals[2];
     r.co2_kg = co2_kg;
     r.g_per_kwh = g_per_kwh;
-    r.tree_cpu_s = tree.tree_cpu_s;
-    r.tree_rss_bytes = tree.tree_rss_bytes;
-    r.processes = tree.pids.size();
+    r.tree_cpu_s = tree_cpu_s;
+    r.tree_rss_bytes = tree_rss_bytes;
+    r.processes = processes;
     if (m_held == ROWS_HELD) write_held();
 }
 

@@ -14,10 +14,14 @@
 #include <filesystem>
 #include <string>
 
-#include "core/accumulator.hpp"
+#include "core/tick.hpp"
 #include "sensors/sensor.hpp"
 
 namespace eco2::detail {
+
+/// Creates `dir` and its missing parents, each 0755 whatever the umask (refusing another user's link in a
+/// sticky directory). Throws eco2::Error(io_error).
+void make_folders(const std::filesystem::path& dir);
 
 class SeriesWriter {
 public:
@@ -34,7 +38,16 @@ public:
     /// One row: time since start, power per component over the interval, energy totals, CO2, intensity.
     /// Held, and written with the next ROWS_HELD - 1 rows or at flush().
     void append(double t, const ComponentJoules& interval, const ComponentJoules& totals, double co2_kg,
-                double g_per_kwh, const TreeSample& tree) noexcept;
+                double g_per_kwh, const TreeSample& tree) noexcept {
+        append(t, interval, totals, co2_kg, g_per_kwh, tree.tree_cpu_s, tree.tree_rss_bytes, tree.pids.size());
+    }
+    /// The row of one tick.
+    void append(const Tick& tick) noexcept {
+        append(tick.t, tick.interval_j, tick.total_j, tick.co2_kg, tick.intensity_g_per_kwh, tick.tree_cpu_s,
+               tick.tree_rss_bytes, tick.processes);
+    }
+    void append(double t, const ComponentJoules& interval, const ComponentJoules& totals, double co2_kg,
+                double g_per_kwh, double tree_cpu_s, double tree_rss_bytes, std::size_t processes) noexcept;
     /// Writes the rows held. A write that fails (full disk) is cut back to the last whole row, so the file
     /// never ends in a torn line; its rows are counted as lost (failure()) and the next flush tries again.
     void flush() noexcept;

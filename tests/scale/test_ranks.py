@@ -89,5 +89,6 @@ def test_four_ranks_count_the_node_gpus_once(tmp_path):
     assert 1 <= len(successors) <= 3, [r["gpu_source"] for r in rows]
     idle = [j for r, j in zip(rows[1:], gpu_j[1:]) if "measured by another rank" in r["gpu_source"]]
     assert len(idle) + len(successors) == 3 and idle == [0.0] * len(idle)
-    # Rank 0 measured ~1 s of 300 W, the successor the rest: the hand-over lost no more than one period.
-    assert gpu_j[0] == pytest.approx(watts * float(rows[0]["duration(s)"]), rel=0.02)
+    # Rank 0 measured its ~1 s of 300 W.
+    # (duration(s) also holds the tracker's start-up before its first reading: up to ~0.1 s here)
+    assert gpu_j[0] == pytest.approx(watts * float(rows[0]["duration(s)"]), abs=watts * 0.1)

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <locale>
 #include <string>
 
 #include "eco2/tracker.hpp"
@@ -68,13 +69,30 @@ inline void burn_cpu(std::chrono::milliseconds how_long) {
 /// A tracker configuration writing into dir, on the no-RAPL fixture (2 online CPUs) without NVML.
 inline TrackerConfig tracker_config_in(const TempDir& dir, double period_s, double checkpoint_s) {
     TrackerConfig c;
-    c.output = dir / "emission.csv";
-    c.period_s = period_s;
-    c.checkpoint_s = checkpoint_s;
+    c.output.path = dir / "emission.csv";
+    c.sampling.period_s = period_s;
+    c.sampling.checkpoint_s = checkpoint_s;
     c.paths.sys_root = fixture("no_rapl") / "sys";
     c.paths.nvml_library = (dir / "no-nvml.so").string();
     return c;
 }
+
+/// A numpunct whose decimal point is a comma, as de_DE's: output must not depend on it.
+struct CommaDecimal : std::numpunct<char> {
+    char do_decimal_point() const override { return ','; }
+};
+
+/// While alive, the global locale (and std::locale() of new streams) has a comma decimal point.
+class CommaDecimalLocale {
+public:
+    CommaDecimalLocale() : m_previous(std::locale::global(std::locale(std::locale::classic(), new CommaDecimal))) {}
+    ~CommaDecimalLocale() { std::locale::global(m_previous); }
+    CommaDecimalLocale(const CommaDecimalLocale&) = delete;
+    CommaDecimalLocale& operator=(const CommaDecimalLocale&) = delete;
+
+private:
+    std::locale m_previous;
+};
 
 /// procfs and sysfs roots under a fixture or temporary tree.
 inline sys::FsRoot roots(const std::filesystem::path& base) { return sys::FsRoot{base / "proc", base / "sys"}; }

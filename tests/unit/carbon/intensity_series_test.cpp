@@ -160,9 +160,9 @@ TEST(IntensitySeries, TrackerComputesCo2PerSampleInterval) {
     auto series = IntensitySeries::parse(csv.str(), "test.csv", "XX");
 
     TrackerConfig c;
-    c.output = dir / "emission.csv";
-    c.period_s = 0.02;
-    c.checkpoint_s = 0.05;
+    c.output.path = dir / "emission.csv";
+    c.sampling.period_s = 0.02;
+    c.sampling.checkpoint_s = 0.05;
     c.paths.sys_root = test::fixture("no_rapl") / "sys";
     c.paths.nvml_library = (dir / "no-nvml.so").string();
     c.intensity = series;

@@ -113,9 +113,9 @@ TEST(Tariff, LocalMinuteOfDayFollowsTheTimeZone) {
 TEST(Tariff, TrackerFillsTheCostColumnWithEnergyTimesPrice) {
     eco2::test::TempDir dir;
     TrackerConfig c;
-    c.output = dir / "emission.csv";
-    c.period_s = 0.02;
-    c.checkpoint_s = 0.05;
+    c.output.path = dir / "emission.csv";
+    c.sampling.period_s = 0.02;
+    c.sampling.checkpoint_s = 0.05;
     c.paths.sys_root = eco2::test::fixture("no_rapl") / "sys";
     c.paths.nvml_library = (dir / "no-nvml.so").string();
     c.intensity = fixed_intensity(100.0, "XX", "test");

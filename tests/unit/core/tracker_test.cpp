@@ -100,7 +100,7 @@ TEST(Tracker, MisuseIsAnErrorWithACode) {
 TEST(Tracker, BadConfigurationIsRejectedUpFront) {
     TempDir dir;
     TrackerConfig c = config_in(dir);
-    c.period_s = 0.001;
+    c.sampling.period_s = 0.001;
     EXPECT_THROW(Tracker{c}, Error);
     c = config_in(dir);
     c.pue = 0.5;
@@ -131,7 +131,7 @@ TEST(Tracker, SeveralTrackersCoexistOnOneFile) {
     TrackerConfig a = config_in(dir), b = config_in(dir);
     a.project_name = "first";
     b.project_name = "second";
-    b.scope = Scope::machine;
+    b.sampling.scope = Scope::machine;
     Tracker ta(a), tb(b);
     ta.start();
     tb.start();
@@ -151,7 +151,7 @@ TEST(Tracker, SeveralTrackersCoexistOnOneFile) {
 TEST(Tracker, NoOutputWritesNothing) {
     TempDir dir;
     TrackerConfig c = config_in(dir);
-    c.output.clear();
+    c.output.path.clear();
     Tracker t(c);
     t.start();
     Result r = t.stop();

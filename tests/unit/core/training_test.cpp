@@ -110,7 +110,7 @@ TEST(Training, NewEpochInAPlainRunTurnsTheRunRowIntoEpochOne) {
 TEST(Training, PredictionAfterTheFirstEpochIsCloseToTheMeasuredTotal) {
     TempDir dir;
     TrackerConfig c = config_in(dir);
-    c.expected_epochs = 6;
+    c.training.expected_epochs = 6;
     std::vector<TrackerEvent> events;
     c.on_event = [&](const TrackerEvent& e) { events.push_back(e); };
     Tracker t(c);
@@ -137,10 +137,10 @@ TEST(Training, PredictionAfterTheFirstEpochIsCloseToTheMeasuredTotal) {
 TEST(Training, BudgetStopsAtTheNextEpochAndTheRecordSaysWhy) {
     TempDir dir;
     TrackerConfig c = config_in(dir);
-    c.expected_epochs = 10;
-    c.stop_on_budget = true;
+    c.training.expected_epochs = 10;
+    c.training.stop_on_budget = true;
     // One epoch of 200 ms CPU at 100 W (or the table's TDP) / 2 CPUs: budget well below ten of them.
-    c.budget_kwh = 1e-9;
+    c.training.budget_kwh = 1e-9;
     std::vector<TrackerEvent> events;
     c.on_event = [&](const TrackerEvent& e) { events.push_back(e); };
     Tracker t(c);
@@ -169,9 +169,9 @@ TEST(Training, BudgetStopsAtTheNextEpochAndTheRecordSaysWhy) {
 TEST(Training, BudgetWithoutStopOnlyWarns) {
     TempDir dir;
     TrackerConfig c = config_in(dir);
-    c.expected_epochs = 100;
-    c.budget_kg = 1.0;  // not reached by the measurement, but by the prediction for 100 epochs? no: tiny jobs
-    c.budget_kg = 1e-12;
+    c.training.expected_epochs = 100;
+    c.training.budget_kg = 1.0;  // not reached by the measurement, but by the prediction for 100 epochs? no: tiny jobs
+    c.training.budget_kg = 1e-12;
     std::vector<TrackerEvent> events;
     c.on_event = [&](const TrackerEvent& e) { events.push_back(e); };
     Tracker t(c);
@@ -193,7 +193,7 @@ TEST(Training, BudgetWithoutStopOnlyWarns) {
 TEST(Training, EfficiencyIndicatorsPerEpochAndPerRun) {
     TempDir dir;
     TrackerConfig c = config_in(dir);
-    c.efficiency_alpha = 1.0;
+    c.training.efficiency_alpha = 1.0;
     Tracker t(c);
     t.start_training();
     burn_cpu(std::chrono::milliseconds(100));
