@@ -34,20 +34,22 @@ def lock_held(path):
         return False
 
 
-@pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
-def test_four_ranks_count_the_node_gpus_once(tmp_path):
+def run_ranks(tmp_path, sleeps, kill_rank0_after=None, rank0_args=()):
+    """Starts rank 0, waits until it holds the node lock, starts ranks 1-3; optionally SIGKILLs rank 0's eco2
+    `kill_rank0_after` s after the others started. Returns the rows by rank, their GPU energy (J), the fake's
+    counter advance over the whole job (J) and the GPUs' power (W)."""
     gpus = make_gpus(tmp_path)
     runtime = tmp_path / "xdg"
     runtime.mkdir(mode=0o700)
     counter = FakeCounter(gpus)
     out = tmp_path / "emission.csv"
-    sleeps = [1.0, 2.5, 2.5, 2.5]  # rank 0, the first measurer, leaves first: another rank takes over
 
     def start(rank):
         e = clean_env(ECO2_SYS_ROOT=FIXTURES / "no_rapl" / "sys", ECO2_NVML_LIBRARY=FAKE_NVML,
                       FAKE_NVML_DIR=gpus, XDG_RUNTIME_DIR=runtime, ECO2_JOB_ID="job-4", RANK=rank,
                       LOCAL_RANK=rank, WORLD_SIZE=4, GROUP_RANK=0)
-        return subprocess.Popen([ECO2, "run", "-q", "--period", "0.2", "-o", str(out), "--", "sleep",
+        extra = list(rank0_args) if rank == 0 else []
+        return subprocess.Popen([ECO2, "run", "-q", "--period", "0.2", *extra, "-o", str(out), "--", "sleep",
                                  str(sleeps[rank])], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     before = counter.joules()
@@ -60,23 +62,34 @@ def test_four_ranks_count_the_node_gpus_once(tmp_path):
         assert procs[0].poll() is None, procs[0].communicate()
         time.sleep(0.01)
     procs += [start(r) for r in (1, 2, 3)]
+    if kill_rank0_after is not None:
+        time.sleep(kill_rank0_after)
+        procs[0].kill()  # eco2 itself (its command keeps running until its sleep ends)
+    if kill_rank0_after is not None:
+        # Its command still holds the pipes until its sleep ends: wait for eco2 only.
+        assert procs.pop(0).wait(timeout=DEADLINE_S) == -9
     for p in procs:
         _, err = p.communicate(timeout=DEADLINE_S)
         assert p.returncode == 0, err
     after = counter.joules()
     t_after = time.monotonic()
-
     with open(out, newline="") as f:
         rows = sorted(csv.DictReader(f), key=lambda r: int(r["rank"]))
+    watts = sum(IDLE_MW) / 1000.0
+    truth = after - before  # the fake's counter over the whole job, start-up of the first rank included
+    assert truth == pytest.approx(watts * (t_after - t_before), rel=0.01)  # the fake's counter is sane
+    return rows, [float(r["gpu_energy(kWh)"]) * 3.6e6 for r in rows], truth, watts
+
+
+@pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
+def test_four_ranks_count_the_node_gpus_once(tmp_path):
+    sleeps = [1.0, 2.5, 2.5, 2.5]  # rank 0, the first measurer, leaves first: another rank takes over
+    rows, gpu_j, truth, watts = run_ranks(tmp_path, sleeps)
     assert [r["rank"] for r in rows] == ["0", "1", "2", "3"]
     for r in rows:
         assert r["job_id"] == "job-4" and r["world_size"].strip() == "4" and r["node_rank"] == "0"
         assert r["local_rank"] == r["rank"] and r["status"] == "completed"
         assert "process listing unsupported" in r["gpu_source"], r["gpu_source"]
-    gpu_j = [float(r["gpu_energy(kWh)"]) * 3.6e6 for r in rows]
-    truth = after - before  # the fake's counter over the whole job, start-up of the first rank included
-    watts = sum(IDLE_MW) / 1000.0
-    assert truth == pytest.approx(watts * (t_after - t_before), rel=0.01)  # the fake's counter is sane
     # Once: at most the counter's advance (never 4x), at least all of it but the ranks' start-up and exit
     # (the time before rank 0's first reading and after the last rank's final one, < 0.5 s here).
     print(f"4 ranks: rows {sum(gpu_j):.1f} J, {gpu_j}; fake counter {truth:.1f} J", file=sys.stderr)
@@ -92,3 +105,18 @@ def test_four_ranks_count_the_node_gpus_once(tmp_path):
     # Rank 0 measured its ~1 s of 300 W.
     # (duration(s) also holds the tracker's start-up before its first reading: up to ~0.1 s here)
     assert gpu_j[0] == pytest.approx(watts * float(rows[0]["duration(s)"]), abs=watts * 0.1)
+
+
+@pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
+def test_a_killed_measurer_hands_over_from_its_last_checkpoint(tmp_path):
+    """Rank 0 (checkpoint every 1 s) is killed with SIGKILL ~0.9 s after its last checkpoint: its row keeps that
+    checkpoint (interrupted), and its successor counts from the readings that checkpoint held, so the ~0.9 s
+    in between (~270 J) is neither lost nor counted twice."""
+    rows, gpu_j, truth, watts = run_ranks(tmp_path, [3, 2.5, 2.5, 2.5], kill_rank0_after=1.8,
+                                          rank0_args=("--checkpoint", "1"))
+    print(f"killed measurer: rows {sum(gpu_j):.1f} J, {gpu_j}; fake counter {truth:.1f} J", file=sys.stderr)
+    assert rows[0]["status"] == "interrupted" and rows[0]["exit_code"] == ""
+    assert [r["status"] for r in rows[1:]] == ["completed"] * 3
+    assert sum(gpu_j) <= truth + 0.01, (gpu_j, truth)
+    assert sum(gpu_j) >= truth - watts * 0.3, (gpu_j, truth)  # start-up only; the gap would be ~0.9 s
+    assert sum("measured by this rank from" in r["gpu_source"] for r in rows[1:]) >= 1
