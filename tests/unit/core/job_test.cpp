@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,8 @@
 #include "core/job.hpp"
 #include "core/job_lock.hpp"
 #include "eco2/error.hpp"
+#include "writers/csv_writer.hpp"
+#include "writers/record_file.hpp"
 
 using namespace eco2;
 using namespace eco2::detail;
@@ -279,4 +282,22 @@ TEST(NodeShare, AnOldRecordIsNotAHandover) {
     share->poll(acc);
     acc.update(s, &counter);
     EXPECT_DOUBLE_EQ(acc.totals()[1], 7.0);
+}
+
+// A file written before the job columns existed (its header ends at cpu_time(s)) is adopted by header names:
+// its rows keep their fields, the five job columns are added empty at the end.
+TEST(JobColumns, AnOlderFileIsAdoptedWithEmptyJobColumns) {
+    const auto& cols = CsvWriter::columns();
+    const auto last_old = std::find(cols.begin(), cols.end(), "cpu_time(s)");
+    ASSERT_NE(last_old, cols.end());
+    ASSERT_EQ(cols.end() - last_old, 6);  // cpu_time(s), then the five job columns
+    std::string old_header, old_row;
+    for (auto it = cols.begin(); it <= last_old; ++it) {
+        old_header += (it == cols.begin() ? "" : ",") + std::string(*it);
+        old_row += it == cols.begin() ? "run-1" : ",";
+    }
+    old_row += "1.5";  // cpu_time(s)
+    const Adopted a = adopt_records(old_header + "\n" + old_row + "\n", CsvWriter::header(), "old.csv");
+    EXPECT_EQ(a.rows, 1u);
+    EXPECT_EQ(a.text, CsvWriter::header() + "\n" + old_row + ",,,,,\n");
 }
