@@ -1,11 +1,11 @@
 #include "core/job.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
-#include <fmt/format.h>
 #include <initializer_list>
 #include <optional>
 #include <string_view>
@@ -30,13 +30,14 @@ std::optional<int> parse_int(std::string_view text) {
 
 // The first variable of `names` that holds a valid integer (>= minimum); the ones that hold something else
 // are named in problems.
-std::optional<int> first_int(const Environment& env, std::initializer_list<std::string_view> names, int minimum,
-                             std::vector<std::string>& problems) {
+std::optional<int> first_int(const Environment& env, std::initializer_list<std::string_view> names,
+                             int minimum, std::vector<std::string>& problems) {
     for (std::string_view n : names) {
         const std::string* v = lookup(env, n);
         if (!v) continue;
         if (auto i = parse_int(*v); i && *i >= minimum) return i;
-        problems.push_back(fmt::format("{}={} ignored: not {} integer", n, *v, minimum > 0 ? "a positive" : "a non-negative"));
+        problems.push_back(fmt::format("{}={} ignored: not {} integer", n, *v,
+                                       minimum > 0 ? "a positive" : "a non-negative"));
     }
     return std::nullopt;
 }
@@ -46,13 +47,15 @@ std::optional<int> first_int(const Environment& env, std::initializer_list<std::
 JobInfo detect_job(const Environment& env) {
     JobInfo job;
     auto& bad = job.problems;
-    job.rank = first_int(env, {"ECO2_RANK", "RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK", "SLURM_PROCID"}, 0, bad);
+    job.rank =
+        first_int(env, {"ECO2_RANK", "RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK", "SLURM_PROCID"}, 0, bad);
     job.local_rank = first_int(
-        env, {"ECO2_LOCAL_RANK", "LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}, 0,
-        bad);
+        env,
+        {"ECO2_LOCAL_RANK", "LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"},
+        0, bad);
     job.node_rank = first_int(env, {"ECO2_NODE_RANK", "GROUP_RANK", "SLURM_NODEID"}, 0, bad);
-    job.world_size =
-        first_int(env, {"ECO2_WORLD_SIZE", "WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"}, 1, bad);
+    job.world_size = first_int(
+        env, {"ECO2_WORLD_SIZE", "WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"}, 1, bad);
     job.nodes = first_int(env, {"SLURM_JOB_NUM_NODES"}, 1, bad);
     if (!job.nodes) {
         auto local = first_int(env, {"LOCAL_WORLD_SIZE"}, 1, bad);
@@ -87,8 +90,8 @@ std::string job_lock_name(std::string_view job_id) {
     std::string safe;
     bool replaced = false;
     for (char c : job_id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                        c == '_' || c == '-';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '.' || c == '_' || c == '-';
         safe += ok ? c : '_';
         replaced = replaced || !ok;
     }
@@ -110,7 +113,7 @@ namespace {
 // (not a link) that we can write.
 bool usable_dir(const std::filesystem::path& dir, mode_t mode, bool must_own, uid_t uid) {
     if (::mkdir(dir.c_str(), mode) == 0) ::chmod(dir.c_str(), mode);  // whatever the umask
-    struct stat st{};
+    struct stat st {};
     if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
     if (must_own && (st.st_uid != uid || (st.st_mode & 0077) != 0)) return false;
     return ::access(dir.c_str(), W_OK | X_OK) == 0;
@@ -127,10 +130,11 @@ std::filesystem::path runtime_dir(const Environment& env, uid_t uid, const std::
     if (auto dir = run_root / "eco2"; usable_dir(dir, 0755, false, uid)) return dir;
     auto dir = tmp_root / fmt::format("eco2-{}", uid);
     if (usable_dir(dir, 0700, true, uid)) return dir;
-    throw Error(Errc::io_error,
-                fmt::format("no runtime directory for the job's node lock: {} is not a directory of ours that we "
-                            "can write; set XDG_RUNTIME_DIR to one",
-                            dir.string()));
+    throw Error(
+        Errc::io_error,
+        fmt::format("no runtime directory for the job's node lock: {} is not a directory of ours that we "
+                    "can write; set XDG_RUNTIME_DIR to one",
+                    dir.string()));
 }
 
 JobSetup job_setup(const Environment& env, uid_t uid) {

@@ -33,7 +33,8 @@ JobInfo detect_job(const Environment& env);
 /// $XDG_RUNTIME_DIR/eco2 when XDG_RUNTIME_DIR is set, else /run/eco2 when it exists or can be made and is
 /// writable, else /tmp/eco2-<uid> (refused unless a directory of ours, not a symbolic link). `run_root` and
 /// `tmp_root` replace /run and /tmp (tests). Throws eco2::Error(io_error) naming the last directory tried.
-std::filesystem::path runtime_dir(const Environment& env, uid_t uid, const std::filesystem::path& run_root = "/run",
+std::filesystem::path runtime_dir(const Environment& env, uid_t uid,
+                                  const std::filesystem::path& run_root = "/run",
                                   const std::filesystem::path& tmp_root = "/tmp");
 
 /// The lock file's name for a job id: "job-<id>.lock", characters outside [A-Za-z0-9._-] replaced by '_'

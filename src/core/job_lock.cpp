@@ -1,17 +1,17 @@
 #include "core/job_lock.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cmath>
-#include <charconv>
 #include <cstring>
 #include <new>
-#include <fmt/format.h>
 
 #include "core/job.hpp"
 #include "eco2/error.hpp"
@@ -81,9 +81,10 @@ std::optional<Handover> parse_handover(std::string_view text) {
 NodeLock::NodeLock(std::filesystem::path file) : m_path(std::move(file)) {
     m_fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (m_fd < 0)
-        throw Error(Errc::io_error, fmt::format("cannot open the job's node lock {}: {}; set XDG_RUNTIME_DIR to a "
-                                                "directory of yours",
-                                                m_path.string(), std::strerror(errno)));
+        throw Error(Errc::io_error,
+                    fmt::format("cannot open the job's node lock {}: {}; set XDG_RUNTIME_DIR to a "
+                                "directory of yours",
+                                m_path.string(), std::strerror(errno)));
 }
 
 NodeLock::~NodeLock() {
@@ -177,9 +178,12 @@ void NodeShare::recorded(const double* values) noexcept {
 
 void NodeShare::describe(Result& r) const {
     std::string who;
-    if (m_acquired < 0) who = "another rank";
-    else if (m_acquired <= m_start) who = "this rank";
-    else who = fmt::format("this rank from {:.3g} s", m_acquired - m_start);
+    if (m_acquired < 0)
+        who = "another rank";
+    else if (m_acquired <= m_start)
+        who = "this rank";
+    else
+        who = fmt::format("this rank from {:.3g} s", m_acquired - m_start);
     const std::string text = fmt::format("; node devices of job {}: measured by {}", r.job.job_id, who);
     bool done[3] = {};
     for (std::size_t i = 0; i < m_node.size(); ++i) {

@@ -3,11 +3,11 @@
 //
 // Each rank of a job runs its own tracker; each measures its own process tree (CPU time, RAM, the per-process
 // shares of RAPL and of GPUs that list their processes). What is a whole device's energy, attributed to no
-// process (a GPU that cannot list its processes, everything in machine scope), would be counted once per rank.
-// Those "node channels" are counted only by the holder of an flock() on <runtime dir>/job-<id>.lock.
+// process (a GPU that cannot list its processes, everything in machine scope), would be counted once per
+// rank. Those "node channels" are counted only by the holder of an flock() on <runtime dir>/job-<id>.lock.
 // The lock frees itself when its holder exits or dies; the others try it at each tick and the first to get it
-// measures from then on. So the hand-over loses nothing and counts nothing twice, the measurer writes into the
-// lock file, each time its record row is written, the node channels' counter readings that row holds; its
+// measures from then on. So the hand-over loses nothing and counts nothing twice, the measurer writes into
+// the lock file, each time its record row is written, the node channels' counter readings that row holds; its
 // successor counts from those readings (when they are newer than its own start), so the job's rows on a node
 // add up to the node's device energy once, even across a SIGKILL of the measurer (docs/scale-out.md).
 
@@ -72,8 +72,8 @@ private:
 /// and the hand-over. Used under the tracker's tick lock.
 class NodeShare {
 public:
-    /// Null when the run is in no job (empty job_id) or has no node channel. Throws eco2::Error(io_error) when
-    /// the lock file cannot be opened (the tracker then counts everything and says so).
+    /// Null when the run is in no job (empty job_id) or has no node channel. Throws eco2::Error(io_error)
+    /// when the lock file cannot be opened (the tracker then counts everything and says so).
     static std::unique_ptr<NodeShare> make(const JobInfo& job, const std::filesystem::path& runtime_dir,
                                            const std::vector<Channel>& channels, Scope scope);
     /// After acc.begin(values): takes the lock if it is free; else the node channels are skipped.
@@ -96,7 +96,7 @@ private:
     NodeLock m_lock;
     std::vector<bool> m_node;
     std::vector<Channel> m_channels;
-    std::vector<double> m_first;  // this tracker's first readings
+    std::vector<double> m_first;              // this tracker's first readings
     double m_start = 0.0, m_acquired = -1.0;  // steady clock, s
 };
 

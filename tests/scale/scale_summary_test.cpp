@@ -1,17 +1,17 @@
-// At internet scale, by simulation: the records of 1,000 nodes x 8 GPUs x 8 ranks per GPU, one file per node written
-// by eco2's own writer (RecordFile + CsvWriter, as trackers write them), merged per job by the summary's
-// grouping (what `eco2 summary --by job` runs). The job's total must equal the sum of the node counters.
+// At internet scale, by simulation: the records of 1,000 nodes x 8 GPUs x 8 ranks per GPU, one file per node
+// written by eco2's own writer (RecordFile + CsvWriter, as trackers write them), merged per job by the
+// summary's grouping (what `eco2 summary --by job` runs). The job's total must equal the sum of the node
+// counters.
 //
 // Each node has its own counters: 8 NVML GPU counters (mJ) and 2 RAPL packages (µJ), at random values. As
 // under the node measurer election (docs/scale-out.md), each rank's CPU energy is its share (by CPU time) of
-// the packages' delta, and the GPUs (which cannot list processes) are recorded by the node's measurer: rank 0,
-// or on one node in ten rank 0 then another rank after a hand-over. Each file also holds a row of another job
-// and a row of a run outside any job, which the job's total must leave out.
-
-#include <gtest/gtest.h>
-#include <unistd.h>
+// the packages' delta, and the GPUs (which cannot list processes) are recorded by the node's measurer: rank
+// 0, or on one node in ten rank 0 then another rank after a hand-over. Each file also holds a row of another
+// job and a row of a run outside any job, which the job's total must leave out.
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -34,8 +34,8 @@ struct Truth {
     double gpu_j = 0, cpu_j = 0, ram_j = 0;
 };
 
-Result rank_row(int node, const std::string& job, std::optional<int> rank, std::optional<int> local, int world,
-                double cpu_j, double gpu_j, double ram_j, std::uint64_t n) {
+Result rank_row(int node, const std::string& job, std::optional<int> rank, std::optional<int> local,
+                int world, double cpu_j, double gpu_j, double ram_j, std::uint64_t n) {
     Result r;
     r.id = fmt::format("00000000-0000-4000-8000-{:012x}", n);
     r.project_name = "scale";

@@ -120,3 +120,43 @@ def test_a_killed_measurer_hands_over_from_its_last_checkpoint(tmp_path):
     assert sum(gpu_j) <= truth + 0.01, (gpu_j, truth)
     assert sum(gpu_j) >= truth - watts * 0.3, (gpu_j, truth)  # start-up only; the gap would be ~0.9 s
     assert sum("measured by this rank from" in r["gpu_source"] for r in rows[1:]) >= 1
+
+
+def has_summary():
+    return subprocess.run([ECO2, "summary", "--help"], capture_output=True, timeout=30).returncode == 0
+
+
+@pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
+@pytest.mark.skipif(not has_summary(), reason="this eco2 has no summary command yet")
+def test_summary_by_job_merges_the_files_of_two_nodes(tmp_path):
+    """Two "nodes" (each its own runtime directory, so its own election, and its own records file) of one job,
+    two ranks each, on the same fake GPUs: each node's measurer records them, so the job's total from
+    `eco2 summary --by job` over both files is twice the fake counter's advance (each node's GPUs once)."""
+    gpus = make_gpus(tmp_path)
+    counter = FakeCounter(gpus)
+    procs, files = [], []
+    before = counter.joules()
+    for node in (0, 1):
+        runtime = tmp_path / f"xdg{node}"
+        runtime.mkdir(mode=0o700)
+        files.append(tmp_path / f"node{node}.csv")
+        for local in (0, 1):
+            e = clean_env(ECO2_SYS_ROOT=FIXTURES / "no_rapl" / "sys", ECO2_NVML_LIBRARY=FAKE_NVML,
+                          FAKE_NVML_DIR=gpus, XDG_RUNTIME_DIR=runtime, ECO2_JOB_ID="job-2x2",
+                          RANK=node * 2 + local, LOCAL_RANK=local, WORLD_SIZE=4, GROUP_RANK=node)
+            procs.append(subprocess.Popen([ECO2, "run", "-q", "--period", "0.2", "-o", str(files[-1]), "--",
+                                           "sleep", "1.5"], env=e, stderr=subprocess.PIPE, text=True))
+    for p in procs:
+        _, err = p.communicate(timeout=DEADLINE_S)
+        assert p.returncode == 0, err
+    truth = 2 * (counter.joules() - before)
+    r = subprocess.run([ECO2, "summary", "--by", "job", "--format", "csv", *map(str, files)], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    (job,) = [g for g in csv.DictReader(r.stdout.splitlines()) if g["job"] == "job-2x2"]
+    assert int(job["rows"]) == 4
+    gpu_j = float(job["gpu_energy(kWh)"]) * 3.6e6
+    rows_j = sum(float(row["gpu_energy(kWh)"]) * 3.6e6 for f in files for row in csv.DictReader(open(f)))
+    assert gpu_j == pytest.approx(rows_j, rel=1e-6)  # the summary adds every row of both files
+    watts = sum(IDLE_MW) / 1000.0
+    assert truth - 2 * watts * 0.5 <= gpu_j <= truth + 0.01, (gpu_j, truth)

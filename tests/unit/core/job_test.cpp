@@ -1,5 +1,7 @@
 // Ranks and jobs from the environment, the node measurer's lock and its hand-over (core/job*.hpp).
 
+#include "core/job.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/job.hpp"
 #include "core/job_lock.hpp"
 #include "eco2/error.hpp"
 #include "writers/csv_writer.hpp"
@@ -37,8 +38,8 @@ Channel gpu_channel(int i, Attribution a = Attribution::direct) {
 }  // namespace
 
 TEST(JobDetect, TorchrunRanksAndRunId) {
-    const Environment env{{"RANK", "5"},       {"LOCAL_RANK", "1"},         {"WORLD_SIZE", "8"},
-                          {"GROUP_RANK", "2"}, {"LOCAL_WORLD_SIZE", "2"},   {"TORCHELASTIC_RUN_ID", "abc"},
+    const Environment env{{"RANK", "5"},        {"LOCAL_RANK", "1"},       {"WORLD_SIZE", "8"},
+                          {"GROUP_RANK", "2"},  {"LOCAL_WORLD_SIZE", "2"}, {"TORCHELASTIC_RUN_ID", "abc"},
                           {"MASTER_ADDR", "h"}, {"MASTER_PORT", "29500"}};
     const JobInfo j = detect_job(env);
     EXPECT_EQ(j.job_id, "abc");
@@ -52,14 +53,16 @@ TEST(JobDetect, TorchrunRanksAndRunId) {
 }
 
 TEST(JobDetect, TorchrunWithoutRunIdIsNamedByItsRendezvous) {
-    const Environment env{{"RANK", "0"}, {"TORCHELASTIC_RUN_ID", "none"}, {"MASTER_ADDR", "127.0.0.1"},
+    const Environment env{{"RANK", "0"},
+                          {"TORCHELASTIC_RUN_ID", "none"},
+                          {"MASTER_ADDR", "127.0.0.1"},
                           {"MASTER_PORT", "29400"}};
     EXPECT_EQ(detect_job(env).job_id, "torchrun:127.0.0.1:29400");
 }
 
 TEST(JobDetect, SlurmStep) {
-    const Environment env{{"SLURM_JOB_ID", "4242"}, {"SLURM_STEP_ID", "0"},  {"SLURM_PROCID", "3"},
-                          {"SLURM_LOCALID", "1"},   {"SLURM_NODEID", "1"},   {"SLURM_JOB_NUM_NODES", "2"},
+    const Environment env{{"SLURM_JOB_ID", "4242"}, {"SLURM_STEP_ID", "0"}, {"SLURM_PROCID", "3"},
+                          {"SLURM_LOCALID", "1"},   {"SLURM_NODEID", "1"},  {"SLURM_JOB_NUM_NODES", "2"},
                           {"SLURM_NTASKS", "4"}};
     const JobInfo j = detect_job(env);
     EXPECT_EQ(j.job_id, "4242");
@@ -73,9 +76,8 @@ TEST(JobDetect, SlurmStep) {
 
 TEST(JobDetect, TorchrunInsideSlurmKeepsTorchRanksAndSlurmJob) {
     // srun starts one torchrun per node (SLURM_PROCID = node index); its workers' global rank is RANK.
-    const Environment env{{"SLURM_JOB_ID", "77"}, {"SLURM_PROCID", "1"}, {"SLURM_NODEID", "1"},
-                          {"RANK", "6"},          {"LOCAL_RANK", "2"},   {"WORLD_SIZE", "8"},
-                          {"GROUP_RANK", "1"}};
+    const Environment env{{"SLURM_JOB_ID", "77"}, {"SLURM_PROCID", "1"}, {"SLURM_NODEID", "1"}, {"RANK", "6"},
+                          {"LOCAL_RANK", "2"},    {"WORLD_SIZE", "8"},   {"GROUP_RANK", "1"}};
     const JobInfo j = detect_job(env);
     EXPECT_EQ(j.job_id, "77");
     EXPECT_EQ(j.rank, 6);
@@ -84,8 +86,10 @@ TEST(JobDetect, TorchrunInsideSlurmKeepsTorchRanksAndSlurmJob) {
 }
 
 TEST(JobDetect, OpenMpiAndMpich) {
-    const JobInfo o = detect_job({{"OMPI_COMM_WORLD_RANK", "3"}, {"OMPI_COMM_WORLD_LOCAL_RANK", "1"},
-                                  {"OMPI_COMM_WORLD_SIZE", "4"}, {"PMIX_NAMESPACE", "prterun-h-1@1"}});
+    const JobInfo o = detect_job({{"OMPI_COMM_WORLD_RANK", "3"},
+                                  {"OMPI_COMM_WORLD_LOCAL_RANK", "1"},
+                                  {"OMPI_COMM_WORLD_SIZE", "4"},
+                                  {"PMIX_NAMESPACE", "prterun-h-1@1"}});
     EXPECT_EQ(o.rank, 3);
     EXPECT_EQ(o.local_rank, 1);
     EXPECT_EQ(o.world_size, 4);
@@ -99,8 +103,12 @@ TEST(JobDetect, OpenMpiAndMpich) {
 }
 
 TEST(JobDetect, Eco2VariablesWinAndBadValuesAreNamed) {
-    const JobInfo j = detect_job({{"ECO2_JOB_ID", "mine"}, {"SLURM_JOB_ID", "9"}, {"RANK", "x1"},
-                                  {"SLURM_PROCID", "4"}, {"WORLD_SIZE", "0"}, {"ECO2_LOCAL_RANK", "-1"}});
+    const JobInfo j = detect_job({{"ECO2_JOB_ID", "mine"},
+                                  {"SLURM_JOB_ID", "9"},
+                                  {"RANK", "x1"},
+                                  {"SLURM_PROCID", "4"},
+                                  {"WORLD_SIZE", "0"},
+                                  {"ECO2_LOCAL_RANK", "-1"}});
     EXPECT_EQ(j.job_id, "mine");
     EXPECT_EQ(j.source, "ECO2_JOB_ID");
     EXPECT_EQ(j.rank, 4);  // RANK=x1 is ignored, the next source is used
@@ -134,8 +142,9 @@ TEST(RuntimeDir, XdgThenRunThenTmp) {
     TempDir t;
     const uid_t uid = ::getuid();
     fs::create_directory(t.path / "xdg");
-    EXPECT_EQ(runtime_dir({{"XDG_RUNTIME_DIR", (t.path / "xdg").string()}}, uid, t.path / "run", t.path / "tmp"),
-              t.path / "xdg" / "eco2");
+    EXPECT_EQ(
+        runtime_dir({{"XDG_RUNTIME_DIR", (t.path / "xdg").string()}}, uid, t.path / "run", t.path / "tmp"),
+        t.path / "xdg" / "eco2");
     // No XDG_RUNTIME_DIR: <run>/eco2 when it can be made.
     fs::create_directory(t.path / "run");
     EXPECT_EQ(runtime_dir({}, uid, t.path / "run", t.path / "tmp"), t.path / "run" / "eco2");
@@ -143,7 +152,7 @@ TEST(RuntimeDir, XdgThenRunThenTmp) {
     fs::create_directory(t.path / "tmp");
     const fs::path dir = runtime_dir({}, uid, t.path / "none", t.path / "tmp");
     EXPECT_EQ(dir, t.path / "tmp" / ("eco2-" + std::to_string(uid)));
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(dir.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
@@ -152,7 +161,8 @@ TEST(RuntimeDir, RefusesALinkInTmp) {
     TempDir t;
     fs::create_directory(t.path / "tmp");
     fs::create_directory(t.path / "elsewhere");
-    fs::create_directory_symlink(t.path / "elsewhere", t.path / "tmp" / ("eco2-" + std::to_string(::getuid())));
+    fs::create_directory_symlink(t.path / "elsewhere",
+                                 t.path / "tmp" / ("eco2-" + std::to_string(::getuid())));
     try {
         runtime_dir({}, ::getuid(), t.path / "none", t.path / "tmp");
         FAIL() << "a symbolic link was accepted";
