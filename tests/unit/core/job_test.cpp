@@ -259,6 +259,8 @@ TEST(NodeShare, RanksCountTheNodeOnceAcrossAHandover) {
     EXPECT_DOUBLE_EQ(sum, 100.0);  // 10 + 20 + 5 + 40 + 25, once
     EXPECT_DOUBLE_EQ(acc[1]->totals()[1] + acc[2]->totals()[1], 70.0);
     EXPECT_TRUE(share[1]->measurer() != share[2]->measurer());  // exactly one successor
+    for (std::size_t r = 1; r < acc.size(); ++r)  // the per-device figures (Tick, exporters) agree
+        EXPECT_DOUBLE_EQ(acc[r]->channel_totals()[0], acc[r]->totals()[1]);
     Result r;
     r.job = job;
     r.gpu.source = "nvml(energy counter: gpu0)";
