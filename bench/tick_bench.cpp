@@ -8,7 +8,7 @@
 //                                           iteration = 1 s of tree time)
 //   BM_tick/procs:N/discover:{1,0}         what Tracker's tick() does per sample on a machine without RAPL or
 //                                           NVML: tree sample (machine figures read only if a sensor uses
-//                                           them, as tick() does), every sensor of build_sensors() read,
+//                                           them, as tick() does), every sensor of discover_sensors() read,
 //                                           Accumulator::update
 //   BM_tick_series/procs:N/discover:{1,0}  the same plus the time-series row eco2 run writes per tick
 //   BM_paced_tick/procs:N/period_us:P      BM_tick_series paced as eco2 run paces it: one tick every P
@@ -53,11 +53,13 @@
 
 #include "core/accumulator.hpp"
 #include "core/process_tree.hpp"
+#include "core/sampler.hpp"
 #include "core/stop_signal.hpp"
 #include "sensors/registry.hpp"
 #include "sys/file_reader.hpp"
 #include "sys/fs_root.hpp"
 #include "sys/proc_parse.hpp"
+#include "sys/system_context.hpp"
 #include "writers/series_writer.hpp"
 
 namespace {
@@ -196,14 +198,14 @@ void BM_tree_sample(benchmark::State& state, pid_t root) {
     if (tree.failures().count() > 0) state.SkipWithError(tree.failures().first().c_str());
 }
 
-// Everything Tracker::Impl::tick() does per tick except the lock-protected bookkeeping of the result (a few
-// additions) and the checkpoint (measured by checkpoint_bench). slow_update() is a no-op for the model
-// sensors and runs at most once a second.
-// The rates of Tracker's tick() (TREE_INTERVAL_S and DISCOVERY_INTERVAL_S in src/core/tracker.cpp): the tree
+// Everything the tracker's tick does per tick (Measurement::read) except the lock-protected bookkeeping of the
+// result (Ledger::add, a few additions), the sinks' tick (the series row: BM_tick_series) and the checkpoint
+// (measured by checkpoint_bench). slow_update() is a no-op for the model sensors and runs at most once a second.
+// The sampler's rates (Sampler::TREE_INTERVAL_S and DISCOVERY_INTERVAL_S in src/core/sampler.hpp): the tree
 // is read on every tick at periods of 100 ms and more, else once per 100 ms, and /proc scanned at most once
 // per 250 ms. Ticks in between read the sensors on the last tree sample.
-constexpr std::int64_t TREE_INTERVAL_US = 100'000;
-constexpr std::int64_t DISCOVERY_INTERVAL_US = 250'000;
+constexpr auto TREE_INTERVAL_US = static_cast<std::int64_t>(Sampler::TREE_INTERVAL_S * 1e6);
+constexpr auto DISCOVERY_INTERVAL_US = static_cast<std::int64_t>(Sampler::DISCOVERY_INTERVAL_S * 1e6);
 
 // pace_us = 0: back to back, the tree read on every tick, discovery as range(0) says. pace_us > 0: one tick
 // per pace_us on a steady_clock deadline (StopSignal::wait_until, as Tracker's loop() sleeps), the
@@ -211,10 +213,11 @@ constexpr std::int64_t DISCOVERY_INTERVAL_US = 250'000;
 void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::int64_t pace_us = 0,
                const std::filesystem::path& cgroup = {}) {
     const bool back_to_back_discover = pace_us == 0 && state.range(0) != 0;
-    sys::FsRoot fs = sys::FsRoot::live();
-    NvmlOptions nvml;
-    nvml.library = sys::resolve_nvml_library("");
-    SensorSet sensors = build_sensors(fs, sys::default_reader(), Scope::process, nvml);
+    // The live roots (whatever ECO2_PROC_ROOT says), the environment's NVML library, as Tracker::start().
+    const sys::SystemContext context = sys::SystemContext::resolve(SystemPaths{"/proc", "/sys", ""},
+                                                                   sys::Environment::capture());
+    const sys::FsRoot& fs = context.fs();
+    SensorSet sensors = discover_sensors(context, DiscoveryRequest{Scope::process, {}});
     std::vector<Channel> channels;
     std::vector<std::size_t> offsets;
     for (const auto& s : sensors.sensors) {

@@ -1,13 +1,16 @@
 #pragma once
 // Command-line parsing for `eco2`: a pure function from arguments, environment variables and config-file
-// contents to options, so that it is unit-tested without running anything. One option table (cli.cpp,
-// OPTIONS) drives the parser, the --help texts, the ECO2_* environment fallbacks and the config-file keys;
-// precedence: flag > environment > ./eco2.toml > user config file > default.
+// contents to options, so that it is unit-tested without running anything. The command table (command.hpp:
+// each command's option rows) drives the parser, the --help texts, the ECO2_* environment fallbacks and the
+// config-file keys; precedence: flag > environment > ./eco2.toml > user config file > default.
 
+#include <any>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
+#include <typeindex>
 #include <vector>
 
 #include "eco2/sensor.hpp"
@@ -15,7 +18,30 @@
 
 namespace eco2::cli {
 
-enum class Command { none, run, sensors, version, regions, where, estimate, mark };
+struct CommandSpec;
+
+/// A command of the table, by name (Command::none: no command); the constants name the first commands.
+class Command {
+public:
+    constexpr Command() = default;
+    constexpr explicit Command(std::string_view name) : name_(name) {}
+    constexpr std::string_view name() const { return name_; }
+    friend constexpr bool operator==(Command, Command) = default;
+    friend std::ostream& operator<<(std::ostream& os, Command c) { return os << "Command(" << c.name_ << ")"; }
+
+    static const Command none, run, sensors, version, regions, where, estimate, mark;
+
+private:
+    std::string_view name_;
+};
+inline constexpr Command Command::none{};
+inline constexpr Command Command::run{"run"};
+inline constexpr Command Command::sensors{"sensors"};
+inline constexpr Command Command::version{"version"};
+inline constexpr Command Command::regions{"regions"};
+inline constexpr Command Command::where{"where"};
+inline constexpr Command Command::estimate{"estimate"};
+inline constexpr Command Command::mark{"mark"};
 
 /// Where a value came from, lowest precedence first.
 enum class Level { default_value, user_config, local_config, environment, flag };
@@ -45,6 +71,7 @@ struct Inputs {
 struct Options {
     // eco2 run: records and sampling
     std::string output = "emission.csv";
+    std::string jsonl;  ///< JSON lines of the samples; empty: none
     std::string project = "default";
     std::string experiment = "default";
     double period = 1.0;
@@ -122,10 +149,30 @@ struct Options {
     std::string cpu_origin() const;
     /// Copies --cpu-tdp / --cpu-name into a tracker configuration.
     void apply_cpu(TrackerConfig& config) const;
+
+    /// The options of a command (or an option group) that keeps them in a struct of its own, S: rows bind
+    /// to its fields (bind<&S::field>), the command reads o.own<S>(). Default-constructed on first use.
+    template <class S>
+    S& own() {
+        std::any& slot = own_[std::type_index(typeid(S))];
+        if (!slot.has_value()) slot.emplace<S>();
+        return std::any_cast<S&>(slot);
+    }
+    /// The values, or S's defaults when no row of S was bound.
+    template <class S>
+    const S& own() const {
+        static const S defaults{};
+        auto it = own_.find(std::type_index(typeid(S)));
+        return it == own_.end() ? defaults : std::any_cast<const S&>(it->second);
+    }
+
+private:
+    std::map<std::type_index, std::any> own_;
 };
 
 struct Parsed {
     Command command = Command::none;
+    const CommandSpec* spec = nullptr;  ///< the command's table entry (nullptr: none)
     Options options;
     /// When set, print this (help or version text) on stdout and exit with exit_code.
     std::optional<std::string> message;

@@ -9,11 +9,13 @@
 #include "carbon/accelerators.hpp"
 #include "carbon/estimate.hpp"
 #include "carbon_setup.hpp"
-#include "commands.hpp"
+#include "command.hpp"
+#include "option_checks.hpp"
+#include "shared_options.hpp"
 #include "eco2/error.hpp"
 #include "report/equivalents.hpp"
 #include "sensors/cpu_tdp_table.hpp"
-#include "sensors/model_sensors.hpp"
+#include "sensors/ram_model_sensor.hpp"
 
 namespace eco2::cli {
 namespace {
@@ -21,8 +23,6 @@ namespace {
 int minute_of(const std::string& hhmm) {
     return std::stoi(hhmm.substr(0, hhmm.find(':'))) * 60 + std::stoi(hhmm.substr(hhmm.find(':') + 1));
 }
-
-}  // namespace
 
 int list_accelerators(const Options& o) {
     if (o.format == "json") {
@@ -43,7 +43,7 @@ int list_accelerators(const Options& o) {
     return 0;
 }
 
-int cmd_estimate(const Options& o) {
+int run(const Options& o) {
     if (o.list) return list_accelerators(o);
     carbon::EstimateInput in;
     std::vector<std::pair<std::string, std::string>> parts;  // what, how (for the table and JSON)
@@ -166,5 +166,83 @@ int cmd_estimate(const Options& o) {
     for (const std::string& w : c.warnings) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
     return 0;
 }
+
+const OptionRow ESTIMATE_ROWS[] = {
+    {"--gpu", nullptr, nullptr, Kind::text, "accelerator model (A100-SXM, H100-PCIe, T4, RTX-4090, MI300X...)",
+     bind<&Options::gpu>},
+    {"--list", nullptr, nullptr, Kind::boolean,
+     "list the accelerators --gpu knows, with their board power and its source", bind<&Options::list>},
+    {"--gpus", nullptr, nullptr, Kind::integer, "number of accelerators (default 1)", bind<&Options::gpus>,
+     checks::int_range<1, 1000000>},
+    {"--gpu-watts", nullptr, nullptr, Kind::number, "board power of one accelerator, W (instead of --gpu's)",
+     bind<&Options::gpu_watts>, checks::non_negative},
+    {"--cpu", nullptr, nullptr, Kind::text, "CPU model, for its TDP (Xeon Gold 6248, EPYC 7763...)",
+     bind<&Options::cpu>},
+    {"--cpus", nullptr, nullptr, Kind::integer, "number of CPU sockets of --cpu (default 1)",
+     bind<&Options::cpus>, checks::int_range<1, 1024>},
+    {"--cpu-cores", nullptr, nullptr, Kind::integer, "CPU cores used (with --cpu-watts-per-core)",
+     bind<&Options::cpu_cores>, checks::int_range<0, 1000000>},
+    {"--cpu-watts-per-core", nullptr, nullptr, Kind::number, "power of one core, W",
+     bind<&Options::cpu_watts_per_core>, checks::non_negative},
+    {"--memory-gb", nullptr, nullptr, Kind::number, "memory used, GB (0.375 W per GB)",
+     bind<&Options::memory_gb>, checks::non_negative},
+    {"--hours", nullptr, nullptr, Kind::number, "run time, hours", bind<&Options::hours>, checks::non_negative},
+    {"--usage", nullptr, nullptr, Kind::number, "mean fraction of GPU and CPU power drawn, (0, 1] (default 1)",
+     bind<&Options::usage>, checks::range<1e-6, 1.0>},
+    {"--energy", nullptr, nullptr, Kind::text, "energy instead of hardware x hours: 1.37kWh, 1370Wh, 5MJ",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_option_function<std::string>(
+             r.flags, [&o](const std::string& v) { o.energy_kwh = carbon::parse_energy_kwh(v); }, h);
+     },
+     checks::energy},
+    {"--start", nullptr, nullptr, Kind::text,
+     "local start time HH:MM, for the cost under a time-of-day tariff (default: the tariff's daily mean)",
+     bind<&Options::start>, checks::clock},
+};
+
+std::vector<RowGroup> options() {
+    std::vector<RowGroup> groups = {shared::pue()};
+    for (RowGroup g : shared::location(false)) groups.push_back(g);
+    groups.insert(groups.end(), {shared::price(), shared::format(), ESTIMATE_ROWS});
+    return groups;
+}
+
+void setup(CLI::App& app, Options&) {
+    app.footer(
+        "Examples:\n"
+        "  eco2 estimate --gpu A100-SXM --gpus 8 --hours 24 --usage 0.8 --region FR --pue 1.2\n"
+        "  eco2 estimate --cpu-cores 32 --cpu-watts-per-core 10 --memory-gb 256 --hours 5\n"
+        "  eco2 estimate --energy 1.37kWh --region RU\n"
+        "kWh = (GPU W x GPUs x usage + CPU W x usage + memory W) x hours x PUE / 1000; kg CO2 = kWh x gCO2/kWh "
+        "/ 1000.");
+}
+
+std::string check(Options& o) {
+    if (std::string msg = shared::check_location(o, "estimate"); !msg.empty()) return msg;
+    if (o.list) return {};
+    const std::string hint = help_hint("estimate");
+    const bool hardware = !o.gpu.empty() || o.gpu_watts || !o.cpu.empty() || o.cpu_cores > 0 || o.memory_gb > 0;
+    if (o.energy_kwh && (hardware || o.hours))
+        return "give either --energy, or the hardware (--gpu, --cpu, --memory-gb...) with --hours" + hint;
+    if (!o.energy_kwh && (!hardware || !o.hours))
+        return "nothing to estimate: give --energy E, or --hours H with --gpu NAME [--gpus N], --cpu NAME, "
+               "--cpu-cores N --cpu-watts-per-core W and/or --memory-gb G" +
+               hint;
+    if (o.cpu_cores > 0 && !o.cpu.empty())
+        return "give --cpu NAME or --cpu-cores N with --cpu-watts-per-core W, not both" + hint;
+    if (o.cpu_cores > 0 && o.cpu_watts_per_core <= 0) return "--cpu-cores needs --cpu-watts-per-core W" + hint;
+    return {};
+}
+
+}  // namespace
+
+/// `eco2 estimate`: energy, CO2, cost and equivalents of a planned job; returns 0.
+extern const CommandSpec estimate_command{
+    .name = "estimate",
+    .help = "estimate the energy, CO2 and cost of a job before running it",
+    .options = options,
+    .setup = setup,
+    .check = check,
+    .run = run};
 
 }  // namespace eco2::cli

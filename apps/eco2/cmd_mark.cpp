@@ -3,14 +3,16 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "commands.hpp"
-#include "core/control.hpp"
+#include "command.hpp"
+#include "option_checks.hpp"
+#include "control/control.hpp"
 #include "eco2/error.hpp"
 #include "sys/text.hpp"
 
 namespace eco2::cli {
+namespace {
 
-int cmd_mark(const Options& options) {
+int run(const Options& options) {
     const char* path = std::getenv(detail::CONTROL_ENV);
     if (path == nullptr || *path == '\0') {
         std::fprintf(stderr,
@@ -53,5 +55,52 @@ int cmd_mark(const Options& options) {
     }
     return 0;
 }
+
+const OptionRow MARK_ROWS[] = {
+    {"--param", nullptr, nullptr, Kind::text, "an epoch parameter key=value (repeat for more)",
+     bind<&Options::mark_params>},
+    {"--items", nullptr, nullptr, Kind::number, "work: items processed (samples, tokens, images)",
+     bind<&Options::items>, checks::non_negative},
+    {"--error-rate", nullptr, nullptr, Kind::number, "work: error rate, 0..1", bind<&Options::error_rate>,
+     checks::range<0.0, 1.0>},
+    {"--flops", nullptr, nullptr, Kind::number, "work: floating-point operations done", bind<&Options::flops>,
+     checks::non_negative},
+};
+
+std::vector<RowGroup> options() {
+    return {MARK_ROWS};
+}
+
+void setup(CLI::App& app, Options& o) {
+    app.add_option("kind", o.mark_kind, "epoch (close an epoch) or work (report work done)")
+        ->required()
+        ->check(CLI::IsMember({"epoch", "work"}));
+    app.footer(
+        "Writes one line to the control channel ($ECO2_CONTROL) of the eco2 run this command runs under.\n"
+        "Examples:\n"
+        "  eco2 mark epoch --param loss=0.31 --param accuracy=0.92\n"
+        "  eco2 mark work --items 60000 --error-rate 0.08\n"
+        "Any language can write the same line itself: echo 'epoch loss=0.31' > \"$ECO2_CONTROL\"");
+}
+
+std::string check(Options& o) {
+    const std::string hint = help_hint("mark");
+    const bool work = o.items || o.error_rate || o.flops;
+    if (o.mark_kind == "epoch" && work) return "--items, --error-rate and --flops go with 'eco2 mark work'" + hint;
+    if (o.mark_kind == "work" && !o.mark_params.empty()) return "--param goes with 'eco2 mark epoch'" + hint;
+    if (o.mark_kind == "work" && !work) return "'eco2 mark work' needs --items, --error-rate or --flops" + hint;
+    return {};
+}
+
+}  // namespace
+
+/// `eco2 mark epoch|work`: one line to the control channel of the enclosing `eco2 run`; 2 when there is none.
+extern const CommandSpec mark_command{
+    .name = "mark",
+    .help = "mark an epoch or report work, from inside a command run by eco2 run",
+    .options = options,
+    .setup = setup,
+    .check = check,
+    .run = run};
 
 }  // namespace eco2::cli

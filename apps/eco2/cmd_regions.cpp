@@ -8,7 +8,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "commands.hpp"
+#include "command.hpp"
+#include "shared_options.hpp"
 #include "eco2/error.hpp"
 #include "eco2/zones.hpp"
 
@@ -40,9 +41,7 @@ std::string csv_field(const std::string& s) {
     return out + "\"";
 }
 
-}  // namespace
-
-int cmd_regions(const Options& o) {
+int run(const Options& o) {
     ZoneDatabase db = ZoneDatabase::builtin();
     if (!o.intensity_table.empty()) db = db.with_user_table(load_user_intensity_table(o.intensity_table));
     const IntensityKind kind = o.marginal ? IntensityKind::marginal : IntensityKind::average;
@@ -137,5 +136,38 @@ int cmd_regions(const Options& o) {
     std::fputs(out.c_str(), stdout);
     return 0;
 }
+
+const OptionRow FORMAT_ROWS[] = {
+    {"--format", nullptr, nullptr, Kind::text, "table, json or csv", bind<&Options::format>,
+     [] { return CLI::Validator(CLI::IsMember({"table", "json", "csv"})); }},
+};
+
+std::vector<RowGroup> options() {
+    return {shared::zone(), shared::table(), FORMAT_ROWS};
+}
+
+void setup(CLI::App& app, Options& o) {
+    app.add_option("query", o.query,
+                   "zone key, ISO code or name (FR, FRA, 250, France, US-CA); all zones if left out");
+}
+
+// --cloud aws us-east-1 looks up the region "aws:us-east-1".
+std::string check(Options& o) {
+    if (o.cloud.empty()) return {};
+    if (o.query.empty()) return "--cloud needs a region name to look up, e.g. 'eco2 regions --cloud aws us-east-1'";
+    if (o.query.find(':') == std::string::npos) o.query = o.cloud + ":" + o.query;
+    return {};
+}
+
+}  // namespace
+
+/// `eco2 regions [QUERY]`: lists zones and their intensities; 2 when the query names nothing.
+extern const CommandSpec regions_command{
+    .name = "regions",
+    .help = "search the electricity zones and their carbon intensity by year",
+    .options = options,
+    .setup = setup,
+    .check = check,
+    .run = run};
 
 }  // namespace eco2::cli

@@ -1,40 +1,37 @@
 // `eco2 run`: start the command at once, then set the sensors up while it runs; forward signals; reap;
 // record; return the command's status. The tracker never changes the command's fate.
 
-#include <fcntl.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
 
 #include "carbon_setup.hpp"
-#include "core/control.hpp"
+#include "option_checks.hpp"
+#include "shared_options.hpp"
+#include "control/control.hpp"
+#include "child_process.hpp"
 #include "run_cgroup.hpp"
 #include "run_control.hpp"
-#include "commands.hpp"
+#include "command.hpp"
 #include "eco2/error.hpp"
 #include "core/job.hpp"
 #include "eco2/tracker.hpp"
 #include "report/summary.hpp"
+#include "sys/system_context.hpp"
 #include "writers/csv_writer.hpp"
 #include "writers/record_file.hpp"
 #include "writers/series_writer.hpp"
+#include "writers/sink.hpp"
 
 extern char** environ;
 
 namespace eco2::cli {
 namespace {
-
-constexpr int FORWARDED[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 TrackerConfig make_config(const Options& o) {
     TrackerConfig c;
@@ -42,6 +39,7 @@ TrackerConfig make_config(const Options& o) {
     c.experiment_description = o.experiment;
     c.output.path = o.output;
     c.output.write_series = o.series;
+    c.output.jsonl = o.jsonl;
     c.sampling.period_s = o.period;
     c.sampling.checkpoint_s = o.checkpoint;
     c.sampling.scope = o.scope;
@@ -57,77 +55,8 @@ TrackerConfig make_config(const Options& o) {
     return c;
 }
 
-int exit_status_of(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);  // killed or dumped by a signal
-}
-
-double cpu_seconds(const rusage& ru) {
-    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-}
-
-// The command started: its pid, or the errno of what failed (exec), and the errno of joining the cgroup.
-struct Spawned {
-    pid_t pid = 0;
-    int error = 0;
-    int join_error = 0;
-};
-
-// fork + exec rather than posix_spawn: the child joins the run's cgroups between the two, so that every
-// process of the command is born inside them. Between fork and exec only async-signal-safe calls.
-Spawned spawn_command(char* const* argv, char* const* envp, const sigset_t& mask, const RunCgroup& cgroup) {
-    Spawned s;
-    int report[2];
-    if (::pipe2(report, O_CLOEXEC) != 0) {
-        s.error = errno;
-        return s;
-    }
-    s.pid = ::fork();
-    if (s.pid < 0) {
-        s.error = errno;
-        s.pid = 0;
-        ::close(report[0]);
-        ::close(report[1]);
-        return s;
-    }
-    if (s.pid == 0) {
-        ::close(report[0]);
-        int joined[2] = {1, cgroup.join_in_child()};
-        if (joined[1] != 0) (void)!::write(report[1], joined, sizeof joined);
-        struct sigaction dfl {};
-        dfl.sa_handler = SIG_DFL;
-        for (int sig : FORWARDED) ::sigaction(sig, &dfl, nullptr);
-        ::sigaction(SIGCHLD, &dfl, nullptr);
-        ::sigprocmask(SIG_SETMASK, &mask, nullptr);
-        ::execvpe(argv[0], argv, envp);
-        int failed[2] = {2, errno};
-        (void)!::write(report[1], failed, sizeof failed);
-        ::_exit(127);
-    }
-    ::close(report[1]);
-    int rec[2];
-    for (;;) {
-        ssize_t n = ::read(report[0], rec, sizeof rec);
-        if (n < 0 && errno == EINTR) continue;
-        if (n != static_cast<ssize_t>(sizeof rec)) break;  // end of file: exec succeeded
-        if (rec[0] == 1) s.join_error = rec[1];
-        else s.error = rec[1];
-    }
-    ::close(report[0]);
-    if (s.error != 0) {
-        int status = 0;
-        while (::waitpid(s.pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        s.pid = 0;
-    }
-    return s;
-}
-
-// Signals typed at a terminal reach the whole foreground group, the command included: forward only what
-// was sent to eco2 alone (kill(2) from another process).
-bool sent_to_us_alone(const siginfo_t& info, pid_t child) {
-    return (info.si_code == SI_USER || info.si_code == SI_QUEUE || info.si_code == SI_TKILL) && info.si_pid != child;
+int join_cgroup(const void* cgroup) noexcept {
+    return static_cast<const RunCgroup*>(cgroup)->join_in_child();
 }
 
 // Where the electricity comes from, once the command runs: nothing the user gave can be wrong here (see
@@ -144,9 +73,7 @@ CarbonSetup carbon_after_start(const Options& options) {
     }
 }
 
-}  // namespace
-
-int cmd_run(const Options& options) {
+int run(const Options& options) {
     // Where the electricity comes from: when the options name a region, table, series, year or tariff, resolved
     // (and any mistake reported) before the command starts; otherwise after, so that it does not delay it.
     std::optional<CarbonSetup> carbon;
@@ -160,23 +87,13 @@ int cmd_run(const Options& options) {
     }
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }
-    if (!config.output.path.empty()) detail::RecordFile::check_writable(config.output.path, detail::CsvWriter::header());
+    detail::check_outputs(config);
 
-    sigset_t handled;
-    sigemptyset(&handled);
-    sigaddset(&handled, SIGCHLD);
-    for (int s : FORWARDED) sigaddset(&handled, s);
-    sigset_t previous;
-    pthread_sigmask(SIG_BLOCK, &handled, &previous);  // before any thread exists, so all inherit it
-    // Orphaned grandchildren come back to us rather than to init, so we can reap them (and count them).
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    // Inherited SIG_IGN would have the kernel reap our children, their rusage lost with them.
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    ::sigaction(SIGCHLD, &dfl, nullptr);
+    // Before any thread exists, so that all inherit the mask; the process becomes the tree's subreaper.
+    SignalScope signals;
 
     // A cgroup of the command's own where eco2 may make one: CPU time (and memory) counted by the kernel.
-    RunCgroup cgroup = RunCgroup::create(options.cgroup, sys::FsRoot::resolve(SystemPaths{}));
+    RunCgroup cgroup = RunCgroup::create(options.cgroup, sys::SystemContext::from_process().fs());
     if (!cgroup.active() && options.cgroup != "auto" && options.cgroup != "off")
         std::fprintf(stderr, "eco2: warning: %s: CPU time from /proc instead\n", cgroup.note().c_str());
     std::vector<char*> argv;
@@ -200,11 +117,11 @@ int cmd_run(const Options& options) {
     RunControl control(fifo.get(), options.stop_on_budget, options.grace);
     config.on_event = [&control](const TrackerEvent& e) { control.on_event(e); };
 
-    const Spawned spawned = spawn_command(argv.data(), envp.data(), previous, cgroup);
+    const Spawned spawned = spawn_child(argv.data(), envp.data(), signals.previous(), join_cgroup, &cgroup);
     const pid_t child = spawned.pid;
     const int rc = spawned.error;
     if (rc != 0) {
-        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        signals.restore();
         if (rc == ENOENT) {
             std::fprintf(stderr, "eco2: error: command not found: %s (check the name and your PATH)\n", argv[0]);
             return 127;
@@ -242,34 +159,19 @@ int cmd_run(const Options& options) {
     int status = 0;
     bool done = false;
     auto reap = [&]() {
-        for (;;) {
-            siginfo_t w{};
-            if (::waitid(P_ALL, 0, &w, WEXITED | WNOHANG | WNOWAIT) != 0) return false;  // ECHILD
-            if (w.si_pid == 0) return true;
-            if (w.si_pid == child) control.forget_child();  // no budget-stop signal to a reused pid
-            int st = 0;
-            rusage ru{};
-            if (::wait4(w.si_pid, &st, 0, &ru) != w.si_pid) continue;
-            if (tracker) tracker->account_reaped(w.si_pid, cpu_seconds(ru));
-            if (w.si_pid == child) {
+        return reap_exited([&](pid_t pid, int st, const rusage& ru) {
+            if (pid == child) control.forget_child();  // no budget-stop signal to a reused pid
+            if (tracker) tracker->account_reaped(pid, cpu_seconds(ru));
+            if (pid == child) {
                 status = exit_status_of(st);
                 done = true;
             }
-        }
+        });
     };
     while (!done) {
-        siginfo_t info{};
-        const auto wait = control.poll_budget_stop();
-        const timespec timeout{static_cast<time_t>(wait.count() / 1000), static_cast<long>(wait.count() % 1000) * 1'000'000};
-        if (::sigtimedwait(&handled, &info, &timeout) < 0) {
-            if (errno == EINTR || errno == EAGAIN) continue;
-            break;
-        }
-        if (info.si_signo != SIGCHLD) {
-            if (sent_to_us_alone(info, child)) ::kill(child, info.si_signo);
-            continue;
-        }
-        reap();
+        const Wakeup w = wait_signal(signals.handled(), control.poll_budget_stop(), child);
+        if (w.failed) break;
+        if (w.signal == SIGCHLD) reap();
     }
     // --wait-tree: the processes the command left running are still our descendants (we are their
     // subreaper), so we have children exactly while some remain. A forwarded signal (Ctrl-C) stops waiting.
@@ -278,10 +180,9 @@ int cmd_run(const Options& options) {
         std::fprintf(stderr, "eco2: the command exited; measuring until the processes it left have exited "
                              "(--wait-tree; Ctrl-C stops waiting)\n");
     while (waiting) {
-        siginfo_t info{};
-        const timespec timeout{1, 0};  // also re-checks for children now and then
-        if (::sigtimedwait(&handled, &info, &timeout) < 0 && errno != EAGAIN && errno != EINTR) break;
-        if (info.si_signo != 0 && info.si_signo != SIGCHLD) break;
+        // The timeout also re-checks for children now and then.
+        const Wakeup w = wait_signal(signals.handled(), std::chrono::seconds(1), 0);
+        if (w.failed || (w.signal != 0 && w.signal != SIGCHLD)) break;
         waiting = reap();
     }
     reap();  // orphans that exited with the command
@@ -320,5 +221,99 @@ int cmd_run(const Options& options) {
     }
     return status;
 }
+
+
+// ---- the command ---------------------------------------------------------------------------------------
+const OptionRow RECORD_ROWS[] = {
+    {"-o,--output", "ECO2_OUTPUT", "output", Kind::text, "CSV file of records, one row per run (created if missing)",
+     bind<&Options::output>},
+    {"-p,--project", "ECO2_PROJECT", "project", Kind::text, "project name (record column project_name)",
+     bind<&Options::project>},
+    {"-e,--experiment", "ECO2_EXPERIMENT", "experiment", Kind::text,
+     "experiment description (record column experiment_description)", bind<&Options::experiment>},
+    {"--period", "ECO2_PERIOD", "period", Kind::number, "sampling period in seconds, 0.01..3600",
+     bind<&Options::period>, checks::range<0.01, 3600.0>},
+    {"--checkpoint", "ECO2_CHECKPOINT", "checkpoint", Kind::number,
+     "seconds between rewrites of the run's row while it runs", bind<&Options::checkpoint>, checks::positive},
+};
+
+const OptionRow PROCESS_ROWS[] = {
+    {"--no-series", nullptr, "no-series", Kind::boolean, "do not keep the per-sample time series beside the CSV",
+     [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
+         return a.add_flag_callback(
+             r.flags, [&o] { o.series = false; }, h);
+     }},
+    {"--jsonl", "ECO2_JSONL", "jsonl", Kind::path, "also write each sample as a JSON line to FILE (appended)",
+     bind<&Options::jsonl>},
+    {"-q,--quiet", nullptr, "quiet", Kind::boolean, "print no summary", bind<&Options::quiet>},
+    {"--cgroup", "ECO2_CGROUP", "cgroup", Kind::text,
+     "auto: run the command in a cgroup of its own where eco2 may create one (exact CPU time); off: /proc "
+     "only; or a cgroup v2 directory to create it in",
+     bind<&Options::cgroup>},
+    {"--wait-tree", "ECO2_WAIT_TREE", "wait-tree", Kind::boolean,
+     "when the command exits, keep measuring until the processes it left running have exited too (Ctrl-C "
+     "stops waiting)",
+     bind<&Options::wait_tree>},
+};
+
+const OptionRow TRAINING_ROWS[] = {
+    {"--epochs", "ECO2_EPOCHS", "epochs", Kind::integer,
+     "epochs the training will run: after --predict-after marked epochs eco2 predicts the total",
+     bind<&Options::epochs>, checks::non_negative_int},
+    {"--predict-after", "ECO2_PREDICT_AFTER", "predict-after", Kind::integer,
+     "epochs to measure before predicting (default 1)", bind<&Options::predict_after>, checks::positive_int},
+    {"--budget-kwh", "ECO2_BUDGET_KWH", "budget-kwh", Kind::number,
+     "energy budget (facility kWh): warn when the prediction or the measurement crosses it",
+     bind<&Options::budget_kwh>, checks::positive},
+    {"--budget-kg", "ECO2_BUDGET_KG", "budget-kg", Kind::number,
+     "CO2 budget (kg): warn when the prediction or the measurement crosses it", bind<&Options::budget_kg>,
+     checks::positive},
+    {"--stop-on-budget", "ECO2_STOP_ON_BUDGET", "stop-on-budget", Kind::boolean,
+     "when a budget is crossed, send SIGTERM to the command (SIGKILL after --grace seconds)",
+     bind<&Options::stop_on_budget>},
+    {"--grace", "ECO2_GRACE", "grace", Kind::number, "seconds between SIGTERM and SIGKILL of a budget stop",
+     bind<&Options::grace>, checks::range<0.0, 3600.0>},
+    {"--alpha", "ECO2_ALPHA", "alpha", Kind::number,
+     "exponent of the error rate in the energy-precision ratio M = error^alpha x energy per item",
+     bind<&Options::alpha>, checks::non_negative},
+};
+
+std::vector<RowGroup> options() {
+    std::vector<RowGroup> groups = {RECORD_ROWS, shared::scope(), shared::pue(), shared::cpu(), PROCESS_ROWS,
+                                    TRAINING_ROWS};
+    for (RowGroup g : shared::location(true)) groups.push_back(g);
+    groups.push_back(shared::price());
+    return groups;
+}
+
+void setup(CLI::App& app, Options&) {
+    app.prefix_command();  // without "--", the first word that is not an option starts the command
+    app.footer(
+        "Usage: eco2 run [OPTIONS] -- COMMAND [ARGS...]\n"
+        "Examples:\n"
+        "  eco2 run -- python3 train.py --epochs 10\n"
+        "  eco2 run --region FR --project resnet -o runs.csv -- ./train.sh\n"
+        "  eco2 run --intensity-series grid.csv --tariff \"07:00-23:00=0.25,23:00-07:00=0.12\" --currency EUR "
+        "-- ./train.sh\n"
+        "eco2 returns the command's exit status (128+N when a signal N killed it).\n"
+        "Options also come from ECO2_* variables, ./eco2.toml and ~/.config/eco2/config.toml (keys in "
+        "[brackets]).");
+}
+
+std::string check(Options& o) {
+    return shared::check_location(o, "run");
+}
+
+}  // namespace
+
+/// `eco2 run`: returns the command's exit status (128+N if signal N killed it), 127 if it was not found,
+/// 126 if it could not be executed, 2 for eco2's own usage errors before the command started.
+extern const CommandSpec run_command{.name = "run",
+                                     .help = "run a command and record its energy and CO2",
+                                     .options = options,
+                                     .setup = setup,
+                                     .check = check,
+                                     .run = run,
+                                     .runs_program = true};
 
 }  // namespace eco2::cli

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "commands.hpp"
+#include "command.hpp"
+#include "shared_options.hpp"
 #include "eco2/tracker.hpp"
 
 namespace eco2::cli {
+namespace {
 
-int cmd_sensors(const Options& options) {
+int run(const Options& options) {
     TrackerConfig config;
     config.sampling.scope = options.scope;
     config.output.path.clear();
@@ -37,5 +39,17 @@ int cmd_sensors(const Options& options) {
     std::fputs(out.c_str(), stdout);
     return 0;
 }
+
+std::vector<RowGroup> options() {
+    return {shared::scope(), shared::cpu(), shared::format()};
+}
+
+}  // namespace
+
+/// `eco2 sensors`: prints every back end's status; returns 0.
+extern const CommandSpec sensors_command{.name = "sensors",
+                                         .help = "list every measurement back end, its status, reason and fix",
+                                         .options = options,
+                                         .run = run};
 
 }  // namespace eco2::cli

@@ -7,11 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "carbon_setup.hpp"
-#include "commands.hpp"
+#include "command.hpp"
+#include "shared_options.hpp"
 
 namespace eco2::cli {
+namespace {
 
-int cmd_where(const Options& o) {
+int run(const Options& o) {
     const CarbonSetup c = setup_carbon(o, CarbonContext{}, /*full_chain=*/true);
     const auto now = std::chrono::system_clock::now();
     const double g = c.intensity->at(now);
@@ -59,5 +61,25 @@ int cmd_where(const Options& o) {
     for (const std::string& w : c.warnings) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
     return 0;
 }
+
+std::vector<RowGroup> options() {
+    std::vector<RowGroup> groups = shared::location(true);
+    groups.push_back(shared::price());
+    groups.push_back(shared::format());
+    return groups;
+}
+
+std::string check(Options& o) {
+    return shared::check_location(o, "where");
+}
+
+}  // namespace
+
+/// `eco2 where`: the zone and intensity eco2 would use, and each step of the resolution; returns 0.
+extern const CommandSpec where_command{.name = "where",
+                                       .help = "which zone and intensity eco2 would use here, and why",
+                                       .options = options,
+                                       .check = check,
+                                       .run = run};
 
 }  // namespace eco2::cli

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cli.hpp"
-#include "commands.hpp"
+#include "command.hpp"
 
 extern char** environ;
 
@@ -67,22 +67,7 @@ int main(int argc, char** argv) {
         return p.exit_code;
     }
     try {
-        switch (p.command) {
-            case eco2::cli::Command::run:
-                return eco2::cli::cmd_run(p.options);
-            case eco2::cli::Command::sensors:
-                return eco2::cli::cmd_sensors(p.options);
-            case eco2::cli::Command::regions:
-                return eco2::cli::cmd_regions(p.options);
-            case eco2::cli::Command::where:
-                return eco2::cli::cmd_where(p.options);
-            case eco2::cli::Command::estimate:
-                return eco2::cli::cmd_estimate(p.options);
-            case eco2::cli::Command::mark:
-                return eco2::cli::cmd_mark(p.options);
-            default:
-                return 0;
-        }
+        return p.spec && p.spec->run ? p.spec->run(p.options) : 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "eco2: error: %s\n", e.what());
         return 2;

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <thread>
 
-#include "core/control.hpp"
+#include "control/control.hpp"
 #include "eco2/tracker.hpp"
 
 namespace eco2::cli {

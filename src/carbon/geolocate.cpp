@@ -12,6 +12,7 @@
 #include "eco2/error.hpp"
 #include "http/http_get.h"
 #include "sys/fs_root.hpp"
+#include "sys/system_context.hpp"
 
 namespace eco2::carbon {
 namespace {
@@ -28,7 +29,7 @@ struct HttpModule {
 // ECO2_HTTP_MODULE when set; else beside the running program (the build tree), then in the library directory
 // of its installation prefix.
 std::vector<std::filesystem::path> http_module_candidates() {
-    if (const char* v = std::getenv("ECO2_HTTP_MODULE"); v != nullptr && *v != '\0') return {v};
+    if (std::optional<std::string> v = sys::Environment::capture().non_empty("ECO2_HTTP_MODULE")) return {*v};
     std::error_code ec;
     const std::filesystem::path exe = std::filesystem::read_symlink(sys::FsRoot::live().self_exe(), ec);
     if (ec) return {ECO2_HTTP_MODULE_NAME};  // the dynamic loader's search path

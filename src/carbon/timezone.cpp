@@ -9,6 +9,7 @@
 
 #include "carbon/csv.hpp"
 #include "carbon/zone_data.hpp"
+#include "sys/system_context.hpp"
 
 namespace eco2::carbon {
 namespace {
@@ -125,8 +126,9 @@ const ZoneTabRow* find_row(const std::vector<ZoneTabRow>& rows, std::string_view
 
 TimeZoneSystem TimeZoneSystem::from_environment() {
     TimeZoneSystem s;
-    if (const char* tz = std::getenv("TZ")) s.tz = tz;
-    if (const char* dir = std::getenv("TZDIR"); dir && *dir) s.zoneinfo = dir;
+    const sys::Environment env = sys::Environment::capture();
+    s.tz = env.get("TZ");
+    if (std::optional<std::string> dir = env.non_empty("TZDIR")) s.zoneinfo = *dir;
     return s;
 }
 

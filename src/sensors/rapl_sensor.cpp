@@ -211,4 +211,17 @@ RaplProbe probe_rapl(const sys::FsRoot& fs, const sys::FileReader& reader, Scope
     return out;
 }
 
+Discovery discover_rapl(const sys::SystemContext& context, const DiscoveryRequest& request) {
+    RaplProbe p = probe_rapl(context.fs(), context.reader(), request.scope);
+    Discovery d;
+    d.report = std::move(p.report);
+    if (p.package) d.offers.push_back({std::move(p.package), Component::cpu, "RAPL measures the CPU", {}});
+    if (p.dram) {
+        d.offers.push_back({std::move(p.dram), Component::ram, "RAPL measures DRAM",
+                            request.scope == Scope::machine ? std::string()
+                                                            : "RAPL dram is machine-wide, used with --scope machine"});
+    }
+    return d;
+}
+
 }  // namespace eco2::detail

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "sensors/backend.hpp"
 #include "sensors/sensor.hpp"
 #include "sys/file_reader.hpp"
 #include "sys/fs_root.hpp"
@@ -34,5 +35,10 @@ RaplProbe probe_rapl(const sys::FsRoot& fs, const sys::FileReader& reader, Scope
 
 /// TDP from the package zones' long-term constraint, if any is readable.
 std::optional<PowercapTdp> read_powercap_tdp(const sys::FsRoot& fs, const sys::FileReader& reader);
+
+/// The back end: offers the packages for the CPU and the DRAM domains for RAM (usable in machine scope only:
+/// DRAM energy is machine-wide and RAPL has no per-process share of it).
+Discovery discover_rapl(const sys::SystemContext& context, const DiscoveryRequest& request);
+inline constexpr Backend RAPL_BACKEND{"rapl", Component::cpu, PRIORITY_COUNTER, &discover_rapl};
 
 }  // namespace eco2::detail

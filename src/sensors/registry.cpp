@@ -2,101 +2,138 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
-
-#include "sensors/model_sensors.hpp"
+#include "sensors/cpu_model_sensor.hpp"
 #include "sensors/rapl_sensor.hpp"
-#include "sys/proc_parse.hpp"
+#include "sensors/ram_model_sensor.hpp"
+#include "sensors/selection.hpp"
+#if ECO2_WITH_NVML
+#include "sensors/nvml_sensor.hpp"
+#endif
+#if ECO2_WITH_AMDGPU
+#include "sensors/amdgpu_sensor.hpp"
+#endif
 
 namespace eco2::detail {
+namespace {
 
-SensorSet build_sensors(const sys::FsRoot& fs, const sys::FileReader& reader, Scope scope,
-                        const NvmlOptions& nvml, const CpuHint& cpu_hint) {
+// THE list of back ends, best source first. Adding a back end adds one line here (and its file pair).
+constexpr Backend BACKENDS[] = {
+    RAPL_BACKEND,       // CPU packages (and DRAM, machine scope) from powercap energy counters
+    CPU_MODEL_BACKEND,  // TDP x CPU time (estimated)
+    RAM_MODEL_BACKEND,  // 0.375 W/GiB (estimated)
+#if ECO2_WITH_NVML
+    NVML_BACKEND,  // NVIDIA GPUs (dlopen'ed libnvidia-ml)
+#endif
+#if ECO2_WITH_AMDGPU
+    AMDGPU_BACKEND,  // AMD GPUs (amdgpu hwmon sysfs files)
+#endif
+};
+
+std::size_t slot(Component c) noexcept { return static_cast<std::size_t>(c); }
+
+// "none (nvml: absent)": the component's back ends that are there but cannot measure (failed, denied...), else
+// the first of them (absent).
+std::string none_source(const std::vector<ProbeReport>& reports, const std::vector<Component>& components,
+                        Component c) {
+    std::vector<std::string> parts;
+    std::string first;
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        if (components[i] != c) continue;
+        const std::string part = fmt::format("{}: {}", reports[i].backend, to_string(reports[i].status));
+        if (first.empty()) first = part;
+        if (reports[i].status != ProbeStatus::absent) parts.push_back(part);
+    }
+    if (parts.empty() && first.empty()) return "none";
+    return fmt::format("none ({})", parts.empty() ? first : fmt::format("{}", fmt::join(parts, ", ")));
+}
+
+}  // namespace
+
+std::span<const Backend> backends() noexcept { return BACKENDS; }
+
+SensorSet discover_sensors(std::span<const Backend> list, const sys::SystemContext& context,
+                           const DiscoveryRequest& request) {
+    struct Found {
+        Offer offer;
+        std::size_t report;
+        int priority;
+    };
     SensorSet set;
-    RaplProbe rapl = probe_rapl(fs, reader, scope);
-    CpuDescription cpu = describe_cpu(fs, reader, rapl.tdp, cpu_hint);
-    set.cpu_name = cpu.name;
-
-    // CPU
-    ProbeReport model;
-    model.backend = "cpu-model";
-    model.status = ProbeStatus::available;
-    model.channels = {"cpu_model.cpu.0"};
-    model.reason = fmt::format("TDP {:g} W from {}; {} online CPUs (estimated)", cpu.tdp_w, cpu.tdp_source,
-                               cpu.online_cpus);
-    if (!cpu.tdp_known)
-        model.fix = fmt::format(
-            "the CPU '{}' is not in eco2's table, so figures use eco2AI's 100 W default: give its power with "
-            "--cpu-tdp W (ECO2_CPU_TDP, config cpu_tdp; all sockets, or your vCPUs' share on a VM), or its "
-            "model with --cpu-name NAME (e.g. --cpu-name 'EPYC 7763')",
-            cpu.name);
-    if (rapl.package) {
-        rapl.report.used = true;
-        set.cpu = rapl.package.get();
-        set.sensors.push_back(std::move(rapl.package));
-        model.reason += "; not used: RAPL measures the CPU";
-    } else {
-        model.used = true;
-        set.sensors.push_back(make_cpu_model_sensor(cpu, scope));
-        set.cpu = set.sensors.back().get();
+    std::vector<Component> report_components;
+    std::vector<Found> found;
+    for (const Backend& b : list) {
+        Discovery d = b.discover(context, request);
+        if (d.report.backend.empty()) d.report.backend = std::string(b.name);
+        if (set.cpu_name.empty()) set.cpu_name = d.cpu_name;
+        for (Offer& o : d.offers) {
+            if (o.sensor) found.push_back({std::move(o), set.reports.size(), b.priority});
+        }
+        set.reports.push_back(std::move(d.report));
+        report_components.push_back(b.component);
     }
-    set.reports.push_back(rapl.report);
-    set.reports.push_back(model);
 
-    // RAM
-    ProbeReport ram;
-    ram.backend = "ram-model";
-    ram.status = ProbeStatus::available;
-    ram.channels = {"ram_model.ram.0"};
-    ram.reason = fmt::format("{} W/GiB of {} (estimated)", RAM_W_PER_GIB,
-                             scope == Scope::process ? "the tree's resident memory" : "the machine's used memory");
-    if (rapl.dram && scope == Scope::machine) {
-        set.ram = rapl.dram.get();
-        set.sensors.push_back(std::move(rapl.dram));
-        ram.reason += "; not used: RAPL measures DRAM";
-    } else {
-        ram.used = true;
-        if (rapl.dram) ram.reason += "; RAPL dram is machine-wide, used with --scope machine";
-        set.sensors.push_back(make_ram_model_sensor(scope));
-        set.ram = set.sensors.back().get();
-    }
-    set.reports.push_back(ram);
+    std::vector<OfferKey> keys;
+    for (const Found& f : found) keys.push_back({f.offer.component, f.priority, f.offer.unusable.empty()});
+    const std::vector<bool> chosen = select_offers(keys);
 
-    // GPU. In process scope NVML's pids (the initial pid namespace's) are matched to the tree's: how depends
-    // on the pid namespace eco2 runs in (see NvmlOptions::PidMapping).
-    ProbeReport gpu;
-    NvmlOptions nvml_options = nvml;
-    if (scope == Scope::process && nvml_options.pids.kind == NvmlOptions::PidMapping::Kind::same &&
-        !nvml_options.pids.nspid) {
-        std::error_code ec;
-        const std::filesystem::path link = std::filesystem::read_symlink(fs.self_pid_ns(), ec);
-        const sys::ReadResult self = reader.read(fs.self_status());
-        const std::optional<int> levels =
-            self.ok() ? sys::parse_status_nspid_count(self.text) : std::optional<int>();
-        nvml_options.pids.kind = pid_mapping_kind(ec ? std::string() : link.string(), levels);
-        if (nvml_options.pids.kind == NvmlOptions::PidMapping::Kind::nspid) {
-            // The process-wide reader: the sensor outlives the reader build_sensors was given.
-            nvml_options.pids.nspid = [fs](pid_t pid) {
-                const sys::ReadResult status = sys::default_reader().read(fs.pid_dir(pid) / "status");
-                return status.ok() ? parse_status_nspid(status.text) : std::vector<pid_t>();
-            };
+    // The reports say what the policy did: a source displaced names the one used ("not used: RAPL measures the
+    // CPU"), and the one used says why a better one is not usable here.
+    auto winner_of = [&](Component c) -> const Found* {
+        for (std::size_t k = 0; k < found.size(); ++k)
+            if (chosen[k] && found[k].offer.component == c) return &found[k];
+        return nullptr;
+    };
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        const Found* winner = winner_of(found[i].offer.component);
+        if (chosen[i] || winner == nullptr || winner->report == found[i].report) continue;
+        if (!found[i].offer.unusable.empty()) {
+            set.reports[winner->report].reason += "; " + found[i].offer.unusable;
+        } else {
+            set.reports[found[i].report].reason += "; not used: " + winner->offer.measures;
         }
     }
-    auto nvml_sensor = make_nvml_sensor(nvml_options, gpu);
-    if (gpu.backend.empty()) gpu.backend = "nvml";
-    if (nvml_sensor) {
-        gpu.used = true;
-        set.gpu = nvml_sensor.get();
-        set.sensors.push_back(std::move(nvml_sensor));
+
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        if (!chosen[i]) continue;
+        Sensor* s = found[i].offer.sensor.get();
+        const Component c = found[i].offer.component;
+        set.reports[found[i].report].used = true;
+        set.used[slot(c)].push_back(s);
+        set.sensors.push_back(std::move(found[i].offer.sensor));
     }
-    set.reports.push_back(gpu);
+    set.cpu = set.used[slot(Component::cpu)].empty() ? nullptr : set.used[slot(Component::cpu)].front();
+    set.gpu = set.used[slot(Component::gpu)].empty() ? nullptr : set.used[slot(Component::gpu)].front();
+    set.ram = set.used[slot(Component::ram)].empty() ? nullptr : set.used[slot(Component::ram)].front();
+    for (const Component c : {Component::cpu, Component::gpu, Component::ram})
+        set.none_source[slot(c)] = none_source(set.reports, report_components, c);
     return set;
+}
+
+SensorSet discover_sensors(const sys::SystemContext& context, const DiscoveryRequest& request) {
+    return discover_sensors(backends(), context, request);
 }
 
 MachineFields machine_fields(const SensorSet& set) noexcept {
     MachineFields f;
     for (const auto& s : set.sensors) f = f | s->machine_fields();
     return f;
+}
+
+ComponentSource describe_component(const SensorSet& set, Component c) {
+    ComponentSource out;
+    const std::vector<Sensor*>& used = set.used[slot(c)];
+    if (used.empty()) {
+        out.source = set.none_source[slot(c)];
+        return out;
+    }
+    for (const Sensor* s : used) {
+        if (!out.source.empty()) out.source += " + ";
+        out.source += s->source();
+        out.estimated = out.estimated || s->estimated();
+        const std::string names = s->device_names();
+        if (!names.empty()) out.devices += (out.devices.empty() ? "" : ", ") + names;
+    }
+    return out;
 }
 
 }  // namespace eco2::detail

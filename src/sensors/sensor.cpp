@@ -1,5 +1,7 @@
 #include "sensors/sensor.hpp"
 
+#include <algorithm>
+
 #include "eco2/error.hpp"
 
 namespace eco2 {
@@ -50,6 +52,18 @@ void FailureLog::record(const std::string& message) noexcept {
 std::string FailureLog::first() const {
     std::lock_guard lock(m_mutex);
     return m_first;
+}
+
+std::string summarize_device_names(const std::vector<std::string>& names) {
+    if (names.empty()) return {};
+    const bool same = std::all_of(names.begin(), names.end(), [&](const std::string& n) { return n == names.front(); });
+    if (same) return names.size() == 1 ? names.front() : names.front() + " x" + std::to_string(names.size());
+    std::string out;
+    for (const std::string& n : names) {
+        if (!out.empty()) out += ", ";
+        out += n;
+    }
+    return out;
 }
 
 }  // namespace eco2::detail

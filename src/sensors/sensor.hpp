@@ -103,4 +103,7 @@ protected:
     FailureLog m_failures;
 };
 
+/// Device names for the record: "A100" for one, "A100 x2" for several of one model, else "A100, P100".
+std::string summarize_device_names(const std::vector<std::string>& names);
+
 }  // namespace eco2::detail

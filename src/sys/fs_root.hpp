@@ -5,22 +5,19 @@
 #include <filesystem>
 #include <string>
 
-namespace eco2 {
-struct SystemPaths;
-}
-
 namespace eco2::sys {
 
 struct FsRoot {
     std::filesystem::path proc;  ///< procfs root ("/proc" on a live system)
     std::filesystem::path sys;   ///< sysfs root ("/sys" on a live system)
 
-    /// Explicit paths win; then ECO2_PROC_ROOT / ECO2_SYS_ROOT; then the live system.
-    static FsRoot resolve(const SystemPaths& paths);
-    /// The live system, ignoring the environment.
+    /// The live system. Roots chosen by the user (SystemPaths, ECO2_PROC_ROOT...) come from
+    /// SystemContext::resolve (sys/system_context.hpp), which reads the environment snapshot.
     static FsRoot live();
 
     std::filesystem::path powercap() const { return sys / "class" / "powercap"; }
+    /// DRM devices (GPUs: card0, card1...).
+    std::filesystem::path drm() const { return sys / "class" / "drm"; }
     std::filesystem::path cpu_online() const { return sys / "devices" / "system" / "cpu" / "online"; }
     std::filesystem::path cgroup2() const { return sys / "fs" / "cgroup"; }
     std::filesystem::path proc_stat() const { return proc / "stat"; }
@@ -36,8 +33,5 @@ struct FsRoot {
     /// Maps a mount point of the live system ("/sys/fs/cgroup") into this root; empty if outside sysfs.
     std::filesystem::path map_sys_mount(std::string_view live_mount_point) const;
 };
-
-/// Path of the NVML library to dlopen: explicit, else ECO2_NVML_LIBRARY, else "libnvidia-ml.so.1".
-std::string resolve_nvml_library(const std::string& explicit_path);
 
 }  // namespace eco2::sys

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <set>
 
+#include "sys/text.hpp"
+
 namespace eco2::sys {
 namespace {
 
@@ -23,12 +25,6 @@ bool to_num(std::string_view tok, T& out) noexcept {
     if (tok.empty()) return false;
     auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), out);
     return ec == std::errc{} && p == tok.data() + tok.size();
-}
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
 }
 
 }  // namespace

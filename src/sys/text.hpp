@@ -1,11 +1,20 @@
 #pragma once
-// Small text helpers shared by the parsers and the "did you mean" suggestions.
+// Small text helpers shared by the parsers, the messages and the "did you mean" suggestions: defined once here.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace eco2::sys {
+
+/// `s` without leading and trailing blanks (space, tab, CR, LF).
+std::string_view trim(std::string_view s) noexcept;
+/// ASCII letters upper-cased / lower-cased; other bytes (UTF-8 included) unchanged, whatever the locale.
+std::string upper(std::string_view s);
+std::string lower(std::string_view s);
+/// The parts with `sep` between them ("a, b, c").
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
 /// Optimal string alignment distance: Levenshtein plus adjacent transpositions ("Frnace" is 1 from
 /// "France"). Case-sensitive; fold case first where it should not count.

@@ -15,21 +15,81 @@ std::string kwh(double joules) { return fmt::format("{:.10g}", joules / 3.6e6); 
 
 }  // namespace
 
+namespace {
+
+std::string g10(double v) { return fmt::format("{:.10g}", v); }
+std::string opt(const std::optional<double>& v) { return v ? g10(*v) : std::string(); }
+std::string opt_int(const std::optional<int>& v) { return v ? std::to_string(*v) : std::string(); }
+
+// The record format: one row per {column name, formatter}. The first 13 are eco2AI's, same names and order;
+// columns appended since go at the end (older files are a prefix, see RecordFile's adoption).
+const CsvWriter::Column TABLE[] = {
+    // eco2AI's columns, same names and order
+    {"id", [](const Result& r) { return r.id; }},
+    {"project_name", [](const Result& r) { return r.project_name; }},
+    {"experiment_description", [](const Result& r) { return r.experiment_description; }},
+    {"epoch", [](const Result& r) { return r.epoch; }},
+    {"start_time", [](const Result& r) { return format_local_time(r.start_time); }},
+    {"duration(s)", [](const Result& r) { return fmt::format("{:.3f}", r.duration_s); }},
+    {"power_consumption(kWh)", [](const Result& r) { return g10(r.energy_kwh()); }},
+    {"CO2_emissions(kg)", [](const Result& r) { return g10(r.co2_kg); }},
+    {"CPU_name", [](const Result& r) { return r.cpu_name; }},
+    {"GPU_name", [](const Result& r) { return r.gpu_name; }},
+    {"OS", [](const Result& r) { return r.os; }},
+    {"region/country", [](const Result& r) { return r.region; }},
+    {"cost", [](const Result& r) { return opt(r.cost); }},
+    // eco2's
+    {"cpu_energy(kWh)", [](const Result& r) { return kwh(r.cpu.joules); }},
+    {"gpu_energy(kWh)", [](const Result& r) { return kwh(r.gpu.joules); }},
+    {"ram_energy(kWh)", [](const Result& r) { return kwh(r.ram.joules); }},
+    {"intensity(gCO2/kWh)", [](const Result& r) { return fmt::format("{:.6g}", r.intensity_g_per_kwh); }},
+    {"pue", [](const Result& r) { return fmt::format("{:g}", r.pue); }},
+    {"cpu_source", [](const Result& r) { return r.cpu.source; }},
+    {"gpu_source", [](const Result& r) { return r.gpu.source; }},
+    {"ram_source", [](const Result& r) { return r.ram.source; }},
+    {"location_source", [](const Result& r) { return r.location_source; }},
+    {"scope", [](const Result& r) { return std::string(to_string(r.scope)); }},
+    {"host", [](const Result& r) { return r.host; }},
+    {"estimated", [](const Result& r) { return std::string(r.estimated() ? "true" : "false"); }},
+    {"epoch_params", [](const Result& r) { return r.epoch_params_json; }},
+    {"items", [](const Result& r) { return opt(r.work.items); }},
+    {"energy_per_item(J)", [](const Result& r) { return opt(r.energy_per_item_j()); }},
+    {"error_rate", [](const Result& r) { return opt(r.work.error_rate); }},
+    {"energy_precision_ratio", [](const Result& r) { return opt(r.energy_precision_ratio()); }},
+    {"flops", [](const Result& r) { return opt(r.work.flops); }},
+    {"flop_per_joule", [](const Result& r) { return opt(r.flop_per_joule()); }},
+    {"predicted_duration(s)",
+     [](const Result& r) { return r.prediction ? fmt::format("{:.3f}", r.prediction->duration_s) : std::string(); }},
+    {"predicted_energy(kWh)",
+     [](const Result& r) { return r.prediction ? g10(r.prediction->energy_kwh) : std::string(); }},
+    {"predicted_co2(kg)", [](const Result& r) { return r.prediction ? g10(r.prediction->co2_kg) : std::string(); }},
+    {"status", [](const Result& r) { return std::string(to_string(r.status)); }},
+    {"exit_code", [](const Result& r) { return r.exit_code ? std::to_string(*r.exit_code) : std::string(); }},
+    {"read_failures", [](const Result& r) { return std::to_string(r.read_failures); }},
+    {"samples", [](const Result& r) { return std::to_string(r.samples); }},
+    // appended since (older files are a prefix)
+    {"tree_source", [](const Result& r) { return r.tree_source; }},
+    {"left_running", [](const Result& r) { return r.left_running ? std::to_string(*r.left_running) : std::string(); }},
+    {"cpu_time(s)", [](const Result& r) { return fmt::format("{:.17g}", r.cpu_time_s); }},
+    // the job's ranks (docs/scale-out.md), empty outside a job
+    {"job_id", [](const Result& r) { return r.job.job_id; }},
+    {"rank", [](const Result& r) { return opt_int(r.job.rank); }},
+    {"local_rank", [](const Result& r) { return opt_int(r.job.local_rank); }},
+    {"node_rank", [](const Result& r) { return opt_int(r.job.node_rank); }},
+    // Always a number (a run outside a job is a world of one): trailing padding (RecordFile) keeps its type.
+    {"world_size", [](const Result& r) { return std::to_string(r.job.world_size.value_or(1)); }},
+};
+
+}  // namespace
+
+std::span<const CsvWriter::Column> CsvWriter::table() noexcept { return TABLE; }
+
 const std::vector<std::string_view>& CsvWriter::columns() {
-    static const std::vector<std::string_view> names{
-        // eco2AI's columns, same names and order
-        "id", "project_name", "experiment_description", "epoch", "start_time", "duration(s)",
-        "power_consumption(kWh)", "CO2_emissions(kg)", "CPU_name", "GPU_name", "OS", "region/country", "cost",
-        // eco2's
-        "cpu_energy(kWh)", "gpu_energy(kWh)", "ram_energy(kWh)", "intensity(gCO2/kWh)", "pue", "cpu_source",
-        "gpu_source", "ram_source", "location_source", "scope", "host", "estimated", "epoch_params", "items",
-        "energy_per_item(J)", "error_rate", "energy_precision_ratio", "flops", "flop_per_joule",
-        "predicted_duration(s)", "predicted_energy(kWh)", "predicted_co2(kg)", "status", "exit_code",
-        "read_failures", "samples",
-        // appended since (older files are a prefix)
-        "tree_source", "left_running", "cpu_time(s)",
-        // the job's ranks (docs/scale-out.md); world_size is last because it is always a number
-        "job_id", "rank", "local_rank", "node_rank", "world_size"};
+    static const std::vector<std::string_view> names = [] {
+        std::vector<std::string_view> n;
+        for (const Column& c : TABLE) n.push_back(c.name);
+        return n;
+    }();
     return names;
 }
 
@@ -56,59 +116,12 @@ void CsvWriter::field(std::ostream& out, std::string_view v) {
 }
 
 void CsvWriter::row(std::ostream& out, const Result& r) {
-    auto f = [&](std::string_view v, bool last = false) {
-        field(out, v);
-        if (!last) out << ',';
-    };
-    f(r.id);
-    f(r.project_name);
-    f(r.experiment_description);
-    f(r.epoch);
-    f(format_local_time(r.start_time));
-    f(fmt::format("{:.3f}", r.duration_s));
-    f(fmt::format("{:.10g}", r.energy_kwh()));
-    f(fmt::format("{:.10g}", r.co2_kg));
-    f(r.cpu_name);
-    f(r.gpu_name);
-    f(r.os);
-    f(r.region);
-    f(r.cost ? fmt::format("{:.10g}", *r.cost) : std::string());
-    f(kwh(r.cpu.joules));
-    f(kwh(r.gpu.joules));
-    f(kwh(r.ram.joules));
-    f(fmt::format("{:.6g}", r.intensity_g_per_kwh));
-    f(fmt::format("{:g}", r.pue));
-    f(r.cpu.source);
-    f(r.gpu.source);
-    f(r.ram.source);
-    f(r.location_source);
-    f(to_string(r.scope));
-    f(r.host);
-    f(r.estimated() ? "true" : "false");
-    auto opt = [](const std::optional<double>& v) { return v ? fmt::format("{:.10g}", *v) : std::string(); };
-    f(r.epoch_params_json);
-    f(opt(r.work.items));
-    f(opt(r.energy_per_item_j()));
-    f(opt(r.work.error_rate));
-    f(opt(r.energy_precision_ratio()));
-    f(opt(r.work.flops));
-    f(opt(r.flop_per_joule()));
-    f(r.prediction ? fmt::format("{:.3f}", r.prediction->duration_s) : std::string());
-    f(r.prediction ? fmt::format("{:.10g}", r.prediction->energy_kwh) : std::string());
-    f(r.prediction ? fmt::format("{:.10g}", r.prediction->co2_kg) : std::string());
-    f(to_string(r.status));
-    f(r.exit_code ? std::to_string(*r.exit_code) : std::string());
-    f(std::to_string(r.read_failures));
-    f(std::to_string(r.samples));
-    f(r.tree_source);
-    f(r.left_running ? std::to_string(*r.left_running) : std::string());
-    f(fmt::format("{:.17g}", r.cpu_time_s));
-    auto opt_int = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string(); };
-    f(r.job.job_id);
-    f(opt_int(r.job.rank));
-    f(opt_int(r.job.local_rank));
-    f(opt_int(r.job.node_rank));
-    f(std::to_string(r.job.world_size.value_or(1)), true);  // a run outside a job is a world of one
+    bool first = true;
+    for (const Column& c : TABLE) {
+        if (!first) out << ',';
+        first = false;
+        field(out, c.format(r));
+    }
 }
 
 std::string CsvWriter::row(const Result& r) {

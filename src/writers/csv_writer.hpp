@@ -3,6 +3,7 @@
 // eco2AI users' notebooks keep working; eco2's own columns follow. Numbers never depend on the locale.
 
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -14,7 +15,14 @@ namespace eco2::detail {
 
 class CsvWriter {
 public:
-    /// Column names, in order.
+    /// One column of the record: its header name and how a Result's value is written (without quoting).
+    struct Column {
+        std::string_view name;
+        std::string (*format)(const Result& r);
+    };
+    /// The record format: every column, in order. Adding a column: one row at the end of the table.
+    static std::span<const Column> table() noexcept;
+    /// Column names, in order (the table's).
     static const std::vector<std::string_view>& columns();
     /// The header line, without newline.
     static std::string header();

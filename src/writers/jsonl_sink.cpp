@@ -13,7 +13,6 @@
 
 #include "eco2/error.hpp"
 #include "writers/record_file.hpp"
-#include "writers/series_writer.hpp"
 
 namespace eco2::detail {
 namespace {
@@ -97,13 +96,27 @@ JsonlSink::~JsonlSink() {
     }
 }
 
-JsonlSink::JsonlSink(std::filesystem::path path) : m_path(std::move(path)) {
-    make_folders(m_path.parent_path());
-    check_link_is_safe(m_path);
-    m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (m_fd < 0)
-        throw Error(Errc::io_error, fmt::format("cannot open {} for the JSON lines: {}; choose another --jsonl FILE",
-                                                m_path.string(), std::strerror(errno)));
+namespace {
+
+int open_for_append(const std::filesystem::path& path) {
+    check_link_is_safe(path);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw Error(Errc::io_error, fmt::format("cannot open {} for the JSON lines: {}; choose a file in an existing, "
+                                                "writable folder (--jsonl FILE)",
+                                                path.string(), std::strerror(errno)));
+    return fd;
+}
+
+}  // namespace
+
+JsonlSink::JsonlSink(std::filesystem::path path) : m_path(std::move(path)), m_fd(open_for_append(m_path)) {}
+
+void JsonlSink::check_writable(const std::filesystem::path& path) {
+    std::error_code ec;
+    const bool existed = std::filesystem::exists(path, ec);
+    ::close(open_for_append(path));
+    if (!existed) std::filesystem::remove(path, ec);
 }
 
 void JsonlSink::start(const Result& initial) {

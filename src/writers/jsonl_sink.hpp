@@ -22,9 +22,11 @@ void write_jsonl_stop(std::ostream& out, const Result& final_row);
 
 class JsonlSink final : public Sink {
 public:
-    /// Opens the file for appending (0644, created with its folder when missing; never another user's link
-    /// in a sticky directory). Throws eco2::Error(io_error) naming the file and the fix.
+    /// Opens the file for appending (created 0644 when missing, in an existing folder; never through another
+    /// user's link in a sticky directory). Throws eco2::Error(io_error) naming the file and the fix.
     explicit JsonlSink(std::filesystem::path path);
+    /// Checks that the file can be opened so, without leaving a new file behind. Throws as the constructor.
+    static void check_writable(const std::filesystem::path& path);
     ~JsonlSink() override;
     JsonlSink(const JsonlSink&) = delete;
     JsonlSink& operator=(const JsonlSink&) = delete;

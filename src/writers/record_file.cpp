@@ -15,180 +15,13 @@
 #include <fmt/format.h>
 
 #include "eco2/error.hpp"
+#include "writers/file_io.hpp"
 
 namespace eco2::detail {
 namespace {
 
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what, int err) {
-    std::string msg = "cannot " + what + " " + path.string() + ": " + std::strerror(err);
-    if (err == EACCES || err == EROFS || err == EPERM)
-        msg += " (choose a writable location with --output)";
-    else if (err == ENOENT)
-        msg += " (create the directory first, or choose another --output)";
-    else if (err == EISDIR)
-        msg += " (it is a directory: give a file name with --output)";
-    else if (err == ENOSPC || err == EDQUOT)
-        msg += " (the file was left as it was; free some space: the row is written again at the next checkpoint)";
-    else if (err == ELOOP)
-        msg += " (a symbolic link eco2 does not follow: give the real path with --output)";
-    throw Error(Errc::io_error, msg);
-}
-
-void write_all(int fd, const char* data, std::size_t size, off_t offset, const std::filesystem::path& path) {
-    while (size > 0) {
-        ssize_t n = ::pwrite(fd, data, size, offset);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail(path, "write to", errno);
-        }
-        data += n;
-        size -= static_cast<std::size_t>(n);
-        offset += n;
-    }
-}
-
-void write_all(int fd, std::string_view data, std::uint64_t offset, const std::filesystem::path& path) {
-    write_all(fd, data.data(), data.size(), static_cast<off_t>(offset), path);
-}
-
-std::uint64_t file_size(int fd, const std::filesystem::path& path) {
-    struct stat st{};
-    if (::fstat(fd, &st) != 0) fail(path, "stat", errno);
-    return static_cast<std::uint64_t>(st.st_size);
-}
-
-std::string read_all(int fd, const std::filesystem::path& path) {
-    std::string out(file_size(fd, path), '\0');
-    std::size_t got = 0;
-    while (got < out.size()) {
-        ssize_t n = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail(path, "read", errno);
-        if (n == 0) break;  // shrank meanwhile (not under our lock: another program)
-        got += static_cast<std::size_t>(n);
-    }
-    out.resize(got);
-    return out;
-}
-
-void lock_fd(int fd, const std::filesystem::path& path) {
-    while (::flock(fd, LOCK_EX) != 0) {
-        if (errno != EINTR) fail(path, "lock", errno);
-    }
-}
-
 std::size_t count_lines(std::string_view text) {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
-
-// A temporary file beside `target`, locked, with the target's mode (0644 for a new file) and, when we may,
-// its owner. Returns -1 (errno set) when the directory does not let us create it.
-int make_temp_beside(const std::filesystem::path& target, int like_fd, std::string& name) {
-    const std::filesystem::path dir = target.parent_path().empty() ? "." : target.parent_path();
-    std::string base = ".";  // built piece by piece: GCC 12 warns falsely (-Wrestrict) on "." + string
-    base += target.filename().string();
-    base += ".eco2-XXXXXX";
-    name = (dir / base).string();
-    int fd = ::mkostemp(name.data(), O_CLOEXEC);
-    if (fd < 0) return -1;
-    lock_fd(fd, name);
-    struct stat st{};
-    if (like_fd >= 0 && ::fstat(like_fd, &st) == 0) {
-        ::fchmod(fd, st.st_mode & 07777);
-        // Root rewriting a user's file keeps it the user's; anyone else cannot change the owner, and the file
-        // then becomes theirs, as any editor saving it would make it.
-        if (::fchown(fd, st.st_uid, st.st_gid) != 0) errno = 0;
-    } else {
-        ::fchmod(fd, 0644);
-    }
-    return fd;
-}
-
-// ---- CSV of a file being adopted: fields kept as raw text (quotes included) so values come back verbatim.
-
-using RawRecord = std::vector<std::string_view>;
-
-std::vector<RawRecord> parse_raw(std::string_view text, const std::filesystem::path& path) {
-    std::vector<RawRecord> out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        RawRecord rec;
-        std::size_t start = i;
-        bool quoted = false, done = false;
-        while (i < text.size() && !done) {
-            const char c = text[i];
-            if (quoted) {
-                if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') ++i;
-                else if (c == '"') quoted = false;
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                rec.push_back(text.substr(start, i - start));
-                start = i + 1;
-            } else if (c == '\n') {
-                std::size_t end = i;
-                if (end > start && text[end - 1] == '\r') --end;
-                rec.push_back(text.substr(start, end - start));
-                done = true;
-            }
-            ++i;
-        }
-        if (quoted)
-            throw Error(Errc::io_error, path.string() +
-                                            " ends inside a quoted field (a torn row): repair or move the file "
-                                            "away; nothing was written to it");
-        if (!done) rec.push_back(text.substr(start, i - start));
-        out.push_back(std::move(rec));
-    }
-    return out;
-}
-
-std::string unquote(std::string_view f) {
-    if (f.size() < 2 || f.front() != '"' || f.back() != '"') return std::string(f);
-    std::string out;
-    for (std::size_t i = 1; i + 1 < f.size(); ++i) {
-        out += f[i];
-        if (f[i] == '"' && f[i + 1] == '"') ++i;
-    }
-    return out;
-}
-
-std::vector<std::string> split_header(std::string_view header) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    for (;;) {
-        std::size_t comma = header.find(',', start);
-        out.emplace_back(header.substr(start, comma - start));
-        if (comma == std::string_view::npos) break;
-        start = comma + 1;
-    }
-    return out;
-}
-
-[[noreturn]] void throw_other_header(const std::filesystem::path& path, const std::string& why) {
-    throw Error(Errc::io_error, path.string() + " is not a records file eco2 can add to (" + why +
-                                    "): choose another --output, or move the file away; nothing was written to it");
-}
-
-// Where each of the file's columns goes in ours; throws when one is unknown or repeated.
-std::vector<std::size_t> map_columns(const RawRecord& file_header, const std::vector<std::string>& ours,
-                                     const std::filesystem::path& path) {
-    std::vector<std::size_t> pos;
-    std::vector<bool> seen(ours.size(), false);
-    for (auto raw : file_header) {
-        std::string name = unquote(raw);
-        while (!name.empty() && (name.back() == '\r' || name.back() == ' ')) name.pop_back();
-        auto it = std::find(ours.begin(), ours.end(), name);
-        if (it == ours.end())
-            throw_other_header(path, "its header names a column '" + name.substr(0, 60) +
-                                         "' that is none of this eco2's record columns: another tool's CSV, or a "
-                                         "newer eco2");
-        const auto k = static_cast<std::size_t>(it - ours.begin());
-        if (seen[k]) throw_other_header(path, "its header names the column '" + name + "' twice");
-        seen[k] = true;
-        pos.push_back(k);
-    }
-    return pos;
 }
 
 }  // namespace
@@ -264,7 +97,7 @@ void RecordFile::open_file() {
     } else if (errno == EEXIST) {
         m_fd = ::open(m_real.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
     }
-    if (m_fd < 0) fail(m_path, "open", errno);
+    if (m_fd < 0) fail_io(m_path, "open", errno);
     struct stat st{};
     if (::fstat(m_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(m_fd);
@@ -304,9 +137,9 @@ void RecordFile::follow_path_locked() {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
         struct stat fs{}, ps{};
-        if (::fstat(m_fd, &fs) != 0) fail(m_path, "stat", errno);
+        if (::fstat(m_fd, &fs) != 0) fail_io(m_path, "stat", errno);
         const int r = ::stat(m_real.c_str(), &ps);
-        if (r != 0 && errno != ENOENT) fail(m_path, "stat", errno);
+        if (r != 0 && errno != ENOENT) fail_io(m_path, "stat", errno);
         if (r == 0 && ps.st_dev == fs.st_dev && ps.st_ino == fs.st_ino) return;
         if (fs.st_nlink > 0) {
             // Our file is still on disk under another name (renamed by log rotation, say): the run's rows stay
@@ -322,7 +155,7 @@ void RecordFile::follow_path_locked() {
             const std::string content = read_all(m_fd, m_path);
             std::string tmp;
             int fd = make_temp_beside(m_real, m_fd, tmp);
-            if (fd < 0) fail(m_path, "restore", errno);
+            if (fd < 0) fail_io(m_path, "restore", errno);
             try {
                 write_all(fd, content, 0, m_path);
                 ::fsync(fd);
@@ -344,7 +177,7 @@ void RecordFile::follow_path_locked() {
             const int err = errno;
             ::unlink(tmp.c_str());
             ::close(fd);
-            if (err != EEXIST) fail(m_path, "restore", err);
+            if (err != EEXIST) fail_io(m_path, "restore", err);
             continue;  // someone created it meanwhile: follow that one
         }
         // Ours was removed and another file is there: another eco2 replaced it (an upgrade, a grown row), or it
@@ -352,7 +185,7 @@ void RecordFile::follow_path_locked() {
         int fd = ::open(m_real.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) {
             if (errno == ENOENT) continue;
-            fail(m_path, "open", errno);
+            fail_io(m_path, "open", errno);
         }
         ::close(m_fd);
         m_fd = fd;
@@ -375,7 +208,7 @@ void RecordFile::ensure_header_locked() {
     }
     std::string first(line.size(), '\0');
     ssize_t n = ::pread(m_fd, first.data(), first.size(), 0);
-    if (n < 0) fail(m_path, "read", errno);
+    if (n < 0) fail_io(m_path, "read", errno);
     first.resize(static_cast<std::size_t>(n));
     if (first == line) return;
     if (first == m_header && size == m_header.size()) {  // a writer killed after the header, before its newline
@@ -389,42 +222,7 @@ void RecordFile::ensure_header_locked() {
     notice(fmt::format("{} was in an older layout ({}); its header was upgraded to this version's {} columns and "
                        "its {} row{} kept as they were (new columns empty)",
                        m_path.string(), a.eco2ai ? "eco2AI's 13 columns" : fmt::format("{} columns", a.columns),
-                       split_header(m_header).size(), a.rows, a.rows == 1 ? "" : "s"));
-}
-
-Adopted adopt_records(std::string_view content, const std::string& header, const std::filesystem::path& path) {
-    // Adopted when every column is one of ours (by name): the header is upgraded and each row mapped to today's
-    // columns, its fields copied verbatim.
-    if (content.find('\0') != std::string_view::npos) throw_other_header(path, "it holds NUL bytes");
-    if (content.empty()) return Adopted{header + "\n", 0, 0, false};
-    const std::vector<RawRecord> records = parse_raw(content, path);
-    const std::vector<std::string> ours = split_header(header);
-    const std::vector<std::size_t> pos = map_columns(records.front(), ours, path);
-    Adopted a;
-    a.text = header + "\n";
-    a.columns = pos.size();
-    std::vector<std::string_view> fields(ours.size());
-    for (std::size_t r = 1; r < records.size(); ++r) {
-        const RawRecord& rec = records[r];
-        if (rec.size() == 1 && rec[0].find_first_not_of(" \r") == std::string_view::npos) continue;  // blank
-        if (rec.size() > pos.size())
-            throw_other_header(path, fmt::format("its row {} has {} fields for {} columns", r + 1, rec.size(),
-                                                 pos.size()));
-        std::fill(fields.begin(), fields.end(), std::string_view());
-        for (std::size_t j = 0; j < rec.size(); ++j) fields[pos[j]] = rec[j];
-        // An older eco2's reserved row ends in padding spaces after its last (numeric) column; that column is
-        // no longer last, so the padding goes (the value stays).
-        std::string_view& tail = fields[pos[rec.size() - 1]];
-        while (!tail.empty() && tail.back() == ' ') tail.remove_suffix(1);
-        for (std::size_t k = 0; k < fields.size(); ++k) {
-            if (k > 0) a.text += ',';
-            a.text += fields[k];
-        }
-        a.text += '\n';
-        ++a.rows;
-    }
-    a.eco2ai = pos.size() == 13 && std::is_sorted(pos.begin(), pos.end()) && pos.back() == 12;
-    return a;
+                       static_cast<std::size_t>(std::count(m_header.begin(), m_header.end(), ',') + 1), a.rows, a.rows == 1 ? "" : "s"));
 }
 
 void RecordFile::replace_locked(const std::string& content) {
@@ -434,13 +232,13 @@ void RecordFile::replace_locked(const std::string& content) {
         // The directory is not ours to write (the file is): rewrite in place. Not atomic against a crash, but
         // under the lock no other eco2 sees it half done.
         write_all(m_fd, content, 0, m_path);
-        if (::ftruncate(m_fd, static_cast<off_t>(content.size())) != 0) fail(m_path, "truncate", errno);
+        if (::ftruncate(m_fd, static_cast<off_t>(content.size())) != 0) fail_io(m_path, "truncate", errno);
         return;
     }
     try {
         write_all(fd, content, 0, m_path);
-        if (::fsync(fd) != 0) fail(m_path, "sync", errno);
-        if (::rename(tmp.c_str(), m_real.c_str()) != 0) fail(m_path, "replace", errno);
+        if (::fsync(fd) != 0) fail_io(m_path, "sync", errno);
+        if (::rename(tmp.c_str(), m_real.c_str()) != 0) fail_io(m_path, "replace", errno);
     } catch (...) {
         ::unlink(tmp.c_str());
         ::close(fd);
@@ -546,7 +344,7 @@ bool RecordFile::rewrite(std::string_view row, bool final) {
             write_all(m_fd, slot + "\n", m_offset, m_path);
             if (last && slot.size() < m_slot.size() &&
                 ::ftruncate(m_fd, static_cast<off_t>(m_offset + slot.size() + 1)) != 0)
-                fail(m_path, "truncate", errno);
+                fail_io(m_path, "truncate", errno);
         } catch (...) {
             // Put the previous version back (it fits: those bytes were the file's), so no torn row stays.
             try {
@@ -588,12 +386,12 @@ void RecordFile::check_writable(const std::filesystem::path& path, const std::st
         // access() is not enough: root passes it for /proc.
         std::string probe;
         int p = make_temp_beside(path, -1, probe);
-        if (p < 0) fail(path, "create", errno);
+        if (p < 0) fail_io(path, "create", errno);
         ::unlink(probe.c_str());
         ::close(p);
         return;
     }
-    if (fd < 0) fail(path, "write to", errno);
+    if (fd < 0) fail_io(path, "write to", errno);
     struct stat st{};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
@@ -604,7 +402,7 @@ void RecordFile::check_writable(const std::filesystem::path& path, const std::st
     if (n < 0) {
         const int err = errno;
         ::close(fd);
-        fail(path, "read", err);
+        fail_io(path, "read", err);
     }
     first.resize(static_cast<std::size_t>(n));
     if (first.empty() || first == header + "\n" || first == header) {

@@ -67,5 +67,9 @@ using Sinks = std::vector<std::unique_ptr<Sink>>;
 /// must be checked before anything starts (the records file); throws eco2::Error(io_error) naming the file
 /// and the fix.
 Sinks make_sinks(const TrackerConfig& config);
+/// Checks, before anything starts (eco2 run: before the command), that every output the configuration asks
+/// for can be written, leaving no new file behind. Throws eco2::Error(io_error) naming the file and the fix.
+/// A sink with a file or an address to check adds one line here.
+void check_outputs(const TrackerConfig& config);
 
 }  // namespace eco2::detail

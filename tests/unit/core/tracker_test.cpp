@@ -176,7 +176,7 @@ TEST(Tracker, ProbeSensorsListsEveryBackEnd) {
     auto reports = probe_sensors(config_in(dir));
     std::vector<std::string> names;
     for (const auto& r : reports) names.push_back(r.backend);
-    EXPECT_EQ(names, (std::vector<std::string>{"procfs", "cgroup", "rapl", "cpu-model", "ram-model", "nvml"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"procfs", "cgroup", "rapl", "cpu-model", "ram-model", "nvml", "amdgpu"}));
 }
 
 namespace {

@@ -1,4 +1,5 @@
-#include "sensors/model_sensors.hpp"
+#include "sensors/cpu_model_sensor.hpp"
+#include "sensors/ram_model_sensor.hpp"
 
 #include <gtest/gtest.h>
 

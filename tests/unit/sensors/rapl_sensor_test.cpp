@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "../test_util.hpp"
+#include "context_util.hpp"
 #include "core/accumulator.hpp"
 #include "sensors/registry.hpp"
 
@@ -65,10 +66,8 @@ TEST(Rapl, ProcessScopeAttributesByCpuShare) {
 // Which machine-wide figures (/proc/stat, /proc/meminfo) the tracker reads with each set of sensors.
 TEST(Rapl, MachineFiguresNeededByEachScope) {
     auto needs = [](const char* fixture, Scope scope) {
-        NvmlOptions nvml;
-        nvml.library = "/nonexistent/libnvidia-ml.so.1";
-        SensorSet set =
-            build_sensors(roots(eco2::test::fixture(fixture)), sys::default_reader(), scope, nvml);
+        SensorSet set = discover_sensors(eco2::test::context_at(eco2::test::fixture(fixture)),
+                                         DiscoveryRequest{scope, {}});
         std::vector<Channel> channels;
         for (const auto& s : set.sensors)
             channels.insert(channels.end(), s->channels().begin(), s->channels().end());

@@ -8,6 +8,7 @@
 #include "../test_util.hpp"
 #include "eco2/error.hpp"
 #include "writers/jsonl_sink.hpp"
+#include "writers/sink.hpp"
 
 using namespace eco2;
 using namespace eco2::detail;
@@ -104,7 +105,7 @@ TEST(JsonlFormat, StartAndStopLines) {
 TEST(JsonlSink, ARunWritesOneParsableLinePerTickMatchingTheResult) {
     TempDir dir;
     TrackerConfig c = eco2::test::tracker_config_in(dir, 0.02, 0.05);
-    c.output.jsonl = dir / "ticks" / "run.jsonl";
+    c.output.jsonl = dir / "run.jsonl";
     c.intensity = fixed_intensity(100.0, "XX", "test");
     Tracker t(c);
     t.start();
@@ -153,4 +154,15 @@ TEST(JsonlSink, AFileThatCannotBeOpenedStopsStartAndNamesIt) {
     EXPECT_FALSE(t.running());
     // Nothing was started: the records file (opened first) holds no row of this run.
     EXPECT_EQ(eco2::test::read_file(dir / "emission.csv").find("interrupted"), std::string::npos);
+}
+
+TEST(JsonlSink, CheckOutputsLeavesNoFileAndRefusesAMissingFolder) {
+    TempDir dir;
+    TrackerConfig c = eco2::test::tracker_config_in(dir, 0.02, 0.05);
+    c.output.jsonl = dir / "new.jsonl";
+    detail::check_outputs(c);
+    EXPECT_FALSE(std::filesystem::exists(dir / "new.jsonl"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "emission.csv"));
+    c.output.jsonl = dir / "missing" / "x.jsonl";
+    EXPECT_THROW(detail::check_outputs(c), Error);
 }

@@ -1,4 +1,4 @@
-#include "core/control.hpp"
+#include "control/control.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

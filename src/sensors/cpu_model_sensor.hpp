@@ -1,13 +1,13 @@
 #pragma once
-// Modelled (estimated) energy, eco2AI's method done with CPU time instead of sampled percentages:
-//   CPU: P = TDP x CPU time / (wall time x online CPUs)  ->  E = TDP x CPU seconds / online CPUs
-//   RAM: P = 0.375 W per GiB of resident memory
-// Both are labelled estimated wherever they are shown.
+// Modelled (estimated) CPU energy, eco2AI's method done with CPU time instead of sampled percentages:
+//   P = TDP x CPU time / (wall time x online CPUs)  ->  E = TDP x CPU seconds / online CPUs
+// Labelled estimated wherever it is shown.
 
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "sensors/backend.hpp"
 #include "sensors/rapl_sensor.hpp"
 #include "sensors/sensor.hpp"
 #include "sys/file_reader.hpp"
@@ -17,8 +17,6 @@ namespace eco2::detail {
 
 /// eco2AI's CPU power when the CPU is unknown, W.
 inline constexpr double DEFAULT_TDP_W = 100.0;
-/// eco2AI's RAM power per GiB of resident memory, W/GiB.
-inline constexpr double RAM_W_PER_GIB = 0.375;
 
 /// What the machine's CPU is, as far as the TDP model needs it.
 struct CpuDescription {
@@ -30,13 +28,6 @@ struct CpuDescription {
     bool tdp_known = false;  ///< false when the 100 W default is used
 };
 
-/// What the user says about the CPU (TrackerConfig::cpu_tdp_w, cpu_name, cpu_tdp_origin).
-struct CpuHint {
-    std::optional<double> tdp_w;  ///< whole machine, W
-    std::string name;             ///< model to look up in the table instead of cpuinfo's
-    std::string origin;           ///< "--cpu-tdp", "ECO2_CPU_TDP"...
-};
-
 /// Reads cpuinfo and the online CPU list, then picks the TDP: the user's TDP > powercap rating > built-in
 /// table (the user's CPU name, else cpuinfo's) > 100 W. Throws eco2::Error(invalid_argument) when the user's
 /// CPU name is not in the table.
@@ -46,7 +37,8 @@ CpuDescription describe_cpu(const sys::FsRoot& fs, const sys::FileReader& reader
 /// TDP-model CPU sensor: one energy counter, TDP x (tree or machine busy) CPU seconds / online CPUs.
 std::unique_ptr<Sensor> make_cpu_model_sensor(const CpuDescription& cpu, Scope scope);
 
-/// RAM model: one power channel, 0.375 W/GiB x (tree resident memory, or machine used memory).
-std::unique_ptr<Sensor> make_ram_model_sensor(Scope scope);
+/// The back end: always available; names the CPU for the record, and says when its TDP is a guess.
+Discovery discover_cpu_model(const sys::SystemContext& context, const DiscoveryRequest& request);
+inline constexpr Backend CPU_MODEL_BACKEND{"cpu-model", Component::cpu, PRIORITY_MODEL, &discover_cpu_model};
 
 }  // namespace eco2::detail

@@ -1,4 +1,4 @@
-#include "core/control.hpp"
+#include "control/control.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -18,7 +18,7 @@
 
 #include "eco2/error.hpp"
 #include "sys/text.hpp"
-#include "writers/csv_writer.hpp"
+#include "writers/csv_writer.hpp"  // param_text
 
 namespace eco2::detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "sensors/model_sensors.hpp"
+#include "sensors/cpu_model_sensor.hpp"
 
 #include <fmt/format.h>
 
@@ -30,29 +30,6 @@ public:
 
 private:
     CpuDescription m_cpu;
-    Scope m_scope;
-    std::vector<Channel> m_channels;
-};
-
-class RamModelSensor final : public Sensor {
-public:
-    explicit RamModelSensor(Scope scope) : m_scope(scope) {
-        m_channels.push_back({"ram_model.ram.0", Component::ram, ChannelKind::power, 0.0, Attribution::direct});
-    }
-    std::string_view backend() const noexcept override { return "ram-model"; }
-    const std::vector<Channel>& channels() const noexcept override { return m_channels; }
-    void read(const TreeSample& tree, double* values) noexcept override {
-        double bytes = m_scope == Scope::process ? tree.tree_rss_bytes : tree.machine_used_bytes;
-        values[0] = RAM_W_PER_GIB * bytes / (1024.0 * 1024.0 * 1024.0);
-    }
-    MachineFields machine_fields() const noexcept override { return {false, m_scope != Scope::process}; }
-    std::string source() const override {
-        return fmt::format("ram-model({} W/GiB of {}; estimated)", RAM_W_PER_GIB,
-                           m_scope == Scope::process ? "tree resident memory" : "machine used memory");
-    }
-    bool estimated() const noexcept override { return true; }
-
-private:
     Scope m_scope;
     std::vector<Channel> m_channels;
 };
@@ -110,6 +87,25 @@ std::unique_ptr<Sensor> make_cpu_model_sensor(const CpuDescription& cpu, Scope s
     return std::make_unique<CpuModelSensor>(cpu, scope);
 }
 
-std::unique_ptr<Sensor> make_ram_model_sensor(Scope scope) { return std::make_unique<RamModelSensor>(scope); }
+Discovery discover_cpu_model(const sys::SystemContext& context, const DiscoveryRequest& request) {
+    // The powercap rating is readable without privileges, even where RAPL's counters are not.
+    const CpuDescription cpu =
+        describe_cpu(context.fs(), context.reader(), read_powercap_tdp(context.fs(), context.reader()), request.cpu);
+    Discovery d;
+    d.cpu_name = cpu.name;
+    d.report.backend = "cpu-model";
+    d.report.status = ProbeStatus::available;
+    d.report.channels = {"cpu_model.cpu.0"};
+    d.report.reason = fmt::format("TDP {:g} W from {}; {} online CPUs (estimated)", cpu.tdp_w, cpu.tdp_source,
+                                  cpu.online_cpus);
+    if (!cpu.tdp_known)
+        d.report.fix = fmt::format(
+            "the CPU '{}' is not in eco2's table, so figures use eco2AI's 100 W default: give its power with "
+            "--cpu-tdp W (ECO2_CPU_TDP, config cpu_tdp; all sockets, or your vCPUs' share on a VM), or its "
+            "model with --cpu-name NAME (e.g. --cpu-name 'EPYC 7763')",
+            cpu.name);
+    d.offers.push_back({make_cpu_model_sensor(cpu, request.scope), Component::cpu, "the TDP model estimates the CPU", {}});
+    return d;
+}
 
 }  // namespace eco2::detail

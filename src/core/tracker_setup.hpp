@@ -1,0 +1,19 @@
+#pragma once
+// What the tracker checks and writes once per run: the configuration's validation and the run's identity
+// (id, host, OS, carbon provenance) in its first Result.
+
+#include <memory>
+
+#include "eco2/record.hpp"
+#include "eco2/tracker_config.hpp"
+
+namespace eco2::detail {
+
+/// Throws eco2::Error(invalid_argument) naming the bad value and its allowed range.
+void validate(const TrackerConfig& c);
+
+/// The run's first Result: a new UUID v4, names, start time (now), PUE, scope, OS, host, region and
+/// intensity from `intensity`, currency; figures zero, status running. Sources come from the measurement.
+Result first_result(const TrackerConfig& c, const IntensityProvider& intensity);
+
+}  // namespace eco2::detail
