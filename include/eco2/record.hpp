@@ -57,6 +57,16 @@ struct Prediction {
     std::optional<double> cost;
 };
 
+/// The distributed job a run belongs to (torchrun, SLURM, Open MPI / MPICH), detected from the environment
+/// (docs/scale-out.md). Every field may be empty: a run outside any launcher has none.
+struct JobInfo {
+    std::string job_id;  ///< the job (SLURM_JOB_ID, torchrun's run id...); empty: no job detected
+    std::string source;  ///< what job_id came from: "ECO2_JOB_ID", "slurm", "torchrun", "mpi"
+    std::optional<int> rank, local_rank, node_rank, world_size;
+    std::optional<int> nodes;            ///< nodes of the job, when the launcher says
+    std::vector<std::string> problems;  ///< variables ignored for a bad value, one line each
+};
+
 /// Everything eco2 knows about one run. Energies in J, durations in s, intensity in gCO2/kWh.
 struct Result {
     std::string id;  ///< UUID v4 of the run
@@ -96,6 +106,8 @@ struct Result {
     /// CPU time counted for the tree over this row, s (process scope; in machine scope the tree is the
     /// tracking process's).
     double cpu_time_s = 0.0;
+    /// The job and ranks of this run (records columns job_id, rank, local_rank, node_rank, world_size).
+    JobInfo job;
 
     /// IT energy of all components, J.
     double it_joules() const noexcept { return cpu.joules + gpu.joules + ram.joules; }

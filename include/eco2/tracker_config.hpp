@@ -11,6 +11,7 @@
 #include <string>
 
 #include "eco2/carbon.hpp"
+#include "eco2/record.hpp"
 #include "eco2/sensor.hpp"
 #include "eco2/system_paths.hpp"
 #include "eco2/tracker_event.hpp"
@@ -103,6 +104,11 @@ struct TrackerConfig {
     std::shared_ptr<const PriceProvider> price;
     /// Where the system is read from (procfs, sysfs, NVML).
     SystemPaths paths;
+    /// The job this run is a rank of (from the environment: `detect_job`, core/job.hpp); recorded in every
+    /// row. With a job_id, the trackers of the job on this node elect one measurer of the node's whole
+    /// devices through a lock in job_runtime_dir (docs/scale-out.md); empty job_runtime_dir: no election.
+    JobInfo job;
+    std::filesystem::path job_runtime_dir;
     /// Receives events; called from the sampler thread or from the thread calling new_epoch(). Must not call
     /// back into the Tracker. Exceptions it throws are swallowed.
     std::function<void(const TrackerEvent&)> on_event;

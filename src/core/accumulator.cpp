@@ -90,6 +90,10 @@ ComponentJoules Accumulator::update(const TreeSample& tree, const double* values
         }
         st.last = v;
         st.valid = true;
+        if (i < m_skipped.size() && m_skipped[i]) {
+            m_skipped_j += joules;
+            continue;
+        }
         if (ch.attribution == Attribution::cpu_share) {
             st.share_pending += joules;
             if (!tree.fresh) continue;
@@ -116,6 +120,13 @@ ComponentJoules Accumulator::update(const TreeSample& tree, const double* values
         m_last_busy = tree.machine_busy_s;
     }
     return added;
+}
+
+void Accumulator::rebase(std::size_t channel, double reading) noexcept {
+    if (channel >= m_channels.size() || m_channels[channel].kind != ChannelKind::energy_counter) return;
+    if (std::isnan(reading)) return;
+    m_state[channel].last = reading;
+    m_state[channel].valid = true;
 }
 
 ComponentJoules Accumulator::settle(const bool* used) noexcept {

@@ -29,6 +29,14 @@ public:
     /// then; it records the presence at the start). Returns what was attributed.
     ComponentJoules settle(const bool* used) noexcept;
 
+    /// Channels whose readings are followed but whose energy is not added (skipped[i]): the node's devices
+    /// while another tracker of the job measures them (core/job_lock.hpp). Empty: every channel counts.
+    void set_skipped(std::vector<bool> skipped) noexcept { m_skipped = std::move(skipped); }
+    /// Sets an energy-counter channel's last reading: the next update counts from it (the hand-over of the
+    /// previous measurer of a node's devices). Ignored for power channels and NaN.
+    void rebase(std::size_t channel, double reading) noexcept;
+    /// Energy read on skipped channels, J.
+    double skipped_joules() const noexcept { return m_skipped_j; }
     const ComponentJoules& totals() const noexcept { return m_totals; }
     /// Energy attributed from each channel since begin(), J (same order as channels(); sums to totals()).
     const std::vector<double>& channel_totals() const noexcept { return m_channel_totals; }
@@ -73,6 +81,8 @@ private:
     ComponentJoules m_totals{};
     std::vector<double> m_channel_totals;
     double m_dropped = 0.0;
+    std::vector<bool> m_skipped;
+    double m_skipped_j = 0.0;
     std::uint64_t m_resets = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/tracker_setup.hpp"
+#include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
 #include "eco2/tracker_config.hpp"
 #include "sensors/ram_model_sensor.hpp"
@@ -67,6 +68,17 @@ void Measurement::baseline(bool count_from_root_start) {
     m_acc->settle(m_used.get());
 }
 
+std::string Measurement::join_job(const JobInfo& job, const std::filesystem::path& runtime_dir, Scope scope) {
+    m_node.reset();
+    try {
+        m_node = NodeShare::make(job, runtime_dir, m_acc->channels(), scope);
+        if (m_node) m_node->start(*m_acc, m_values.data());
+    } catch (const Error& e) {
+        return std::string(e.what()) + ": this rank counts the node's devices itself";
+    }
+    return {};
+}
+
 void Measurement::read_sensors() noexcept {
     for (std::size_t i = 0; i < m_sensors.sensors.size(); ++i)
         m_sensors.sensors[i]->read(m_sample, m_values.data() + m_offsets[i]);
@@ -81,6 +93,7 @@ ComponentJoules Measurement::read(const TickPlan& plan) noexcept {
         m_sample.fresh = false;
     }
     read_sensors();
+    if (m_node) m_node->poll(*m_acc);
     ComponentJoules added = m_acc->update(m_sample, m_values.data());
     if (plan.slow) {
         // The cgroup source reads no process per tick: the GPU process lists get the members now (the

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/accumulator.hpp"
+#include "core/job_lock.hpp"
 #include "core/process_tree.hpp"
 #include "core/sampler.hpp"
 #include "sensors/registry.hpp"
@@ -51,6 +52,18 @@ public:
     void describe(Result& r, Scope scope) const;
     /// The tree's sources and what was left running, from its last sample.
     void describe_tree(Result& r, Scope scope) const;
+    /// After baseline(): with a job id, joins the election of the node's measurer (core/job_lock.hpp).
+    /// Returns a warning when the node lock cannot be used (this tracker then counts the node's devices).
+    std::string join_job(const JobInfo& job, const std::filesystem::path& runtime_dir, Scope scope);
+    /// After the sinks wrote the rows (start, checkpoint, epoch, stop): the measurer's hand-over record.
+    void rows_written() noexcept {
+        if (m_node) m_node->recorded(m_values.data());
+    }
+    /// Who measured the node's devices, in the sources (final row); then frees the lock (stop).
+    void describe_job(Result& r) const {
+        if (m_node) m_node->describe(r);
+    }
+    void leave_job() noexcept { m_node.reset(); }
     /// One warning per source that failed reads, and for counters that went backwards.
     void collect_warnings(std::vector<std::string>& warnings) const;
     void account_reaped(pid_t pid, double cpu_seconds) noexcept {
@@ -69,6 +82,7 @@ private:
     std::vector<double> m_values;
     std::unique_ptr<bool[]> m_used;
     std::unique_ptr<Accumulator> m_acc;
+    std::unique_ptr<NodeShare> m_node;  // the job's election of the node's measurer (none outside a job)
     TreeSample m_sample;
     bool m_process_lists = false;
 };

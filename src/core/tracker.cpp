@@ -35,6 +35,16 @@ struct Tracker::Impl {
     Sampler sampler{clock, tick_mutex, [this](bool check_only) { tick(false, check_only); }};
     Measurement measure;
     Sinks sinks;
+    std::uint64_t sink_failures_seen = 0;  // sinks' write failures when the rows were last written
+
+    // The sinks have just written the rows: the node's measurer leaves its successor the readings they hold
+    // (core/job_lock.hpp), unless a write failed (the successor then counts from the last good one).
+    void rows_written() noexcept {
+        std::uint64_t failures = 0;
+        for (const auto& s : sinks) failures += s->write_failures();
+        if (failures == sink_failures_seen) measure.rows_written();
+        sink_failures_seen = failures;
+    }
     TickMaker ticks;
     double last_checkpoint = 0;
 
@@ -78,6 +88,7 @@ struct Tracker::Impl {
         {
             std::lock_guard lock(mutex);
             if (final) measure.describe_tree(ledger.result(), cfg.sampling.scope);
+            if (final) measure.describe_job(ledger.result());
             ledger.add(e, failure_count());
             co2_kg = ledger.totals().co2_kg;
             kwh = ledger.energy_kwh();
@@ -98,6 +109,7 @@ struct Tracker::Impl {
                 row = ledger.current_row(RunStatus::interrupted, training.prediction());
             }
             for (const auto& s : sinks) s->checkpoint(row);
+            rows_written();
         }
     }
 
@@ -135,9 +147,13 @@ struct Tracker::Impl {
         sampler.reset(cfg.sampling.period_s, measure.process_lists());
         last_checkpoint = 0;
         measure.baseline(cfg.sampling.count_from_root_start);
+        const std::string job_warning = measure.join_job(cfg.job, cfg.job_runtime_dir, cfg.sampling.scope);
+        sink_failures_seen = 0;
 
         Result r = first_result(cfg, *intensity);
         measure.describe(r, cfg.sampling.scope);
+        r.job = cfg.job;
+        if (!job_warning.empty()) r.warnings.push_back(job_warning);
         Result first;
         {
             std::lock_guard lock(mutex);
@@ -146,6 +162,7 @@ struct Tracker::Impl {
             first = ledger.current_row(RunStatus::interrupted, std::nullopt);  // if we never reach stop()
         }
         start_sinks(first);
+        rows_written();
         {
             std::lock_guard lock(mutex);
             reports = measure.reports();
@@ -174,6 +191,8 @@ struct Tracker::Impl {
             total = ledger.total(training.prediction());
         }
         for (const auto& s : sinks) s->stop(last_row);
+        rows_written();
+        measure.leave_job();  // frees the node lock: another rank of the job measures the node's devices
         for (const auto& s : sinks)
             for (std::string& f : s->failure()) total.warnings.push_back(std::move(f));
         sinks.clear();
@@ -204,6 +223,7 @@ struct Tracker::Impl {
                 co2_kg = ledger.totals().co2_kg;
             }
             for (const auto& s : sinks) s->epoch(row, next);
+            rows_written();
             training.send(predicted);
             training.send(training.check_budget(kwh, co2_kg));
         }

@@ -19,6 +19,7 @@ namespace {
 
 std::string g10(double v) { return fmt::format("{:.10g}", v); }
 std::string opt(const std::optional<double>& v) { return v ? g10(*v) : std::string(); }
+std::string opt_int(const std::optional<int>& v) { return v ? std::to_string(*v) : std::string(); }
 
 // The record format: one row per {column name, formatter}. The first 13 are eco2AI's, same names and order;
 // columns appended since go at the end (older files are a prefix, see RecordFile's adoption).
@@ -69,8 +70,14 @@ const CsvWriter::Column TABLE[] = {
     // appended since (older files are a prefix)
     {"tree_source", [](const Result& r) { return r.tree_source; }},
     {"left_running", [](const Result& r) { return r.left_running ? std::to_string(*r.left_running) : std::string(); }},
-    // Always a number, full precision: trailing padding (RecordFile) keeps its type for CSV readers.
     {"cpu_time(s)", [](const Result& r) { return fmt::format("{:.17g}", r.cpu_time_s); }},
+    // the job's ranks (docs/scale-out.md), empty outside a job
+    {"job_id", [](const Result& r) { return r.job.job_id; }},
+    {"rank", [](const Result& r) { return opt_int(r.job.rank); }},
+    {"local_rank", [](const Result& r) { return opt_int(r.job.local_rank); }},
+    {"node_rank", [](const Result& r) { return opt_int(r.job.node_rank); }},
+    // Always a number (a run outside a job is a world of one): trailing padding (RecordFile) keeps its type.
+    {"world_size", [](const Result& r) { return std::to_string(r.job.world_size.value_or(1)); }},
 };
 
 }  // namespace

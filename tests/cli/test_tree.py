@@ -86,7 +86,8 @@ SOURCES = ["cgroup", "proc"]
 def test_header_has_the_tree_columns_at_the_end(tmp_path, source):
     row, _, _ = eco2_run(tmp_path, source, ["true"])
     cols = list(row.keys())
-    assert cols[-3:] == ["tree_source", "left_running", "cpu_time(s)"]
+    assert cols[-8:-5] == ["tree_source", "left_running", "cpu_time(s)"]
+    assert cols[-5:] == ["job_id", "rank", "local_rank", "node_rank", "world_size"]  # appended since
     assert row["left_running"] == "0"
     if source == "proc":
         assert row["tree_source"] == "proc(ticks+wait4)"

@@ -39,7 +39,7 @@ TEST(CsvWriter, FirstThirteenColumnsAreEco2AIs) {
     const auto& cols = CsvWriter::columns();
     ASSERT_GE(cols.size(), 13u);
     EXPECT_EQ(std::vector<std::string_view>(cols.begin(), cols.begin() + 13), eco2ai);
-    EXPECT_EQ(cols.back(), "cpu_time(s)");  // numeric last column: padding stays a number for pandas
+    EXPECT_EQ(cols.back(), "world_size");  // numeric last column: padding stays a number for pandas
 }
 
 TEST(CsvWriter, RowQuotesAndComputesTotals) {
@@ -65,7 +65,10 @@ TEST(CsvWriter, RowQuotesAndComputesTotals) {
     EXPECT_EQ(col("samples"), "42");
     EXPECT_EQ(col("tree_source"), "");
     EXPECT_EQ(col("left_running"), "");
-    EXPECT_EQ(fields.back(), "0");  // cpu_time(s)
+    EXPECT_EQ(col("cpu_time(s)"), "0");
+    EXPECT_EQ(col("job_id"), "");  // no job: the ranks are empty, the world is one process
+    EXPECT_EQ(col("rank"), "");
+    EXPECT_EQ(fields.back(), "1");  // world_size
 }
 
 TEST(CsvWriter, EfficiencyIndicatorsAndPrediction) {
