@@ -5,19 +5,10 @@
 #include <cmath>
 
 #include "eco2/error.hpp"
+#include "report/units.hpp"
 #include "sys/text.hpp"
 
 namespace eco2::detail {
-namespace {
-
-std::string format_duration(double s) {
-    if (s < 60) return fmt::format("{:.1f} s", s);
-    long total = std::lround(s);
-    if (total < 3600) return fmt::format("{}m {:02}s", total / 60, total % 60);
-    return fmt::format("{}h {:02}m", total / 3600, (total % 3600) / 60);
-}
-
-}  // namespace
 
 void Training::begin() noexcept {
     m_lengths.clear();
@@ -64,16 +55,16 @@ std::optional<TrackerEvent> Training::epoch_closed(const Totals& length, const T
     if (m_priced) p.cost = run.cost + left * mean.cost;
     m_prediction = p;
     return event(TrackerEvent::Kind::prediction,
-                 fmt::format("prediction after {} of {} epochs: {}, {:.6g} kWh, {:.6g} kg CO2{}", k, p.total_epochs,
-                             format_duration(p.duration_s), p.energy_kwh, p.co2_kg,
-                             p.cost ? fmt::format(", {:.6g} {}", *p.cost, currency) : std::string()),
+                 fmt::format("prediction after {} of {} epochs: {}, {}, {} CO2e{}", k, p.total_epochs,
+                             format_duration(p.duration_s), format_energy(p.energy_kwh * 3.6e6), format_co2(p.co2_kg),
+                             p.cost ? fmt::format(", {} {}", sig3(*p.cost), currency) : std::string()),
                  false);
 }
 
 std::string Training::budget_text() const {
     std::string b;
-    if (m_cfg.budget_kwh) b += fmt::format("{:g} kWh", *m_cfg.budget_kwh);
-    if (m_cfg.budget_kg) b += fmt::format("{}{:g} kg CO2", b.empty() ? "" : " / ", *m_cfg.budget_kg);
+    if (m_cfg.budget_kwh) b += format_energy(*m_cfg.budget_kwh * 3.6e6);
+    if (m_cfg.budget_kg) b += fmt::format("{}{} CO2e", b.empty() ? "" : " / ", format_co2(*m_cfg.budget_kg));
     return b;
 }
 
@@ -87,8 +78,8 @@ std::optional<TrackerEvent> Training::check_budget(double kwh, double kg) const 
         if (!m_exceeded && over(kwh, kg)) {
             m_exceeded = true;
             return event(TrackerEvent::Kind::budget_exceeded,
-                         fmt::format("budget {} exceeded: {:.6g} kWh, {:.6g} kg CO2 measured{}", budget_text(), kwh,
-                                     kg, stop ? "; stopping" : ""),
+                         fmt::format("budget {} exceeded: {}, {} CO2e measured{}", budget_text(),
+                                     format_energy(kwh * 3.6e6), format_co2(kg), stop ? "; stopping" : ""),
                          stop);
         }
         const auto& p = m_prediction;
@@ -96,8 +87,9 @@ std::optional<TrackerEvent> Training::check_budget(double kwh, double kg) const 
             m_warned = true;
             if (stop) m_exceeded = true;
             return event(stop ? TrackerEvent::Kind::budget_exceeded : TrackerEvent::Kind::budget_warning,
-                         fmt::format("predicted {:.6g} kWh, {:.6g} kg CO2 for {} epochs: over the budget {}{}",
-                                     p->energy_kwh, p->co2_kg, p->total_epochs, budget_text(),
+                         fmt::format("predicted {}, {} CO2e for {} epochs: over the budget {}{}",
+                                     format_energy(p->energy_kwh * 3.6e6), format_co2(p->co2_kg), p->total_epochs,
+                                     budget_text(),
                                      stop ? "; stopping" : ""),
                          stop);
         }
