@@ -8,7 +8,7 @@
 #include <iostream>
 #include <map>
 
-#include "carbon_setup.hpp"
+#include "carbon_request.hpp"
 #include "command.hpp"
 #include "eco2/error.hpp"
 #include "option_checks.hpp"
@@ -96,12 +96,12 @@ int run(const Options& options) {
     for (const char* key : {"ECO2_AGENT_SOCKET", "ECO2_RUNTIME_DIR", "XDG_RUNTIME_DIR"})
         if (auto v = process.get(key)) env.emplace(key, *v);
     o.socket = metrics::agent_socket_to_bind(env, ::getuid());
-    const CarbonSetup carbon = setup_carbon(options, CarbonContext{});
+    const carbon::CarbonSetup carbon = carbon::setup_carbon(carbon_request(options));
     o.tracker.sampling.period_s = a.period;
     o.tracker.sampling.checkpoint_s = std::max(10.0, a.period);
     o.tracker.pue = options.pue;
     o.tracker.intensity = carbon.intensity;
-    for (const auto& w : carbon.warnings) std::cerr << "eco2: warning: " << w << '\n';
+    for (const auto& w : carbon_warnings(carbon)) std::cerr << "eco2: warning: " << w << '\n';
 
     sigset_t stop;
     sigemptyset(&stop);
