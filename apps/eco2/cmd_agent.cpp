@@ -23,44 +23,14 @@ namespace {
 
 struct AgentArgs {
     std::string listen = "127.0.0.1:9464";
-    std::string otlp;
     double otlp_interval = 10.0;
     double period = 10.0;  // docs/benchmarks.md §6: a 1 s scrape then costs <= 0.05 % of a core
 };
 
-CLI::Validator listen_address() {
-    return CLI::Validator(
-        [](const std::string& t) {
-            try {
-                (void)http::parse_listen_address(t);
-                return std::string();
-            } catch (const Error& e) {
-                return std::string(e.what());
-            }
-        },
-        "HOST:PORT");
-}
-
-CLI::Validator url() {
-    return CLI::Validator(
-        [](const std::string& t) {
-            try {
-                (void)http::split_url(t);
-                return std::string();
-            } catch (const Error& e) {
-                return std::string(e.what());
-            }
-        },
-        "URL");
-}
-
 const OptionRow AGENT_ROWS[] = {
     {"--listen", "ECO2_AGENT_LISTEN", "agent.listen", Kind::text,
      "HOST:PORT to serve /metrics on (default 127.0.0.1:9464, loopback; 0.0.0.0:9464: every interface)",
-     bind<&AgentArgs::listen>, listen_address},
-    {"--otlp", "ECO2_OTLP", "otlp", Kind::text,
-     "also push OTLP/HTTP metrics (JSON) to this collector URL, e.g. http://127.0.0.1:4318", bind<&AgentArgs::otlp>,
-     url},
+     bind<&AgentArgs::listen>, checks::listen_address},
     {"--otlp-interval", "ECO2_OTLP_INTERVAL", "agent.otlp-interval", Kind::number,
      "seconds between OTLP pushes (default 10)", bind<&AgentArgs::otlp_interval>, checks::range<0.1, 3600.0>},
     {"--period", "ECO2_AGENT_PERIOD", "agent.period", Kind::number,
@@ -69,7 +39,7 @@ const OptionRow AGENT_ROWS[] = {
 };
 
 std::vector<RowGroup> options() {
-    std::vector<RowGroup> groups = {AGENT_ROWS, shared::pue()};
+    std::vector<RowGroup> groups = {AGENT_ROWS, shared::otlp(), shared::pue()};
     for (RowGroup g : shared::location(false)) groups.push_back(g);
     return groups;
 }
@@ -89,7 +59,7 @@ int run(const Options& options) {
     const http::ListenAddress address = http::parse_listen_address(a.listen);
     o.host = address.host;
     o.port = address.port;
-    o.otlp_url = a.otlp;
+    o.otlp_url = options.otlp_url;
     o.otlp_interval = std::chrono::milliseconds(static_cast<long long>(a.otlp_interval * 1000));
     const sys::Environment process = sys::Environment::capture();
     std::map<std::string, std::string> env;

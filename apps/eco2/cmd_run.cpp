@@ -290,46 +290,16 @@ const OptionRow PROCESS_ROWS[] = {
      bind<&Options::wait_tree>},
 };
 
-// Checks by the library's own parsers (the message names the expected form).
-CLI::Validator listen_address() {
-    return CLI::Validator(
-        [](const std::string& t) {
-            try {
-                (void)http::parse_listen_address(t);
-                return std::string();
-            } catch (const Error& e) {
-                return std::string(e.what());
-            }
-        },
-        "HOST:PORT");
-}
-CLI::Validator url() {
-    return CLI::Validator(
-        [](const std::string& t) {
-            try {
-                (void)http::split_url(t);
-                return std::string();
-            } catch (const Error& e) {
-                return std::string(e.what());
-            }
-        },
-        "URL");
-}
-
 // Exporters (docs/exporters.md): sinks fed the run's metric set.
 const OptionRow EXPORT_ROWS[] = {
     {"--listen", "ECO2_LISTEN", "listen", Kind::text,
      "serve the run's metrics for Prometheus on HOST:PORT while it runs, e.g. 127.0.0.1:9465",
-     bind<&Options::listen>, listen_address},
+     bind<&Options::listen>, checks::listen_address},
     {"--push", "ECO2_PUSH", "push", Kind::text,
      "Pushgateway URL: push the run's metrics at checkpoints and at the end, e.g. http://127.0.0.1:9091",
-     bind<&Options::push_url>, url},
+     bind<&Options::push_url>, checks::url},
     {"--push-delete", "ECO2_PUSH_DELETE", "push-delete", Kind::boolean,
      "delete the run's Pushgateway group after the final push", bind<&Options::push_delete>},
-    {"--otlp", "ECO2_OTLP", "otlp", Kind::text,
-     "OpenTelemetry collector URL: POST OTLP/HTTP JSON metrics at checkpoints and at the end, e.g. "
-     "http://127.0.0.1:4318",
-     bind<&Options::otlp_url>, url},
 };
 
 const OptionRow TRAINING_ROWS[] = {
@@ -356,7 +326,7 @@ const OptionRow TRAINING_ROWS[] = {
 
 std::vector<RowGroup> options() {
     std::vector<RowGroup> groups = {RECORD_ROWS, shared::scope(), shared::pue(), shared::cpu(), PROCESS_ROWS,
-                                    EXPORT_ROWS, RESULT_ROWS, TRAINING_ROWS};
+                                    EXPORT_ROWS, shared::otlp(), RESULT_ROWS, TRAINING_ROWS};
     for (RowGroup g : shared::location(true)) groups.push_back(g);
     groups.push_back(shared::price());
     return groups;

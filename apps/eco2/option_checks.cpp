@@ -9,6 +9,7 @@
 #include "carbon/estimate.hpp"
 #include "carbon/tariff.hpp"
 #include "eco2/error.hpp"
+#include "http/http_client.hpp"
 
 namespace eco2::cli::checks {
 namespace {
@@ -105,6 +106,30 @@ CLI::Validator clock() {
 
 CLI::Validator table_or_json() {
     return CLI::IsMember({"table", "json"});
+}
+
+namespace {
+// A check by one of the library's own parsers: its message names the expected form.
+template <typename Parse>
+CLI::Validator parsed_by(Parse parse, const char* form) {
+    return CLI::Validator(
+        [parse](const std::string& t) {
+            try {
+                (void)parse(t);
+                return std::string();
+            } catch (const Error& e) {
+                return std::string(e.what());
+            }
+        },
+        form);
+}
+}  // namespace
+
+CLI::Validator listen_address() {
+    return parsed_by([](const std::string& t) { return http::parse_listen_address(t); }, "HOST:PORT");
+}
+CLI::Validator url() {
+    return parsed_by([](const std::string& t) { return http::split_url(t); }, "URL");
 }
 
 }  // namespace eco2::cli::checks

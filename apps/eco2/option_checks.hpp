@@ -25,5 +25,7 @@ CLI::Validator tariff();            ///< "07:00-23:00=0.25,23:00-07:00=0.12" or 
 CLI::Validator energy();            ///< 1.37kWh, 1370Wh, 5MJ
 CLI::Validator clock();             ///< HH:MM
 CLI::Validator table_or_json();     ///< --format table|json
+CLI::Validator listen_address();    ///< HOST:PORT (the library's parser says what is wrong)
+CLI::Validator url();               ///< http://HOST[:PORT][/PATH]
 
 }  // namespace eco2::cli::checks

@@ -22,6 +22,12 @@ const OptionRow PUE[] = {
      bind<&Options::pue>, checks::range<1.0, 10.0>},
 };
 
+const OptionRow OTLP[] = {
+    {"--otlp", "ECO2_OTLP", "otlp", Kind::text,
+     "OpenTelemetry collector URL: push OTLP/HTTP JSON metrics to it, e.g. http://127.0.0.1:4318",
+     bind<&Options::otlp_url>, checks::url},
+};
+
 const OptionRow CPU[] = {
     {"--cpu-tdp", "ECO2_CPU_TDP", "cpu_tdp", Kind::number,
      "CPU power for the TDP model when RAPL is not readable, W for all sockets (on a VM: your vCPUs' share)",
@@ -96,6 +102,9 @@ RowGroup scope() {
 }
 RowGroup pue() {
     return PUE;
+}
+RowGroup otlp() {
+    return OTLP;
 }
 RowGroup cpu() {
     return CPU;

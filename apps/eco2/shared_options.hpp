@@ -11,6 +11,7 @@ namespace eco2::cli::shared {
 
 RowGroup scope();      ///< --scope (run, sensors)
 RowGroup pue();        ///< --pue (run, estimate)
+RowGroup otlp();       ///< --otlp URL (run, agent)
 RowGroup cpu();        ///< --cpu-tdp, --cpu-name (run, sensors)
 RowGroup format();     ///< --format table|json (sensors, where, estimate, version)
 RowGroup zone();       ///< --cloud, --year, --marginal (run, where, estimate, regions)
