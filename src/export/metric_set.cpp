@@ -40,8 +40,14 @@ MetricSet metric_set_of(const Result& identity, const detail::Tick& tick, bool n
     MetricSet s;
     s.scope = std::string(to_string(identity.scope));
     s.host = identity.host;
-    if (!node)
-        s.run = RunLabels{identity.id, identity.project_name, identity.experiment_description, job, rank, identity.host};
+    if (!node) {
+        // The run's job and rank (detected from torchrun, SLURM, MPI: Result::job) unless the caller names them.
+        const std::string job_label = !job.empty() ? job : identity.job.job_id;
+        const std::string rank_label =
+            !rank.empty() ? rank : (identity.job.rank ? std::to_string(*identity.job.rank) : std::string());
+        s.run = RunLabels{identity.id, identity.project_name, identity.experiment_description, job_label, rank_label,
+                          identity.host};
+    }
     for (const auto& c : tick.channels)
         s.devices.push_back(DeviceEnergy{std::string(to_string(c.component)), c.id, c.joules,
                                          tick.interval_s > 0 ? std::optional<double>(c.watts) : std::nullopt});

@@ -26,7 +26,8 @@ for e in range(1, 5):
     with open(os.environ["ECO2_CONTROL"], "w") as f:
         f.write(f"epoch loss={1.0 / e:.3f} accuracy={base + 0.05 * e:.2f}\\n")
 """
-EXPONENT = re.compile(r"[0-9]e[-+]?[0-9]")
+# e-notation as printf and Python write it ("2.77947e-05", "1e+06"); the sign keeps run ids ("06a7-4e61") out
+EXPONENT = re.compile(r"[0-9][eE][-+][0-9]")
 
 
 def env(tmp_path):

@@ -141,6 +141,13 @@ TEST(MetricSet, FromATickPerChannelElseOnePerMeasuredComponent) {
     EXPECT_EQ(n.intensity_g_per_kwh, 55);
     EXPECT_DOUBLE_EQ(n.time_unix_s - n.start_unix_s, 3.0);
     EXPECT_EQ(metric_set_of(r, t, false, "job-1", "2").run->rank, "2");
+    // Without explicit labels, the run's detected job and rank (torchrun, SLURM, MPI) label it.
+    EXPECT_EQ(metric_set_of(r, t, false).run->job, "");
+    r.job.job_id = "4242";
+    r.job.rank = 3;
+    const MetricSet j = metric_set_of(r, t, false);
+    EXPECT_EQ(j.run->job, "4242");
+    EXPECT_EQ(j.run->rank, "3");
 }
 
 std::string attr(const nlohmann::json& attrs, const std::string& key) {
