@@ -7,10 +7,7 @@
 // tick_mutex, then mutex. Sinks and user callbacks are called with mutex released.
 #include "eco2/tracker.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <cmath>
 #include <mutex>
 
 #include "core/ledger.hpp"
@@ -40,8 +37,7 @@ struct Tracker::Impl {
     // The sinks have just written the rows: the node's measurer leaves its successor the readings they hold
     // (core/job_lock.hpp), unless a write failed (the successor then counts from the last good one).
     void rows_written() noexcept {
-        std::uint64_t failures = 0;
-        for (const auto& s : sinks) failures += s->write_failures();
+        const std::uint64_t failures = write_failures(sinks);
         if (failures == sink_failures_seen) measure.rows_written();
         sink_failures_seen = failures;
     }
@@ -63,11 +59,7 @@ struct Tracker::Impl {
 
     ~Impl() { sampler.stop(); }
 
-    std::uint64_t failure_count() const noexcept {
-        std::uint64_t n = measure.failure_count();
-        for (const auto& s : sinks) n += s->write_failures();
-        return n;
-    }
+    std::uint64_t failure_count() const noexcept { return measure.failure_count() + write_failures(sinks); }
 
     // One tick: tree, sensors, energy, CO2, sinks, budget, checkpoint. Caller holds tick_mutex. Never throws.
     // check_only: between two periods, for the process lists only (no tick for the sinks, not a sample).
@@ -113,25 +105,6 @@ struct Tracker::Impl {
         }
     }
 
-    // The first row goes to every sink; an optional sink that cannot start is dropped with a warning, a
-    // required one's error stops start() (nothing runs).
-    void start_sinks(const Result& first) {
-        for (auto it = sinks.begin(); it != sinks.end();) {
-            try {
-                (*it)->start(first);
-                ++it;
-            } catch (const std::exception& e) {
-                if (!(*it)->optional()) {
-                    sinks.clear();
-                    throw;
-                }
-                std::lock_guard lock(mutex);
-                ledger.result().warnings.push_back(fmt::format("{} not written: {}", (*it)->name(), e.what()));
-                it = sinks.erase(it);
-            }
-        }
-    }
-
     void start(bool as_training) {
         if (running) throw Error(Errc::invalid_state, "tracker already started: call stop() first");
         sinks = make_sinks(cfg);  // opens the records file first: nothing is started when it cannot be written
@@ -161,10 +134,11 @@ struct Tracker::Impl {
             training.begin();
             first = ledger.current_row(RunStatus::interrupted, std::nullopt);  // if we never reach stop()
         }
-        start_sinks(first);
+        std::vector<std::string> dropped = start_sinks(sinks, first);  // an optional sink may not start
         rows_written();
         {
             std::lock_guard lock(mutex);
+            for (std::string& w : dropped) ledger.result().warnings.push_back(std::move(w));
             reports = measure.reports();
             running = true;
         }
@@ -183,10 +157,7 @@ struct Tracker::Impl {
             result.status = status;
             result.exit_code = exit_code;
             measure.collect_warnings(result.warnings);
-            if (!cfg.intensity)
-                result.warnings.push_back(fmt::format("no carbon intensity set: the world average {} gCO2/kWh was "
-                                                      "used; set the intensity (gCO2/kWh) or the region of your grid",
-                                                      WORLD_AVERAGE_G_PER_KWH));
+            if (!cfg.intensity) result.warnings.push_back(world_average_warning());
             last_row = ledger.last_row(status, exit_code, training.prediction());
             total = ledger.total(training.prediction());
         }
@@ -236,11 +207,7 @@ struct Tracker::Impl {
     }
 
     void report_work(const Work& w) {
-        if ((w.items && !(std::isfinite(*w.items) && *w.items >= 0)) ||
-            (w.flops && !(std::isfinite(*w.flops) && *w.flops >= 0)))
-            throw Error(Errc::invalid_argument, "items and flops must be finite and >= 0");
-        if (w.error_rate && !(*w.error_rate >= 0 && *w.error_rate <= 1))
-            throw Error(Errc::invalid_argument, "error_rate must be within 0..1 (1 - accuracy)");
+        Training::check_work(w);
         std::lock_guard lock(mutex);
         if (!running)
             throw Error(Errc::invalid_state, "tracker is not running: call start() or start_training() first");

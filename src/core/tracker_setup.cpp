@@ -87,4 +87,10 @@ Result first_result(const TrackerConfig& c, const IntensityProvider& intensity) 
     return r;
 }
 
+std::string world_average_warning() {
+    return fmt::format("no carbon intensity set: the world average {} gCO2/kWh was used; set the intensity "
+                       "(gCO2/kWh) or the region of your grid",
+                       WORLD_AVERAGE_G_PER_KWH);
+}
+
 }  // namespace eco2::detail

@@ -3,6 +3,7 @@
 // (id, host, OS, carbon provenance) in its first Result.
 
 #include <memory>
+#include <string>
 
 #include "eco2/record.hpp"
 #include "eco2/tracker_config.hpp"
@@ -15,5 +16,8 @@ void validate(const TrackerConfig& c);
 /// The run's first Result: a new UUID v4, names, start time (now), PUE, scope, OS, host, region and
 /// intensity from `intensity`, currency; figures zero, status running. Sources come from the measurement.
 Result first_result(const TrackerConfig& c, const IntensityProvider& intensity);
+
+/// The record's warning when no intensity was set and the world average was used.
+std::string world_average_warning();
 
 }  // namespace eco2::detail

@@ -98,6 +98,14 @@ std::optional<TrackerEvent> Training::check_budget(double kwh, double kg) const 
     return std::nullopt;
 }
 
+void Training::check_work(const Work& w) {
+    if ((w.items && !(std::isfinite(*w.items) && *w.items >= 0)) ||
+        (w.flops && !(std::isfinite(*w.flops) && *w.flops >= 0)))
+        throw Error(Errc::invalid_argument, "items and flops must be finite and >= 0");
+    if (w.error_rate && !(*w.error_rate >= 0 && *w.error_rate <= 1))
+        throw Error(Errc::invalid_argument, "error_rate must be within 0..1 (1 - accuracy)");
+}
+
 void Training::check_params(const EpochParams& params) {
     const auto check = [](std::string_view what, std::string_view text) {
         if (!sys::valid_utf8(text))

@@ -36,6 +36,8 @@ public:
     /// Parameters go into the records file and its JSON column: names and text must be UTF-8 without NUL.
     /// Throws eco2::Error(invalid_argument).
     static void check_params(const EpochParams& params);
+    /// Throws eco2::Error(invalid_argument) for items or flops < 0 or not finite, an error rate outside 0..1.
+    static void check_work(const Work& work);
 
 private:
     TrackerEvent event(TrackerEvent::Kind kind, std::string message, bool stop) const;

@@ -71,5 +71,10 @@ Sinks make_sinks(const TrackerConfig& config);
 /// for can be written, leaving no new file behind. Throws eco2::Error(io_error) naming the file and the fix.
 /// A sink with a file or an address to check adds one line here.
 void check_outputs(const TrackerConfig& config);
+/// Gives every sink the run's first row. An optional sink whose start() throws is dropped and its warning
+/// ("<name> not written: <reason>") returned; a required one's error clears the list and is rethrown.
+std::vector<std::string> start_sinks(Sinks& sinks, const Result& first);
+/// The sinks' write failures so far, all together.
+std::uint64_t write_failures(const Sinks& sinks) noexcept;
 
 }  // namespace eco2::detail

@@ -1,4 +1,6 @@
 // The list of outputs: one line per sink, in the order they are fed.
+#include <fmt/format.h>
+
 #include "eco2/tracker_config.hpp"
 #include "export/agent_sink.hpp"
 #include "export/listen_sink.hpp"
@@ -30,6 +32,30 @@ void check_outputs(const TrackerConfig& config) {
     const OutputConfig& o = config.output;
     if (!o.path.empty()) RecordFile::check_writable(o.path, CsvWriter::header());
     if (!o.jsonl.empty()) JsonlSink::check_writable(o.jsonl);
+}
+
+std::vector<std::string> start_sinks(Sinks& sinks, const Result& first) {
+    std::vector<std::string> warnings;
+    for (auto it = sinks.begin(); it != sinks.end();) {
+        try {
+            (*it)->start(first);
+            ++it;
+        } catch (const std::exception& e) {
+            if (!(*it)->optional()) {
+                sinks.clear();
+                throw;
+            }
+            warnings.push_back(fmt::format("{} not written: {}", (*it)->name(), e.what()));
+            it = sinks.erase(it);
+        }
+    }
+    return warnings;
+}
+
+std::uint64_t write_failures(const Sinks& sinks) noexcept {
+    std::uint64_t n = 0;
+    for (const auto& s : sinks) n += s->write_failures();
+    return n;
 }
 
 }  // namespace eco2::detail

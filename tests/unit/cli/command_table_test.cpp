@@ -55,8 +55,12 @@ TEST(CommandTable, HelpShowsEachRowsVariableAndKey) {
                 const std::string flags = r.flags;
                 const std::string long_flag = flags.substr(flags.rfind("--"));
                 EXPECT_NE(p.message->find(long_flag), std::string::npos) << c->name << " " << long_flag;
-                if (r.env) EXPECT_NE(p.message->find(std::string("env ") + r.env), std::string::npos) << r.env;
-                if (r.key) EXPECT_NE(p.message->find(std::string("config ") + r.key), std::string::npos) << r.key;
+                if (r.env) {
+                    EXPECT_NE(p.message->find(std::string("env ") + r.env), std::string::npos) << r.env;
+                }
+                if (r.key) {
+                    EXPECT_NE(p.message->find(std::string("config ") + r.key), std::string::npos) << r.key;
+                }
             }
     }
 }

@@ -168,9 +168,11 @@ TEST(RecordsReader, RecordsAcrossBlocksAndLongerThanABlock) {
         std::vector<RecordRow> out;
         RecordRow row;
         while (reader.next(row)) {
-            if (row.id == "big") EXPECT_EQ(row.experiment_description.size(), std::size_t(3 << 20));
-            else if (row.project_name != "proj \"" + std::to_string(out.size() % 7) + "\"")
+            if (row.id == "big") {
+                EXPECT_EQ(row.experiment_description.size(), std::size_t(3 << 20));
+            } else if (row.project_name != "proj \"" + std::to_string(out.size() % 7) + "\"") {
                 ADD_FAILURE() << "row " << out.size() << ": " << row.project_name;
+            }
             out.push_back(row);
         }
         return out;
