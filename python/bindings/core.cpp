@@ -11,7 +11,6 @@
 
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <variant>
@@ -24,13 +23,12 @@
 #include "eco2/record.hpp"
 #include "eco2/tracker.hpp"
 #include "eco2/zones.hpp"
-#include "report/report_command.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
 
 namespace eco2::python {
-void bind_report(py::module_& m);  // report.cpp: summary and compare
+void bind_report(py::module_& m);  // report.cpp: summary, compare, report and card
 }
 void bind_carbon(py::module_& m);  // carbon.cpp
 
@@ -464,44 +462,6 @@ PYBIND11_MODULE(_core, m) {
         },
         "scope"_a = "process", "cpu_tdp"_a = py::none(), "cpu_name"_a = "",
         "What each measurement back end reports, without starting anything.");
-    // eco2.report() / eco2.card(): the CLI's own code (src/report/report_command.hpp); its "eco2: error: ..."
-    // becomes InvalidArgument.
-    auto checked = [](int rc, const std::string& err) {
-        if (rc == 0) return;
-        std::string what = err;
-        if (what.starts_with("eco2: error: ")) what.erase(0, 13);
-        while (!what.empty() && what.back() == '\n') what.pop_back();
-        throw eco2::Error(eco2::Errc::invalid_argument, what);
-    };
-    m.def(
-        "report",
-        [checked](std::vector<std::string> files, std::vector<std::string> runs, std::string output, std::string metric,
-                  bool maximize) {
-            std::ostringstream out, err;
-            py::gil_scoped_release nogil;
-            const int rc =
-                eco2::detail::run_report({std::move(files), std::move(runs), output, std::move(metric), maximize}, out, err);
-            checked(rc, err.str());
-            return output == "-" ? out.str() : output;
-        },
-        "files"_a, "runs"_a = std::vector<std::string>{}, "output"_a = "report.html", "metric"_a = "",
-        "maximize"_a = false, "Writes the HTML report of records files; returns its path (or the page for '-').");
-    m.def(
-        "card",
-        [checked](std::string file, std::string format, std::string run, std::string experiment,
-                  std::optional<double> embodied_kg, std::string training_type) {
-            eco2::detail::CardRequest q{std::move(file), std::move(run), std::move(experiment), {}};
-            q.options.format = eco2::detail::parse_card_format(format);
-            q.options.embodied_kg = embodied_kg;
-            q.options.training_type = std::move(training_type);
-            std::ostringstream out, err;
-            py::gil_scoped_release nogil;
-            const int rc = eco2::detail::run_card(q, out, err);
-            checked(rc, err.str());
-            return out.str();
-        },
-        "file"_a, "format"_a = "hf", "run"_a = "", "experiment"_a = "", "embodied_kg"_a = py::none(),
-        "training_type"_a = "pre-training", "A run's card: 'hf' (model-card YAML), 'sci' (ISO/IEC 21031) or 'json'.");
     m.def(
         "version", [] { return std::string(eco2::version()); }, "eco2's version, 'MAJOR.MINOR.PATCH'.");
     m.attr("WORLD_AVERAGE_G_PER_KWH") = eco2::WORLD_AVERAGE_G_PER_KWH;
