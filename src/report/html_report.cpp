@@ -133,7 +133,9 @@ void write_html_report(std::ostream& out, std::span<const ReportRun> runs, const
     out << fmt::format("<p class=\"totals\"><b>{}</b> run{} · <b>{}</b> · <b>{}</b> energy · <b>{}</b> CO2e</p>\n",
                        runs.size(), runs.size() == 1 ? "" : "s", format_duration(all.duration_s),
                        format_energy(facility_j), format_co2(all.co2_kg));
-    out << "<p class=\"equivalents\">That is " << xml_escape(format_equivalents(all.co2_kg)) << ".</p>\n";
+    // Amounts below 0.001 of every equivalent are left out: then there is no sentence to write.
+    if (const std::string eq = format_equivalents(all.co2_kg); !eq.empty())
+        out << "<p class=\"equivalents\">That is " << xml_escape(eq) << ".</p>\n";
     out << "<h2>Runs compared</h2>\n";
     compare_table(out, runs, metrics);
     out << "<div class=\"charts\">";

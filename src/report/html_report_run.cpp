@@ -53,7 +53,7 @@ void facts(std::ostream& out, const ReportRun& run) {
     row("location source", t.location_source);
     if (t.pue != 1.0) row("PUE", fmt::format("{}", t.pue));
     if (t.cost) row("cost", fmt::format("{:.2f} {}", *t.cost, t.currency));
-    row("equivalents", format_equivalents(t.co2_kg));
+    if (const std::string eq = format_equivalents(t.co2_kg); !eq.empty()) row("equivalents", eq);
     if (!run.series_note.empty()) row("series", run.series_note);
     out << "</table>\n<table class=\"facts\"><tr><th>component</th><th>energy (IT)</th><th></th><th>source</th></tr>";
     for (auto [name, c] : {std::pair{"CPU", &t.cpu}, {"GPU", &t.gpu}, {"RAM", &t.ram}})
