@@ -32,10 +32,10 @@ const OptionRow AGENT_ROWS[] = {
      "HOST:PORT to serve /metrics on (default 127.0.0.1:9464, loopback; 0.0.0.0:9464: every interface)",
      bind<&AgentArgs::listen>, checks::listen_address},
     {"--otlp-interval", "ECO2_OTLP_INTERVAL", "agent.otlp-interval", Kind::number,
-     "seconds between OTLP pushes (default 10)", bind<&AgentArgs::otlp_interval>, checks::range<0.1, 3600.0>},
+     "seconds between OTLP pushes (default 10)", bind<&AgentArgs::otlp_interval>, [] { return checks::number(0.1, 3600.0, false, false); }},
     {"--period", "ECO2_AGENT_PERIOD", "agent.period", Kind::number,
      "seconds between the node's samples (default 10; the exposition shows the latest)", bind<&AgentArgs::period>,
-     checks::range<0.01, 3600.0>},
+     [] { return checks::number(0.01, 3600.0, false, false); }},
 };
 
 std::vector<RowGroup> options() {

@@ -191,7 +191,7 @@ const OptionRow ESTIMATE_ROWS[] = {
      bind<&Options::memory_gb>, checks::non_negative},
     {"--hours", nullptr, nullptr, Kind::number, "run time, hours", bind<&Options::hours>, checks::non_negative},
     {"--usage", nullptr, nullptr, Kind::number, "mean fraction of GPU and CPU power drawn, (0, 1] (default 1)",
-     bind<&Options::usage>, checks::range<1e-6, 1.0>},
+     bind<&Options::usage>, [] { return checks::number(1e-6, 1.0, false, false); }},
     {"--energy", nullptr, nullptr, Kind::text, "energy instead of hardware x hours: 1.37kWh, 1370Wh, 5MJ",
      [](CLI::App& a, const OptionRow& r, const std::string& h, Options& o) {
          return a.add_option_function<std::string>(

@@ -62,7 +62,7 @@ const OptionRow MARK_ROWS[] = {
     {"--items", nullptr, nullptr, Kind::number, "work: items processed (samples, tokens, images)",
      bind<&Options::items>, checks::non_negative},
     {"--error-rate", nullptr, nullptr, Kind::number, "work: error rate, 0..1", bind<&Options::error_rate>,
-     checks::range<0.0, 1.0>},
+     [] { return checks::number(0.0, 1.0, false, false); }},
     {"--flops", nullptr, nullptr, Kind::number, "work: floating-point operations done", bind<&Options::flops>,
      checks::non_negative},
 };

@@ -260,7 +260,7 @@ const OptionRow RECORD_ROWS[] = {
     {"-e,--experiment", "ECO2_EXPERIMENT", "experiment", Kind::text,
      "experiment description (record column experiment_description)", bind<&Options::experiment>},
     {"--period", "ECO2_PERIOD", "period", Kind::number, "sampling period in seconds, 0.01..3600",
-     bind<&Options::period>, checks::range<0.01, 3600.0>},
+     bind<&Options::period>, [] { return checks::number(0.01, 3600.0, false, false); }},
     {"--checkpoint", "ECO2_CHECKPOINT", "checkpoint", Kind::number,
      "seconds between rewrites of the run's row while it runs", bind<&Options::checkpoint>, checks::positive},
 };
@@ -318,7 +318,7 @@ const OptionRow TRAINING_ROWS[] = {
      "when a budget is crossed, send SIGTERM to the command (SIGKILL after --grace seconds)",
      bind<&Options::stop_on_budget>},
     {"--grace", "ECO2_GRACE", "grace", Kind::number, "seconds between SIGTERM and SIGKILL of a budget stop",
-     bind<&Options::grace>, checks::range<0.0, 3600.0>},
+     bind<&Options::grace>, [] { return checks::number(0.0, 3600.0, false, false); }},
     {"--alpha", "ECO2_ALPHA", "alpha", Kind::number,
      "exponent of the error rate in the energy-precision ratio M = error^alpha x energy per item",
      bind<&Options::alpha>, checks::non_negative},

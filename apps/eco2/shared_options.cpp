@@ -19,7 +19,7 @@ const OptionRow SCOPE[] = {
 
 const OptionRow PUE[] = {
     {"--pue", "ECO2_PUE", "pue", Kind::number, "power usage effectiveness of the data centre (>= 1)",
-     bind<&Options::pue>, checks::range<1.0, 10.0>},
+     bind<&Options::pue>, [] { return checks::number(1.0, 10.0, false, false); }},
 };
 
 const OptionRow OTLP[] = {
@@ -31,7 +31,7 @@ const OptionRow OTLP[] = {
 const OptionRow CPU[] = {
     {"--cpu-tdp", "ECO2_CPU_TDP", "cpu_tdp", Kind::number,
      "CPU power for the TDP model when RAPL is not readable, W for all sockets (on a VM: your vCPUs' share)",
-     bind<&Options::cpu_tdp>, checks::range<0.1, 100000.0>},
+     bind<&Options::cpu_tdp>, [] { return checks::number(0.1, 100000.0, false, false); }},
     {"--cpu-name", "ECO2_CPU_NAME", "cpu_name", Kind::text,
      "CPU model to look up in eco2's TDP table instead of /proc/cpuinfo's (EPYC 7763, Xeon Gold 6248)",
      bind<&Options::cpu_name>},
@@ -84,7 +84,7 @@ const OptionRow GEOLOCATE[] = {
      bind<&Options::geolocate_url>},
     {"--geolocate-timeout", "ECO2_GEOLOCATE_TIMEOUT", "geolocate-timeout", Kind::number,
      "seconds to wait for the geolocation service (default 2)", bind<&Options::geolocate_timeout>,
-     checks::range<0.05, 30.0>},
+     [] { return checks::number(0.05, 30.0, false, false); }},
 };
 
 const OptionRow PRICE[] = {
