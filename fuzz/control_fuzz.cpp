@@ -3,7 +3,7 @@
 #include <cmath>
 #include <variant>
 
-#include "core/control.hpp"
+#include "control/control.hpp"
 #include "fuzz_target.hpp"
 #include "sys/text.hpp"
 
