@@ -8,7 +8,7 @@ namespace eco2::sys {
 namespace {
 
 std::filesystem::path pick(const std::filesystem::path& explicit_path, const Environment& env,
-                           std::string_view variable, const char* live) {
+                           std::string_view variable, const std::filesystem::path& live) {
     if (!explicit_path.empty()) return explicit_path;
     if (std::optional<std::string> v = env.non_empty(variable)) return *v;
     return live;
@@ -74,7 +74,9 @@ SystemContext SystemContext::from_process(const SystemPaths& paths) {
 
 SystemContext SystemContext::resolve(const SystemPaths& paths, Environment env,
                                      std::shared_ptr<const FileReader> reader, std::shared_ptr<const Clock> clock) {
-    FsRoot fs{pick(paths.proc_root, env, "ECO2_PROC_ROOT", "/proc"), pick(paths.sys_root, env, "ECO2_SYS_ROOT", "/sys")};
+    const FsRoot live = FsRoot::live();  // fs_root is the one place naming the live roots
+    FsRoot fs{pick(paths.proc_root, env, "ECO2_PROC_ROOT", live.proc),
+              pick(paths.sys_root, env, "ECO2_SYS_ROOT", live.sys)};
     std::string nvml = pick(paths.nvml_library, env, "ECO2_NVML_LIBRARY", "libnvidia-ml.so.1").string();
     return SystemContext(std::move(fs), std::move(env), std::move(nvml), std::move(reader), std::move(clock));
 }

@@ -65,7 +65,7 @@ public:
     /// The running process: captures the environment now and resolves `paths` against it.
     static SystemContext from_process(const SystemPaths& paths = {});
     /// Resolves `paths` against `env`: an explicit path wins; then ECO2_PROC_ROOT / ECO2_SYS_ROOT /
-    /// ECO2_NVML_LIBRARY (when set and not empty); then the live system ("/proc", "/sys",
+    /// ECO2_NVML_LIBRARY (when set and not empty); then the live system (FsRoot::live() and
     /// "libnvidia-ml.so.1").
     static SystemContext resolve(const SystemPaths& paths, Environment env,
                                  std::shared_ptr<const FileReader> reader = nullptr,
