@@ -22,8 +22,8 @@ struct CardOptions {
     std::optional<double> embodied_kg;        ///< M of the SCI, kg CO2e; not given: 0, and the card says so
     std::string training_type = "pre-training";  ///< HF's training_type ("pre-training", "fine-tuning")
     std::string tool = "eco2";                ///< the HF source line names it, e.g. "eco2 0.1.0"
-    SettingNames
-        names;  ///< how the caller names its options in the card's notes (embodied_kg); empty: neutrally
+    /// How the caller names its options in the card's notes (embodied_kg); empty: neutrally.
+    SettingNames names = {};
 };
 
 /// What a card is about: one run, or several (an experiment's runs) taken together.

@@ -17,7 +17,8 @@ struct ReportRequest {
     std::string output = "report.html";  ///< "-": the page on `out`
     std::string metric;              ///< the metric of the runs' chart; empty: each one found
     bool maximize = false;
-    SettingNames names;  ///< how the caller names its options in the messages on `err`; empty: neutrally
+    /// How the caller names its options in the messages on `err`; empty: neutrally.
+    SettingNames names = {};
 };
 
 /// Writes the report to request.output (or `out`) and one line on `err` naming it with its size. Returns 0, or

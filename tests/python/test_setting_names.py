@@ -12,7 +12,7 @@ def test_report_and_card_messages_name_the_keywords(tmp_path):
     with pytest.raises(eco2.InvalidArgument, match="embodied_kg=-1 is negative") as e:
         eco2.card(records, "sci", embodied_kg=-1)
     assert "--" not in str(e.value)
-    with pytest.raises(eco2.InvalidArgument, match="^run and experiment both given: choose one$"):
+    with pytest.raises(eco2.InvalidArgument, match="^the run argument and the experiment argument both given: choose one$"):
         eco2.card(records, run="ffff", experiment="small")
     with pytest.raises(eco2.InvalidArgument, match="runs=ffff: no such run") as e:
         eco2.report(records, runs=["ffff"], output="-")
