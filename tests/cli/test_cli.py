@@ -83,6 +83,16 @@ def test_unwritable_output_fails_before_the_command_starts(tmp_path):
     assert not marker.exists()
 
 
+def test_library_messages_show_the_settings_as_flags(tmp_path):
+    """The library's messages name settings (output, jsonl); eco2 shows them as its flags."""
+    (tmp_path / "a-dir").mkdir()
+    r = run(["run", "-o", str(tmp_path / "a-dir") + "/", "--", "true"], tmp_path, env=env())
+    assert r.returncode == 2 and "eco2: error:" in r.stderr and "with --output)" in r.stderr, r.stderr
+    r = run(["run", "--jsonl", "no/such/dir/t.jsonl", "--", "true"], tmp_path, env=env())
+    assert r.returncode == 2 and "writable folder (--jsonl FILE)" in r.stderr, r.stderr
+    assert not re.search(r"[\x1d-\x1f]", r.stderr)
+
+
 def test_output_under_proc_fails_before_the_command_starts(tmp_path):
     """Failed before: root passes access() on /proc, so the command ran untracked and eco2 exited 0."""
     marker = tmp_path / "ran"
