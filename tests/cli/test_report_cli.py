@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from readable import e_notation
+
 ECO2 = os.environ.get("ECO2_BIN", "eco2")
 FIXTURES = Path(os.environ.get("ECO2_FIXTURES", Path(__file__).parent.parent / "fixtures"))
 
@@ -26,8 +28,6 @@ for e in range(1, 5):
     with open(os.environ["ECO2_CONTROL"], "w") as f:
         f.write(f"epoch loss={1.0 / e:.3f} accuracy={base + 0.05 * e:.2f}\\n")
 """
-# e-notation as printf and Python write it ("2.77947e-05", "1e+06"); the sign keeps run ids ("06a7-4e61") out
-EXPONENT = re.compile(r"[0-9][eE][-+][0-9]")
 
 
 def env(tmp_path):
@@ -63,7 +63,7 @@ def test_the_end_of_run_summary_after_a_training(runs):
     assert "  epochs\n" in s and "accuracy" in s and "energy/item" in s, s
     assert re.search(r"^    4 .* 0\.900 ", s, re.M), s
     assert "  predicted  after 1 of 4 epochs:" in s and re.search(r"  measured   4 epochs: .*%", s), s
-    assert not EXPONENT.search(s), s
+    assert not e_notation(s), s
 
 
 def test_summary_by_experiment_json_sums_the_rows(runs):
@@ -82,7 +82,7 @@ def test_summary_by_experiment_json_sums_the_rows(runs):
     assert doc["total"]["runs"] == 2
     table = eco2(["summary", "runs.csv", "--by", "epoch"], d).stdout
     assert table.startswith("epoch") and re.search(r"^1 +2 +2 ", table, re.M), table
-    assert not EXPONENT.search(table), table
+    assert not e_notation(table), table
 
 
 def test_compare_by_experiment_marks_the_pareto_front(runs):
@@ -94,7 +94,7 @@ def test_compare_by_experiment_marks_the_pareto_front(runs):
     # sorted by name: large is the baseline; both are on the front (large: more accurate; small: less CO2)
     assert lines[1].startswith("large") and lines[2].startswith("small") and "%" in lines[2]
     assert lines[1].rstrip().endswith("*") and lines[2].rstrip().endswith("*"), r.stdout
-    assert not EXPONENT.search(r.stdout), r.stdout
+    assert not e_notation(r.stdout), r.stdout
     bad = eco2(["compare", "runs.csv", "--metric", "f1"], d)
     assert bad.returncode == 2 and "eco2: error: --metric f1: no run reported it" in bad.stderr
 
