@@ -1,33 +1,32 @@
-// Cost of one sampler tick on a live process tree (see docs/benchmarks.md).
+// Cost of one sampler tick on a live process tree, through the library's real code (see docs/benchmarks.md).
 //
 // Trees of 1, 50 and 1,000 sleeping processes (a root that fork()s N-1 children, all in pause()) are spawned
 // before the benchmarks run and killed after them. Measured:
-//   BM_tree_sample/procs:N/discover:{1,0}  ProcessTree::sample (reading /proc/stat and /proc/meminfo too)
-//                                           with and without discovery: discover:1 scans /proc only when
-//                                           /proc/loadavg's last pid moved, and at least every 5 s (one
-//                                           iteration = 1 s of tree time)
-//   BM_tick/procs:N/discover:{1,0}         what Tracker's tick() does per sample on a machine without RAPL or
-//                                           NVML: tree sample (machine figures read only if a sensor uses
-//                                           them, as tick() does), every sensor of discover_sensors() read,
-//                                           Accumulator::update
-//   BM_tick_series/procs:N/discover:{1,0}  the same plus the time-series row eco2 run writes per tick
-//   BM_paced_tick/procs:N/period_us:P      BM_tick_series paced as eco2 run paces it: one tick every P
-//                                           us after a sleep on a deadline, the tree read at most every
-//                                           100 ms and /proc scanned at most every 250 ms, as tick() does;
-//                                           CPU per tick includes the wake-up and the cold caches
-//   BM_paced_tick_cgroup/procs:N/period_us:P  the same with the tree in a cgroup v2 of its own whose
-//                                           cpu.stat gives the CPU time (the cgroup source of eco2 run;
-//                                           registered only where the cgroup can be made: root)
-//   BM_wakeup/period_us:10000              the sampler's sleep alone: CPU per wake-up of a thread waiting on
-//                                           a StopSignal until a deadline 10 ms ahead (no work)
-//   BM_wakeup_condvar/period_us:10000      the same on a condition variable (the sampler's sleep before)
-//   BM_syscall/...                         the system calls a tick is made of, one at a time, for the
-//                                           breakdown: pread of a kept-open /proc/<pid>/stat, of /proc/stat
-//                                           and /proc/meminfo (4 KiB prefix, as ProcessTree does), of
-//                                           /proc/loadavg (the check before a scan), a full
-//                                           opendir/readdir/closedir of /proc, and getppid() as the floor
-// The CPU column (thread CPU time, user + system) is the figure that counts against the "% of one core"
-// targets: the sampler's work is almost all system calls on procfs.
+//   BM_tracker_tick/procs:N/period_us:P  a real eco2::Tracker on the tree (Tracker::start: discovery of the
+//                                         back ends, the measurement, the ledger, the sinks of a records file
+//                                         with its series, as `eco2 run` writes them; then its own sampler
+//                                         thread ticking every P us for 3 s; Tracker::stop). Counters: the
+//                                         sampler thread's CPU time (/proc/self/task/<tid>/schedstat) per
+//                                         period tick (ticks: the series' rows before the final one) and as
+//                                         % of one core; every tick sleeps first, so the wake-up and cold
+//                                         caches are in it. The label names the back ends the tracker used.
+//   BM_tracker_tick_cgroup/...           the same with the tree in a cgroup v2 of its own given as the
+//                                         tracker's cgroup_dir (eco2 run's cgroup source; registered only
+//                                         where the cgroup can be made: root)
+//   BM_tree_sample/procs:N/discover:{1,0}  ProcessTree::sample alone, back to back (reading /proc/stat and
+//                                         /proc/meminfo too), with and without discovery: discover:1 scans
+//                                         /proc only when /proc/loadavg's last pid moved, and at least every
+//                                         5 s (one iteration = 1 s of tree time)
+//   BM_wakeup/period_us:10000            the sampler's sleep alone: CPU per wake-up of sys::Clock::wait_until
+//                                         (the real clock, on a StopSignal) a deadline 10 ms ahead, no work
+//   BM_syscall/...                       the system calls a tick is made of, one at a time, for the
+//                                         breakdown: pread of a kept-open /proc/<pid>/stat, of /proc/stat and
+//                                         /proc/meminfo (4 KiB prefix, as ProcessTree does), of /proc/loadavg
+//                                         (the check before a scan), a full opendir/readdir/closedir of
+//                                         /proc, and getppid() as the floor
+// The tracker reads the system as eco2 does: ECO2_SYS_ROOT and ECO2_NVML_LIBRARY select a fixture sysfs tree
+// (tests/fixtures/rapl_2socket_dram/sys: RAPL) and the fake NVML (build/dev/tests/libnvidia-ml-fake.so), so
+// those back ends' reads are measured too; the process tree is always the live one.
 
 #include <benchmark/benchmark.h>
 #include <dirent.h>
@@ -39,26 +38,21 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cmath>
-#include <condition_variable>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <mutex>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "core/accumulator.hpp"
 #include "core/process_tree.hpp"
-#include "core/sampler.hpp"
-#include "sys/stop_signal.hpp"
-#include "sensors/registry.hpp"
+#include "eco2/tracker.hpp"
 #include "sys/file_reader.hpp"
 #include "sys/fs_root.hpp"
 #include "sys/proc_parse.hpp"
+#include "sys/stop_signal.hpp"
 #include "sys/system_context.hpp"
 #include "writers/series_writer.hpp"
 
@@ -175,12 +169,73 @@ private:
     std::filesystem::path m_parent, m_dir;
 };
 
-ProcessTree::Options tree_options(pid_t root, const std::filesystem::path& cgroup = {}) {
+ProcessTree::Options tree_options(pid_t root) {
     ProcessTree::Options o;
     o.root = root;
     o.count_from_root_start = true;
-    o.own_cgroup = cgroup;
     return o;
+}
+
+// CPU time (ns) of this process's threads other than the calling one: the tracker's sampler thread.
+std::uint64_t other_threads_cpu_ns() {
+    std::uint64_t ns = 0;
+    const std::string self = std::to_string(::gettid());
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        if (task.path().filename() == self) continue;
+        auto text = sys::default_reader().read(task.path() / "schedstat");
+        if (text.ok()) ns += sys::parse_u64(text.text.substr(0, text.text.find(' '))).value_or(0);
+    }
+    return ns;
+}
+
+// Rows of a series file (its header left out); 0 when it cannot be read.
+std::size_t series_rows(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    std::size_t lines = 0;
+    while (std::getline(in, line)) ++lines;
+    return lines > 0 ? lines - 1 : 0;
+}
+
+// One iteration: a Tracker on the tree, sampling every period_us for 3 s, then stopped.
+void BM_tracker_tick(benchmark::State& state, pid_t root, std::filesystem::path cgroup) {
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("eco2_tick_bench_" + std::to_string(::getpid()));
+    const double period_s = static_cast<double>(state.range(0)) / 1e6;
+    double cpu_ns = 0, ticks = 0;
+    std::string used;
+    for (auto _ : state) {
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        TrackerConfig cfg;
+        cfg.sampling.period_s = period_s;
+        cfg.sampling.checkpoint_s = 10.0;
+        cfg.sampling.root_pid = root;
+        cfg.sampling.count_from_root_start = true;
+        cfg.sampling.cgroup_dir = cgroup;
+        cfg.output.path = dir / "records.csv";
+        cfg.output.agent = false;
+        Tracker tracker(cfg);
+        tracker.start();
+        std::this_thread::sleep_for(std::chrono::seconds(3));
+        const std::uint64_t ns = other_threads_cpu_ns();  // before stop(): its final tick runs on this thread
+        const Result result = tracker.stop();
+        cpu_ns += static_cast<double>(ns);
+        const std::size_t rows = series_rows(SeriesWriter::path_for(cfg.output.path, result.id));
+        ticks += rows > 0 ? static_cast<double>(rows - 1) : 0.0;
+        used.clear();
+        for (const ProbeReport& r : tracker.sensors())
+            if (r.used) used += (used.empty() ? "" : ",") + r.backend;
+    }
+    std::filesystem::remove_all(dir);
+    if (ticks == 0) {
+        state.SkipWithError("the tracker wrote no series row");
+        return;
+    }
+    state.SetLabel(used);
+    state.counters["ticks"] = ticks / static_cast<double>(state.iterations());
+    state.counters["cpu_us_per_tick"] = cpu_ns / ticks / 1e3;
+    state.counters["pct_of_core"] = cpu_ns / ticks / 1e3 / static_cast<double>(state.range(0)) * 100.0;
 }
 
 void BM_tree_sample(benchmark::State& state, pid_t root) {
@@ -196,121 +251,6 @@ void BM_tree_sample(benchmark::State& state, pid_t root) {
     }
     state.counters["pids"] = static_cast<double>(sample.pids.size());
     if (tree.failures().count() > 0) state.SkipWithError(tree.failures().first().c_str());
-}
-
-// Everything the tracker's tick does per tick (Measurement::read) except the lock-protected bookkeeping of the
-// result (Ledger::add, a few additions), the sinks' tick (the series row: BM_tick_series) and the checkpoint
-// (measured by checkpoint_bench). slow_update() is a no-op for the model sensors and runs at most once a second.
-// The sampler's rates (Sampler::TREE_INTERVAL_S and DISCOVERY_INTERVAL_S in src/core/sampler.hpp): the tree
-// is read on every tick at periods of 100 ms and more, else once per 100 ms, and /proc scanned at most once
-// per 250 ms. Ticks in between read the sensors on the last tree sample.
-constexpr auto TREE_INTERVAL_US = static_cast<std::int64_t>(Sampler::TREE_INTERVAL_S * 1e6);
-constexpr auto DISCOVERY_INTERVAL_US = static_cast<std::int64_t>(Sampler::DISCOVERY_INTERVAL_S * 1e6);
-
-// pace_us = 0: back to back, the tree read on every tick, discovery as range(0) says. pace_us > 0: one tick
-// per pace_us on a steady_clock deadline (StopSignal::wait_until, as Tracker's loop() sleeps), the
-// tree read and /proc scanned as tick() does.
-void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::int64_t pace_us = 0,
-               const std::filesystem::path& cgroup = {}) {
-    const bool back_to_back_discover = pace_us == 0 && state.range(0) != 0;
-    // The live roots (whatever ECO2_PROC_ROOT says), the environment's NVML library, as Tracker::start().
-    const sys::SystemContext context = sys::SystemContext::resolve(SystemPaths{"/proc", "/sys", ""},
-                                                                   sys::Environment::capture());
-    const sys::FsRoot& fs = context.fs();
-    SensorSet sensors = discover_sensors(context, DiscoveryRequest{Scope::process, {}});
-    std::vector<Channel> channels;
-    std::vector<std::size_t> offsets;
-    for (const auto& s : sensors.sensors) {
-        offsets.push_back(channels.size());
-        channels.insert(channels.end(), s->channels().begin(), s->channels().end());
-    }
-    std::vector<double> values(channels.size(), std::nan(""));
-    Accumulator acc(std::move(channels));
-    // As Tracker::start(): /proc/stat and /proc/meminfo only when a sensor or RAPL's process share uses them.
-    ProcessTree::Options options = tree_options(root, cgroup);
-    options.machine = machine_fields(sensors) | acc.machine_fields();
-    ProcessTree tree(fs, options);
-    TreeSample sample;
-    auto read_all = [&] {
-        for (std::size_t i = 0; i < sensors.sensors.size(); ++i)
-            sensors.sensors[i]->read(sample, values.data() + offsets[i]);
-    };
-    tree.sample(0.0, true, sample);
-    if (!cgroup.empty()) {
-        ProbeReport cg = tree.probe_cgroup();
-        if (cg.status != ProbeStatus::available) {
-            state.SkipWithError(("cgroup source unavailable: " + cg.reason).c_str());
-            return;
-        }
-    }
-    read_all();
-    acc.begin(sample, values.data());
-    sys::StopSignal sleep;
-    auto next = std::chrono::steady_clock::now();
-    std::int64_t now_us = 0, last_tree_us = 0, last_discovery_us = 0;
-    double t = 0.0;
-    for (auto _ : state) {
-        bool read_tree = true, discover = back_to_back_discover;
-        if (pace_us > 0) {
-            next += std::chrono::microseconds(pace_us);
-            sleep.wait_until(next);
-            now_us += pace_us;
-            read_tree = pace_us >= TREE_INTERVAL_US || now_us - last_tree_us >= TREE_INTERVAL_US;
-            discover = read_tree && now_us - last_discovery_us >= DISCOVERY_INTERVAL_US;
-            if (read_tree) last_tree_us = now_us;
-            if (discover) last_discovery_us = now_us;
-        }
-        t = pace_us > 0 ? static_cast<double>(now_us) / 1e6 : t + 1.0;
-        if (read_tree) {
-            tree.sample(t, discover, sample);
-            sample.fresh = true;
-        } else {
-            sample.t = t;
-            sample.fresh = false;
-        }
-        read_all();
-        ComponentJoules added = acc.update(sample, values.data());
-        if (series) series->append(t, added, acc.totals(), 0.0, 436.5, sample);
-        benchmark::DoNotOptimize(added);
-    }
-    std::string used;
-    for (const auto& s : sensors.sensors) {
-        if (!used.empty()) used += ',';
-        used += s->backend();
-    }
-    state.SetLabel(used);
-    state.counters["pids"] = static_cast<double>(sample.pids.size());
-}
-
-void BM_tick(benchmark::State& state, pid_t root) {
-    run_ticks(state, root, nullptr);
-}
-
-void with_series(benchmark::State& state, pid_t root, std::int64_t pace_us,
-                 const std::filesystem::path& cgroup = {}) {
-    std::filesystem::path dir =
-        std::filesystem::temp_directory_path() / ("eco2_tick_bench_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    {
-        SeriesWriter series(dir / "series.csv");
-        run_ticks(state, root, &series, pace_us, cgroup);
-        series.close();
-    }
-    std::filesystem::remove_all(dir);
-}
-
-void BM_tick_series(benchmark::State& state, pid_t root) {
-    with_series(state, root, 0);
-}
-
-// As `eco2 run` samples: paced by the clock, so every tick starts after a sleep (cold caches, a wake-up).
-void BM_paced_tick(benchmark::State& state, pid_t root) {
-    with_series(state, root, state.range(0));
-}
-
-// The same with the cgroup source.
-void BM_paced_tick_cgroup(benchmark::State& state, pid_t root, std::filesystem::path cgroup) {
-    with_series(state, root, state.range(0), cgroup);
 }
 
 // One system call (or one /proc scan) per iteration, on the live system.
@@ -336,27 +276,15 @@ void BM_scan_proc(benchmark::State& state) {
     state.counters["entries"] = static_cast<double>(entries);
 }
 
-// The sampler thread's sleep between ticks (StopSignal::wait_until a steady_clock deadline, as Tracker's
-// loop() does) with nothing to do: the CPU time per wake-up is the floor of any tick's cost.
+// The sampler thread's sleep between ticks (the real sys::Clock's wait_until a steady_clock deadline, on a
+// StopSignal, as Sampler::loop() sleeps) with nothing to do: the CPU time per wake-up is the floor of a tick.
 void BM_wakeup(benchmark::State& state) {
-    sys::StopSignal sleep;
+    const std::shared_ptr<const sys::Clock> clock = sys::real_clock();
+    sys::StopSignal stop;
     const auto period = std::chrono::microseconds(state.range(0));
-    auto next = std::chrono::steady_clock::now() + period;
+    auto next = clock->steady_now() + period;
     for (auto _ : state) {
-        sleep.wait_until(next);
-        next += period;
-    }
-}
-
-// The same with condition_variable::wait_until (the sampler's sleep before StopSignal), for comparison.
-void BM_wakeup_condvar(benchmark::State& state) {
-    std::mutex mutex;
-    std::condition_variable cv;
-    const auto period = std::chrono::microseconds(state.range(0));
-    std::unique_lock lock(mutex);
-    auto next = std::chrono::steady_clock::now() + period;
-    for (auto _ : state) {
-        cv.wait_until(lock, next, [] { return false; });
+        clock->wait_until(next, stop);
         next += period;
     }
 }
@@ -382,30 +310,22 @@ int main(int argc, char** argv) {
         const pid_t root = tree->root();
         const std::string procs = "/procs:" + std::to_string(tree->size());
         const TreeCgroup& cg = tree == &one ? cg_one : tree == &fifty ? cg_fifty : cg_thousand;
-        if (!cg.dir().empty())
-            for (std::int64_t period_us : {10'000, 100'000})
-                benchmark::RegisterBenchmark(("BM_paced_tick_cgroup" + procs).c_str(), BM_paced_tick_cgroup, root,
-                                             cg.dir())
-                    ->ArgName("period_us")
-                    ->Arg(period_us)
-                    ->Iterations(3'000'000 / period_us)
-                    ->Unit(benchmark::kMicrosecond);
-        for (const char* name : {"BM_tree_sample", "BM_tick", "BM_tick_series"}) {
-            const std::string n = name;
-            auto* fn = n == "BM_tree_sample" ? BM_tree_sample : n == "BM_tick" ? BM_tick : BM_tick_series;
-            benchmark::RegisterBenchmark((n + procs).c_str(), fn, root)
-                ->ArgName("discover")
-                ->Arg(1)
-                ->Arg(0)
-                ->Unit(benchmark::kMicrosecond);
-        }
-        // About 3 s of ticks at each rate.
-        for (std::int64_t period_us : {10'000, 100'000})
-            benchmark::RegisterBenchmark(("BM_paced_tick" + procs).c_str(), BM_paced_tick, root)
+        for (const auto& [name, dir] : {std::pair<std::string, std::filesystem::path>("BM_tracker_tick", {}),
+                                        std::pair<std::string, std::filesystem::path>("BM_tracker_tick_cgroup",
+                                                                                      cg.dir())}) {
+            if (name != "BM_tracker_tick" && dir.empty()) continue;
+            benchmark::RegisterBenchmark((name + procs).c_str(), BM_tracker_tick, root, dir)
                 ->ArgName("period_us")
-                ->Arg(period_us)
-                ->Iterations(3'000'000 / period_us)
-                ->Unit(benchmark::kMicrosecond);
+                ->Arg(10'000)
+                ->Arg(100'000)
+                ->Iterations(1)
+                ->Unit(benchmark::kMillisecond);
+        }
+        benchmark::RegisterBenchmark(("BM_tree_sample" + procs).c_str(), BM_tree_sample, root)
+            ->ArgName("discover")
+            ->Arg(1)
+            ->Arg(0)
+            ->Unit(benchmark::kMicrosecond);
     }
     const std::string pid_stat = "/proc/" + std::to_string(fifty.root()) + "/stat";
     benchmark::RegisterBenchmark("BM_syscall/pread_pid_stat", BM_pread, pid_stat);
@@ -414,14 +334,11 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("BM_syscall/pread_loadavg", BM_pread, std::string("/proc/loadavg"));
     benchmark::RegisterBenchmark("BM_syscall/scan_proc", BM_scan_proc);
     benchmark::RegisterBenchmark("BM_syscall/getppid", BM_getppid);
-    using Wakeup = void (*)(benchmark::State&);
-    for (auto [name, fn] : {std::pair<const char*, Wakeup>("BM_wakeup", BM_wakeup),
-                            std::pair<const char*, Wakeup>("BM_wakeup_condvar", BM_wakeup_condvar)})
-        benchmark::RegisterBenchmark(name, fn)
-            ->ArgName("period_us")
-            ->Arg(10'000)
-            ->Iterations(300)
-            ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("BM_wakeup", BM_wakeup)
+        ->ArgName("period_us")
+        ->Arg(10'000)
+        ->Iterations(300)
+        ->Unit(benchmark::kMicrosecond);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

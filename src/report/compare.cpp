@@ -1,6 +1,7 @@
 #include "report/compare.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eco2/error.hpp"
+#include "report/records_reader.hpp"
 #include "report/text_table.hpp"
 #include "report/units.hpp"
 #include "writers/csv_writer.hpp"
@@ -67,22 +69,24 @@ CompareEntry entry_of(GroupTotals g, const std::string& metric) {
     return e;
 }
 
-// On the front when no other entry is as good on both CO2 and the metric and better on one.
 void mark_pareto(std::vector<CompareEntry>& entries, bool maximize) {
-    auto better = [&](double a, double b) { return maximize ? a > b : a < b; };
-    for (CompareEntry& e : entries) {
-        if (!known(e.metric) || !e.totals.co2_kg.any) continue;
-        e.pareto = std::none_of(entries.begin(), entries.end(), [&](const CompareEntry& o) {
-            if (&o == &e || !known(o.metric) || !o.totals.co2_kg.any) return false;
-            const double co2 = o.totals.co2_kg.value, mine = e.totals.co2_kg.value;
-            const bool no_worse = co2 <= mine && !better(e.metric, o.metric);
-            return no_worse && (co2 < mine || better(o.metric, e.metric));
-        });
+    std::vector<double> co2, metric;
+    for (const CompareEntry& e : entries) {
+        co2.push_back(value_of(e.totals.co2_kg));
+        metric.push_back(e.metric);
     }
+    const std::vector<bool> on = pareto_front(co2, metric, maximize);
+    for (std::size_t i = 0; i < entries.size(); ++i) entries[i].pareto = on[i];
 }
 
-std::string param_text(const CompareParam& p) {
-    return known(p.number) ? sig3(p.number) : p.text;
+// The entries of `groups` (in their order), the parameter names, the front of the metric when one is named.
+void fill(CompareTable& t, std::vector<GroupTotals> groups) {
+    for (GroupTotals& x : groups) t.entries.push_back(entry_of(std::move(x), t.metric));
+    for (const CompareEntry& e : t.entries)
+        for (const CompareParam& p : e.params)
+            if (std::find(t.param_keys.begin(), t.param_keys.end(), p.key) == t.param_keys.end())
+                t.param_keys.push_back(p.key);
+    if (!t.metric.empty()) mark_pareto(t.entries, t.maximize);
 }
 
 const CompareParam* find_param(const CompareEntry& e, const std::string& key) {
@@ -100,6 +104,25 @@ std::string label_of(const CompareTable& t, const CompareEntry& e) {
 }
 
 }  // namespace
+
+std::string CompareParam::shown() const {
+    return known(number) ? sig3(number) : text;
+}
+
+std::vector<bool> pareto_front(std::span<const double> co2_kg, std::span<const double> metric, bool maximize) {
+    auto better = [&](double a, double b) { return maximize ? a > b : a < b; };
+    std::vector<bool> on(co2_kg.size(), false);
+    for (std::size_t i = 0; i < on.size(); ++i) {
+        if (!known(metric[i]) || !known(co2_kg[i])) continue;
+        on[i] = true;
+        for (std::size_t j = 0; j < on.size() && on[i]; ++j) {
+            if (j == i || !known(metric[j]) || !known(co2_kg[j])) continue;
+            const bool no_worse = co2_kg[j] <= co2_kg[i] && !better(metric[i], metric[j]);
+            if (no_worse && (co2_kg[j] < co2_kg[i] || better(metric[j], metric[i]))) on[i] = false;
+        }
+    }
+    return on;
+}
 
 std::string percent_from(double v, double base) {
     if (!known(v) || !known(base) || base == 0) return "";
@@ -120,21 +143,31 @@ CompareTable compare_files(const CompareRequest& request) {
                                 mention("by", to_string(by)), mention("runs", "ID,ID")));
     t.key_name = std::string(to_string(by));
     Grouped g = group_files(files, by, true);
-    std::vector<GroupTotals> chosen = request.runs.empty() ? std::move(g.groups) : pick_runs(std::move(g.groups), request.runs);
-    for (GroupTotals& x : chosen) t.entries.push_back(entry_of(std::move(x), request.metric));
-    for (const CompareEntry& e : t.entries)
-        for (const CompareParam& p : e.params)
-            if (std::find(t.param_keys.begin(), t.param_keys.end(), p.key) == t.param_keys.end())
-                t.param_keys.push_back(p.key);
-    if (!t.metric.empty()) {
-        if (std::none_of(t.entries.begin(), t.entries.end(), [](const CompareEntry& e) { return known(e.metric); }))
-            throw Error(Errc::invalid_argument,
-                        fmt::format("{}: no run reported it as a number (the epoch parameters are: {})",
-                                    mention("metric", t.metric),
-                                    t.param_keys.empty() ? "none"
-                                                         : fmt::format("{}", fmt::join(t.param_keys, ", "))));
-        mark_pareto(t.entries, t.maximize);
+    fill(t, request.runs.empty() ? std::move(g.groups) : pick_runs(std::move(g.groups), request.runs));
+    if (!t.metric.empty() &&
+        std::none_of(t.entries.begin(), t.entries.end(), [](const CompareEntry& e) { return known(e.metric); }))
+        throw Error(Errc::invalid_argument,
+                    fmt::format("{}: no run reported it as a number (the epoch parameters are: {})",
+                                mention("metric", t.metric), t.param_keys.empty() ? "none" : fmt::format("{}", fmt::join(t.param_keys, ", "))));
+    return t;
+}
+
+CompareTable compare_runs(std::span<const Result> rows, const std::string& metric, bool maximize) {
+    std::stringstream records;
+    records << CsvWriter::header() << '\n';
+    for (const Result& r : rows) {
+        CsvWriter::row(records, r);
+        records << '\n';
     }
+    RecordsReader reader(records, "the report's runs");
+    Grouper grouper(GroupBy::run, true);
+    RecordRow row;
+    while (reader.next(row)) grouper.add(row);
+    CompareTable t;
+    t.metric = metric;
+    t.maximize = maximize;
+    t.key_name = std::string(to_string(GroupBy::run));
+    fill(t, grouper.groups());
     return t;
 }
 
@@ -177,7 +210,7 @@ std::string compare_text(const CompareTable& t) {
         for (const std::string& k : t.param_keys) {
             const CompareParam* p = find_param(e, k);
             const CompareParam* b = find_param(base, k);
-            row.push_back(p ? with_diff(e, param_text(*p), p->number, b ? b->number : std::nan("")) : "-");
+            row.push_back(p ? with_diff(e, p->shown(), p->number, b ? b->number : std::nan("")) : "-");
         }
         if (!t.metric.empty()) row.emplace_back(e.pareto ? "*" : "");
         table.add(std::move(row));

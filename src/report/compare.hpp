@@ -1,14 +1,18 @@
 #pragma once
 // `eco2 compare [FILE...] (--runs ID,ID... | --by experiment|project) [--metric NAME [--maximize]]`: runs or
 // groups side by side, each against the first (the baseline), with the Pareto front of a metric against CO2
-// (docs/summary.md). compare_files() is the library function the HTML report draws its table from.
+// (docs/summary.md). The one comparison: compare_files() for records files, compare_runs() for the runs the
+// HTML report holds (its compare table and its metric-vs-CO2 charts' Pareto marks).
 
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "eco2/error.hpp"
+#include "eco2/record.hpp"
+
 #include "report/group.hpp"
 #include "report/summary_command.hpp"
 
@@ -30,6 +34,8 @@ struct CompareParam {
     std::string key;
     double number = std::nan("");
     std::string text;
+    /// As a person reads it: the number with three significant digits, or the text.
+    std::string shown() const;
 };
 
 /// One run or group. Energies in J, CO2 in kg; NaN where not known.
@@ -53,6 +59,13 @@ struct CompareTable {
 /// Reads `request.files` and builds the table. Throws eco2::Error(invalid_argument) naming the fix when a run
 /// id matches no run or several, the metric is in no entry, or `by` is not experiment, project or run.
 CompareTable compare_files(const CompareRequest& request);
+/// The same comparison, by run, of rows held in memory (a run's rows share its id; runs in order of first
+/// appearance): the rows go through the records format (CsvWriter, RecordsReader) into the grouping that
+/// compare_files() uses. A metric no row reports marks no front (no error).
+CompareTable compare_runs(std::span<const Result> rows, const std::string& metric, bool maximize);
+/// Which points are on the Pareto front of CO2 (lower is better) against a metric: no other point is as good
+/// on both and better on one. A point with an unknown (NaN) value is on no front and hides none.
+std::vector<bool> pareto_front(std::span<const double> co2_kg, std::span<const double> metric, bool maximize);
 /// Percent difference of v from base: "+12.3 %"; "" when either is unknown or base is 0.
 std::string percent_from(double v, double base);
 

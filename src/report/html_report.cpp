@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 
+#include "report/compare.hpp"
 #include "report/equivalents.hpp"
 #include "report/html_style.hpp"
 #include "report/svg_chart.hpp"
@@ -15,79 +15,92 @@ namespace eco2::detail {
 
 namespace {
 
-std::string percent_diff(double v, double base) {
-    if (base == 0.0) return "";
-    return fmt::format("{:+.1f} %", (v - base) / base * 100.0);
+double value_of(const Sum& s) {
+    return s.any ? s.value : std::nan("");
 }
 
-// A run is on the Pareto front of (CO2, metric) when no other run is at least as good on both and better on one.
-std::vector<bool> pareto(const std::vector<Point>& pts, bool maximize) {
-    std::vector<bool> on(pts.size(), true);
-    auto better = [&](double a, double b) { return maximize ? a > b : a < b; };
-    for (std::size_t i = 0; i < pts.size(); ++i)
-        for (std::size_t j = 0; j < pts.size() && on[i]; ++j) {
-            if (i == j) continue;
-            const bool no_worse = pts[j].x <= pts[i].x && !better(pts[i].y, pts[j].y);
-            const bool strictly = pts[j].x < pts[i].x || better(pts[j].y, pts[i].y);
-            if (no_worse && strictly) on[i] = false;
-        }
-    return on;
+std::string run_label(const CompareEntry& e) {
+    const GroupTotals& g = e.totals;
+    const std::string& name = g.experiment_description.empty() ? g.project_name : g.experiment_description;
+    return fmt::format("{}{}{}", name, name.empty() ? "" : " ", g.key.substr(0, 8));
 }
 
-std::string run_label(const ReportRun& run) {
-    const Result& t = run.total;
-    std::string name = t.experiment_description.empty() ? t.project_name : t.experiment_description;
-    return fmt::format("{}{}{}", name, name.empty() ? "" : " ", run.id.substr(0, 8));
+// The comparison's numeric parameters (a metric-vs-CO2 chart each): every key with a number in some entry.
+std::vector<std::string> numeric_params(const CompareTable& t) {
+    std::vector<std::string> keys;
+    for (const std::string& k : t.param_keys)
+        for (const CompareEntry& e : t.entries)
+            if (std::any_of(e.params.begin(), e.params.end(),
+                            [&](const CompareParam& p) { return p.key == k && p.number == p.number; })) {
+                keys.push_back(k);
+                break;
+            }
+    return keys;
 }
 
-void compare_table(std::ostream& out, std::span<const ReportRun> runs, const std::vector<std::string>& metrics) {
+const CompareParam* param_of(const CompareEntry& e, const std::string& key) {
+    for (const CompareParam& p : e.params)
+        if (p.key == key) return &p;
+    return nullptr;
+}
+
+// The table of compare_runs(): one row per run, the first the baseline.
+void compare_table(std::ostream& out, const CompareTable& t, std::span<const ReportRun> runs) {
     out << "<div class=\"table-wrap\"><table class=\"compare\"><thead><tr><th>#</th><th>run</th><th>project</th><th>experiment</th>"
            "<th>epochs</th><th>duration</th><th>CPU</th><th>GPU</th><th>RAM</th><th>energy</th><th>CO2e</th>"
            "<th>intensity (g/kWh)</th><th>energy per item</th>";
-    for (const auto& m : metrics) out << "<th>" << xml_escape(m) << "</th>";
+    for (const auto& k : t.param_keys) out << "<th>" << xml_escape(k) << "</th>";
     out << "<th>CO2e vs #1</th></tr></thead><tbody>\n";
-    const double base = runs.empty() ? 0.0 : runs.front().total.co2_kg;
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-        const ReportRun& r = runs[i];
-        const Result& t = r.total;
-        const auto epi = t.energy_per_item_j();
+    const double base = t.entries.empty() ? std::nan("") : value_of(t.entries.front().totals.co2_kg);
+    auto energy = [](const Sum& s) { return s.any ? format_energy(s.value) : std::string(); };
+    for (std::size_t i = 0; i < t.entries.size(); ++i) {
+        const CompareEntry& e = t.entries[i];
+        const GroupTotals& g = e.totals;
+        const auto run = std::find_if(runs.begin(), runs.end(), [&](const ReportRun& r) { return r.id == g.key; });
+        const bool training = run != runs.end() && run->training();
+        const double intensity = g.intensity_g_per_kwh();
         out << fmt::format("<tr><td>{}</td><td><a href=\"#run-{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                           "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td><td>{}</td>",
-                           i + 1, xml_escape(r.id), xml_escape(r.id.substr(0, 8)), xml_escape(t.project_name),
-                           xml_escape(t.experiment_description), r.training() ? std::to_string(r.rows.size()) : "",
-                           format_duration(t.duration_s), format_energy(t.cpu.joules), format_energy(t.gpu.joules),
-                           format_energy(t.ram.joules), format_energy(t.it_joules() * t.pue), format_co2(t.co2_kg),
-                           t.intensity_g_per_kwh, epi ? format_energy(*epi) : "");
-        const Metrics last = r.last_metrics();
-        for (const auto& m : metrics) {
-            const auto it = last.find(m);
-            out << "<td>" << (it == last.end() ? "" : sig3(it->second)) << "</td>";
+                           "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                           i + 1, xml_escape(g.key), xml_escape(g.key.substr(0, 8)), xml_escape(g.project_name),
+                           xml_escape(g.experiment_description), training ? std::to_string(g.rows) : "",
+                           g.duration_s.any ? format_duration(g.duration_s.value) : "", energy(g.cpu_j),
+                           energy(g.gpu_j), energy(g.ram_j), energy(g.energy_j),
+                           g.co2_kg.any ? format_co2(g.co2_kg.value) : "",
+                           intensity == intensity ? fmt::format("{:.0f}", intensity) : "",
+                           e.energy_per_item_j == e.energy_per_item_j ? format_energy(e.energy_per_item_j) : "");
+        for (const auto& k : t.param_keys) {
+            const CompareParam* p = param_of(e, k);
+            out << "<td>" << (p ? xml_escape(p->shown()) : "") << "</td>";
         }
-        out << "<td>" << (i == 0 ? "baseline" : percent_diff(t.co2_kg, base)) << "</td></tr>\n";
+        out << "<td>" << (i == 0 ? "baseline" : percent_from(value_of(g.co2_kg), base)) << "</td></tr>\n";
     }
     out << "</tbody></table></div>\n";
 }
 
-void metric_charts(std::ostream& out, std::span<const ReportRun> runs, const std::vector<std::string>& metrics,
-                   const ReportOptions& o) {
+// One chart per numeric parameter (only the options' metric when one is named): the runs' last value against
+// their CO2, the Pareto front of compare.hpp marked.
+void metric_charts(std::ostream& out, const CompareTable& t, const ReportOptions& o) {
     double max_co2 = 0.0;
-    for (const ReportRun& r : runs) max_co2 = std::max(max_co2, r.total.co2_kg);
+    for (const CompareEntry& e : t.entries)
+        if (e.totals.co2_kg.any) max_co2 = std::max(max_co2, e.totals.co2_kg.value);
     const ChartUnit cu = chart_unit(Quantity::co2_kg, max_co2);
-    for (const auto& m : metrics) {
+    for (const auto& m : numeric_params(t)) {
         if (!o.metric.empty() && m != o.metric) continue;
-        Trace t{m, "#6a3d9a", {}, {}, {}};
-        for (const ReportRun& r : runs) {
-            const Metrics last = r.last_metrics();
-            const auto it = last.find(m);
-            if (it == last.end()) continue;
-            t.points.push_back({r.total.co2_kg / cu.divisor, it->second});
-            t.labels.push_back(fmt::format("{}: {} = {}, {}", run_label(r), m, sig3(it->second),
-                                           format_co2(r.total.co2_kg)));
+        Trace trace{m, "#6a3d9a", {}, {}, {}};
+        std::vector<double> co2, value;
+        for (const CompareEntry& e : t.entries) {
+            const CompareParam* p = param_of(e, m);
+            if (!p || p->number != p->number || !e.totals.co2_kg.any) continue;
+            co2.push_back(e.totals.co2_kg.value);
+            value.push_back(p->number);
+            trace.points.push_back({co2.back() / cu.divisor, p->number});
+            trace.labels.push_back(
+                fmt::format("{}: {} = {}, {}", run_label(e), m, p->shown(), format_co2(co2.back())));
         }
-        if (t.points.empty()) continue;
-        t.marked = pareto(t.points, o.maximize);
+        if (trace.points.empty()) continue;
+        trace.marked = pareto_front(co2, value, o.maximize);
         Chart c{fmt::format("{} against CO2e, per run (larger dots: Pareto front)", m),
-                fmt::format("CO2e ({})", cu.name), m, ChartKind::scatter, {std::move(t)}, {}, 500, 260};
+                fmt::format("CO2e ({})", cu.name), m, ChartKind::scatter, {std::move(trace)}, {}, 500, 260};
         write_svg(out, c);
     }
 }
@@ -116,16 +129,15 @@ void write_html_report(std::ostream& out, std::span<const ReportRun> runs, const
         << xml_escape(o.title) << "</title>\n<style>" << report_css() << "</style>\n<script>" << report_script()
         << "</script>\n</head>\n<body>\n<header class=\"overview\">\n<h1>" << xml_escape(o.title) << "</h1>\n";
     Result all;
-    std::set<std::string> metric_set;
     double facility_j = 0.0;
+    std::vector<Result> rows;
     for (const ReportRun& r : runs) {
         all.co2_kg += r.total.co2_kg;
         all.duration_s += r.total.duration_s;
         facility_j += r.total.it_joules() * r.total.pue;
-        for (const Metrics& m : r.metrics)
-            for (const auto& kv : m) metric_set.insert(kv.first);
+        rows.insert(rows.end(), r.rows.begin(), r.rows.end());
     }
-    const std::vector<std::string> metrics(metric_set.begin(), metric_set.end());
+    const CompareTable table = compare_runs(rows, o.metric, o.maximize);
     out << "<p class=\"files\">";
     for (const auto& f : o.files) out << "<code>" << xml_escape(f) << "</code> ";
     if (!o.generated.empty()) out << "· generated " << xml_escape(o.generated);
@@ -137,9 +149,9 @@ void write_html_report(std::ostream& out, std::span<const ReportRun> runs, const
     if (const std::string eq = format_equivalents(all.co2_kg); !eq.empty())
         out << "<p class=\"equivalents\">That is " << xml_escape(eq) << ".</p>\n";
     out << "<h2>Runs compared</h2>\n";
-    compare_table(out, runs, metrics);
+    compare_table(out, table, runs);
     out << "<div class=\"charts\">";
-    metric_charts(out, runs, metrics, o);
+    metric_charts(out, table, o);
     out << "</div>\n";
     out << "</header>\n";
     for (std::size_t i = 0; i < runs.size(); ++i) write_run_section(out, runs[i], i);
