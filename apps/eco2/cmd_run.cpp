@@ -102,7 +102,7 @@ int run(const Options& options) {
     std::optional<carbon::CarbonSetup> carbon;
     if (carbon::needs_checking(carbon_request(options))) carbon = carbon::setup_carbon(carbon_request(options));
     // The ranks and the job (torchrun, SLURM, MPI): the tracker detects them from its environment snapshot at
-    // start (docs/scale-out.md); their warnings are the run's, in the record and the summary.
+    // start (docs/scale-out.md); their warnings are the run's (the summary, --result).
     TrackerConfig config = make_config(options);
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }

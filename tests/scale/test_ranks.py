@@ -7,6 +7,7 @@ Run by CTest (label scale) with ECO2_BIN, ECO2_FAKE_NVML and ECO2_FIXTURES set.
 """
 import csv
 import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -168,3 +169,22 @@ def test_summary_by_job_merges_the_files_of_two_nodes(tmp_path):
     assert gpu_j == pytest.approx(rows_j, rel=1e-6)  # the summary adds every row of both files
     watts = sum(IDLE_MW) / 1000.0
     assert truth - 2 * watts * 0.5 <= gpu_j <= truth + 0.01, (gpu_j, truth)
+
+
+def test_a_bad_rank_is_a_warning_of_the_run(tmp_path):
+    """eco2 run's job comes from the tracker's detection: a bad value is one of the run's warnings (the summary,
+    --result's JSON), and the next source is used."""
+    runtime = tmp_path / "xdg"
+    runtime.mkdir(mode=0o700)
+    out = tmp_path / "emission.csv"
+    e = clean_env(ECO2_SYS_ROOT=FIXTURES / "no_rapl" / "sys", ECO2_NVML_LIBRARY=tmp_path / "none.so",
+                  XDG_RUNTIME_DIR=runtime, ECO2_JOB_ID="job-w", RANK="x", SLURM_PROCID=2)
+    result = tmp_path / "result.json"
+    r = subprocess.run([ECO2, "run", "-o", str(out), "--result", str(result), "--", "true"], env=e,
+                       capture_output=True, text=True, timeout=DEADLINE_S)
+    assert r.returncode == 0, r.stderr
+    assert "eco2: warning: RANK=x ignored: not a non-negative integer" in r.stderr
+    assert "RANK=x ignored: not a non-negative integer" in json.loads(result.read_text())["warnings"]
+    with open(out, newline="") as f:
+        (row,) = csv.DictReader(f)
+    assert row["job_id"] == "job-w" and row["rank"] == "2"
