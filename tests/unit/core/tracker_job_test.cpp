@@ -20,9 +20,15 @@ namespace {
 
 // torchrun's variables for worker 2 of 4 (2 nodes of 2), static rendezvous (no --rdzv_id: run id "none").
 detail::Environment torchrun_worker(const std::filesystem::path& runtime) {
-    return {{"RANK", "2"},          {"LOCAL_RANK", "0"},           {"WORLD_SIZE", "4"},
-            {"LOCAL_WORLD_SIZE", "2"}, {"GROUP_RANK", "1"},        {"TORCHELASTIC_RUN_ID", "none"},
-            {"MASTER_ADDR", "10.0.0.7"}, {"MASTER_PORT", "29500"}, {"XDG_RUNTIME_DIR", runtime.string()}};
+    return {{"RANK", "2"},
+            {"LOCAL_RANK", "0"},
+            {"WORLD_SIZE", "4"},
+            {"LOCAL_WORLD_SIZE", "2"},
+            {"GROUP_RANK", "1"},
+            {"TORCHELASTIC_RUN_ID", "none"},
+            {"MASTER_ADDR", "10.0.0.7"},
+            {"MASTER_PORT", "29500"},
+            {"XDG_RUNTIME_DIR", runtime.string()}};
 }
 
 // Sets variables of the process environment for a test, and puts back what was there.
