@@ -54,7 +54,7 @@
 #include "core/accumulator.hpp"
 #include "core/process_tree.hpp"
 #include "core/sampler.hpp"
-#include "core/stop_signal.hpp"
+#include "sys/stop_signal.hpp"
 #include "sensors/registry.hpp"
 #include "sys/file_reader.hpp"
 #include "sys/fs_root.hpp"
@@ -245,7 +245,7 @@ void run_ticks(benchmark::State& state, pid_t root, SeriesWriter* series, std::i
     }
     read_all();
     acc.begin(sample, values.data());
-    StopSignal sleep;
+    sys::StopSignal sleep;
     auto next = std::chrono::steady_clock::now();
     std::int64_t now_us = 0, last_tree_us = 0, last_discovery_us = 0;
     double t = 0.0;
@@ -339,7 +339,7 @@ void BM_scan_proc(benchmark::State& state) {
 // The sampler thread's sleep between ticks (StopSignal::wait_until a steady_clock deadline, as Tracker's
 // loop() does) with nothing to do: the CPU time per wake-up is the floor of any tick's cost.
 void BM_wakeup(benchmark::State& state) {
-    StopSignal sleep;
+    sys::StopSignal sleep;
     const auto period = std::chrono::microseconds(state.range(0));
     auto next = std::chrono::steady_clock::now() + period;
     for (auto _ : state) {

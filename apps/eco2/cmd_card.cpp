@@ -47,6 +47,7 @@ void setup(CLI::App& app, Options& o) {
 int run(const Options& o) {
     detail::CardRequest q = o.own<CardCommand>().request;
     q.options.format = detail::parse_card_format(o.own<CardCommand>().format);
+    q.options.names = option_name;
     return detail::run_card(q, std::cout, std::cerr);
 }
 

@@ -63,6 +63,7 @@ int run(const Options& options) {
     r.format = o.format == "json" ? detail::SummaryFormat::json
                : o.format == "csv" ? detail::SummaryFormat::csv
                                    : detail::SummaryFormat::table;
+    r.names = option_name;
     return detail::run_compare(r, std::cout, std::cerr);
 }
 

@@ -28,7 +28,11 @@ void setup(CLI::App& app, Options& o) {
     app.add_option("files", o.own<detail::ReportRequest>().files, "records files (default emission.csv; - for stdin)");
 }
 
-int run(const Options& o) { return detail::run_report(o.own<detail::ReportRequest>(), std::cout, std::cerr); }
+int run(const Options& o) {
+    detail::ReportRequest q = o.own<detail::ReportRequest>();
+    q.names = option_name;
+    return detail::run_report(q, std::cout, std::cerr);
+}
 
 }  // namespace
 

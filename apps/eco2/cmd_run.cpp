@@ -168,7 +168,8 @@ int run(const Options& options) {
         tracker.emplace(config);
         tracker->start();
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "eco2: error: tracking failed, the command runs on untracked: %s\n", e.what());
+        std::fprintf(stderr, "eco2: error: tracking failed, the command runs on untracked: %s\n",
+                     error_message(e).c_str());
         tracker.reset();
     }
     if (tracker) control.start(*tracker, child);
@@ -214,7 +215,7 @@ int run(const Options& options) {
         try {
             result = tracker->stop(status, control.budget_stopped() ? RunStatus::budget_stopped : RunStatus::completed);
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "eco2: error: %s\n", e.what());
+            std::fprintf(stderr, "eco2: error: %s\n", error_message(e).c_str());
         }
     }
     if (result && result->left_running && *result->left_running > 0)

@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "shared_options.hpp"
+#include "eco2/error.hpp"
 #include "eco2/tracker.hpp"
 
 namespace eco2::cli {
@@ -23,7 +24,7 @@ int run(const Options& options) {
                          {"status", std::string(to_string(r.status))},
                          {"used", r.used},
                          {"reason", r.reason},
-                         {"fix", r.fix},
+                         {"fix", spelled(r.fix, option_name)},
                          {"channels", r.channels}});
         }
         std::puts(nlohmann::json{{"scope", std::string(to_string(options.scope))}, {"sensors", j}}.dump(2).c_str());
@@ -33,7 +34,7 @@ int run(const Options& options) {
     for (const auto& r : reports) {
         out += fmt::format("{:<10} {:<18} {}\n", r.backend, to_string(r.status), r.used ? "used" : "not used");
         if (!r.reason.empty()) out += fmt::format("           reason: {}\n", r.reason);
-        if (!r.fix.empty()) out += fmt::format("           fix:    {}\n", r.fix);
+        if (!r.fix.empty()) out += fmt::format("           fix:    {}\n", spelled(r.fix, option_name));
         if (!r.channels.empty()) out += fmt::format("           channels: {}\n", fmt::join(r.channels, ", "));
     }
     std::fputs(out.c_str(), stdout);

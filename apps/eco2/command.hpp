@@ -7,6 +7,7 @@
 // docs/architecture.md for the recipe.
 
 #include <CLI/CLI.hpp>
+#include <exception>
 #include <optional>
 #include <span>
 #include <string>
@@ -60,6 +61,13 @@ const CommandSpec* find_command(std::string_view name);
 
 /// "\n  see 'eco2 NAME --help' for the options": the tail of a check's message.
 std::string help_hint(std::string_view command);
+
+/// The CLI's names of the settings library messages mention (eco2::SettingNames): the long flag of the row
+/// whose config key is `setting` (or, for a row without one, whose long name is `setting` with '-' for '_'),
+/// then the value: ("output", "") -> "--output", ("metric", "f1") -> "--metric f1". "" for no such row.
+std::string option_name(std::string_view setting, std::string_view value);
+/// e.what(), with the settings an eco2::Error mentions named by option_name().
+std::string error_message(const std::exception& e);
 
 // ---- binding a row to its field ------------------------------------------------------------------------
 namespace bind_detail {

@@ -2,8 +2,10 @@
 // CommandSpec that apps/eco2/cmd_<name>.cpp defines.
 
 #include <algorithm>
+#include <string>
 
 #include "command.hpp"
+#include "eco2/error.hpp"
 
 #define ECO2_COMMANDS(X) \
     X(run)               \
@@ -40,6 +42,29 @@ const CommandSpec* find_command(std::string_view name) {
 
 std::string help_hint(std::string_view command) {
     return "\n  see 'eco2 " + std::string(command) + " --help' for the options";
+}
+
+std::string option_name(std::string_view setting, std::string_view value) {
+    for (const CommandSpec* c : commands()) {
+        if (!c->options) continue;
+        for (RowGroup group : c->options())
+            for (const OptionRow& row : group) {
+                const std::string_view flags = row.flags;
+                const auto at = flags.find("--");
+                if (at == std::string_view::npos) continue;
+                const std::string flag(flags.substr(at, flags.find(',', at) - at));
+                std::string name = flag.substr(2);
+                std::replace(name.begin(), name.end(), '-', '_');
+                if (row.key ? setting != row.key : setting != name) continue;
+                return value.empty() ? flag : flag + " " + std::string(value);
+            }
+    }
+    return {};
+}
+
+std::string error_message(const std::exception& e) {
+    const auto* error = dynamic_cast<const Error*>(&e);
+    return error ? error->what(option_name) : e.what();
 }
 
 }  // namespace eco2::cli

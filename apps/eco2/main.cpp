@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
     try {
         return p.spec && p.spec->run ? p.spec->run(p.options) : 0;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "eco2: error: %s\n", e.what());
+        std::fprintf(stderr, "eco2: error: %s\n", eco2::cli::error_message(e).c_str());
         return 2;
     }
 }

@@ -28,7 +28,8 @@ struct ProbeReport {
     std::string backend;                ///< "rapl", "cpu-model", "ram-model", "nvml", "procfs", "cgroup"
     ProbeStatus status = ProbeStatus::absent;
     std::string reason;                 ///< why it has this status, in words
-    std::string fix;                    ///< what the user can do about it; empty when nothing is needed
+    std::string fix;  ///< what the user can do about it; empty when nothing is needed. It may mention
+                      ///< settings (eco2::mention in error.hpp): show it with eco2::spelled(fix, your names)
     std::vector<std::string> channels;  ///< channel ids it provides, e.g. "rapl.package.0"
     bool used = false;                  ///< whether the tracker measures with it (best source first)
 };

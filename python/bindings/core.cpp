@@ -29,7 +29,18 @@ using namespace pybind11::literals;
 
 namespace eco2::python {
 void bind_report(py::module_& m);  // report.cpp: summary, compare, report and card
+
+// Python's names of the settings library messages mention (eco2::SettingNames): the keyword argument of the
+// same name, "cpu_tdp=W" with a value, "the runs argument" without.
+std::string keyword_name(std::string_view setting, std::string_view value) {
+    return value.empty() ? "the " + std::string(setting) + " argument"
+                         : std::string(setting) + "=" + std::string(value);
 }
+// The same, where the records file is eco2.Tracker's file_name (the errors a call raises).
+std::string tracker_keyword_name(std::string_view setting, std::string_view value) {
+    return keyword_name(setting == "output" ? "file_name" : setting, value);
+}
+}  // namespace eco2::python
 void bind_carbon(py::module_& m);  // carbon.cpp
 
 namespace {
@@ -231,7 +242,7 @@ PYBIND11_MODULE(_core, m) {
         try {
             if (p) std::rethrow_exception(p);
         } catch (const eco2::Error& e) {
-            PyErr_SetString(exception_for(e.code()), e.what());
+            PyErr_SetString(exception_for(e.code()), e.what(eco2::python::tracker_keyword_name).c_str());
         }
     });
 
@@ -328,7 +339,10 @@ PYBIND11_MODULE(_core, m) {
         .def_property_readonly(
             "status", [](const eco2::ProbeReport& p) { return std::string(eco2::to_string(p.status)); })
         .def_readonly("reason", &eco2::ProbeReport::reason)
-        .def_readonly("fix", &eco2::ProbeReport::fix)
+        .def_property_readonly("fix",
+                               [](const eco2::ProbeReport& p) {
+                                   return eco2::spelled(p.fix, eco2::python::tracker_keyword_name);
+                               })
         .def_readonly("channels", &eco2::ProbeReport::channels)
         .def_readonly("used", &eco2::ProbeReport::used)
         .def("__repr__", [](const eco2::ProbeReport& p) {

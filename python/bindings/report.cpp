@@ -21,6 +21,8 @@ namespace py = pybind11;
 using namespace pybind11::literals;
 
 namespace eco2::python {
+std::string keyword_name(std::string_view setting, std::string_view value);  // core.cpp
+
 namespace {
 
 detail::GroupBy group_by(const std::string& by) {
@@ -77,8 +79,9 @@ void bind_report(py::module_& m) {
                   bool maximize) {
             std::ostringstream out, err;
             py::gil_scoped_release nogil;
-            const int rc =
-                detail::run_report({std::move(files), std::move(runs), output, std::move(metric), maximize}, out, err);
+            const int rc = detail::run_report(
+                {std::move(files), std::move(runs), output, std::move(metric), maximize, keyword_name}, out,
+                err);
             checked(rc, err.str());
             return output == "-" ? out.str() : output;
         },
@@ -92,6 +95,7 @@ void bind_report(py::module_& m) {
             q.options.format = detail::parse_card_format(format);
             q.options.embodied_kg = embodied_kg;
             q.options.training_type = std::move(training_type);
+            q.options.names = keyword_name;
             std::ostringstream out, err;
             py::gil_scoped_release nogil;
             const int rc = detail::run_card(q, out, err);

@@ -1,5 +1,6 @@
-// The functions of eco2's public value types (include/eco2/sensor.hpp, record.hpp), in one place: the names
-// of the enums as records, JSON and messages write them, and Result's derived figures.
+// The functions of eco2's public value types (include/eco2/sensor.hpp, record.hpp, error.hpp), in one place:
+// the names of the enums as records, JSON and messages write them, Result's derived figures, and the settings
+// that messages mention.
 
 #include <cmath>
 #include <string>
@@ -55,6 +56,58 @@ Scope parse_scope(std::string_view text) {
     if (text == "machine") return Scope::machine;
     throw Error(Errc::invalid_argument,
                 "unknown scope '" + std::string(text) + "': use 'process' (the tracked command) or 'machine'");
+}
+
+// A mention: START setting [SEPARATOR value] END, control characters that no message text holds.
+namespace {
+constexpr char MENTION_START = '\x1e', MENTION_VALUE = '\x1f', MENTION_END = '\x1d';
+
+// Calls piece(text) for the text between mentions and setting(name, value) for each mention.
+template <class Text, class Setting>
+void walk_mentions(std::string_view text, Text piece, Setting setting) {
+    for (;;) {
+        const auto start = text.find(MENTION_START);
+        const auto end = text.find(MENTION_END, start);
+        if (start == std::string_view::npos || end == std::string_view::npos) break;
+        piece(text.substr(0, start));
+        std::string_view inner = text.substr(start + 1, end - start - 1);
+        const auto sep = inner.find(MENTION_VALUE);
+        setting(inner.substr(0, sep),
+                sep == std::string_view::npos ? std::string_view() : inner.substr(sep + 1));
+        text.remove_prefix(end + 1);
+    }
+    piece(text);
+}
+}  // namespace
+
+std::string mention(std::string_view setting, std::string_view value) {
+    std::string out(1, MENTION_START);
+    out += setting;
+    if (!value.empty()) (out += MENTION_VALUE) += value;
+    return out += MENTION_END;
+}
+
+std::string spelled(std::string_view text, const SettingNames& names) {
+    std::string out;
+    walk_mentions(
+        text, [&out](std::string_view piece) { out += piece; },
+        [&out, &names](std::string_view setting, std::string_view value) {
+            std::string own = names ? names(setting, value) : std::string();
+            if (own.empty()) {
+                own = setting;
+                if (!value.empty()) (own += ' ') += value;
+            }
+            out += own;
+        });
+    return out;
+}
+
+std::vector<std::string> mentioned_settings(std::string_view text) {
+    std::vector<std::string> out;
+    walk_mentions(
+        text, [](std::string_view) {},
+        [&out](std::string_view setting, std::string_view) { out.emplace_back(setting); });
+    return out;
 }
 
 }  // namespace eco2

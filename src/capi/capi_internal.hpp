@@ -9,6 +9,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "eco2/eco2.h"
@@ -35,6 +36,9 @@ namespace eco2::capi {
 /// The calling thread's last error message (eco2_c.cpp): kept per thread so that two threads' failures never
 /// mix; a std::string so the pointer handed out stays valid until this thread's next failure.
 std::string& last_error() noexcept;
+// The C API's names of the settings library messages mention (eco2::SettingNames): their setters,
+// "eco2_config_set_cpu_tdp(config, W)"; "" (the neutral name) for a setting the C API has no setter for.
+std::string setter_name(std::string_view setting, std::string_view value);
 
 inline int status_of(eco2::Errc code) noexcept {
     switch (code) {
@@ -63,6 +67,16 @@ inline int fail(int status, const char* message) noexcept {
     return status;
 }
 
+// An eco2::Error's message, with the settings it mentions named by their setters.
+inline int fail(int status, const eco2::Error& e) noexcept {
+    try {
+        last_error() = e.what(setter_name);
+        return status;
+    } catch (...) {  // no memory to spell it: the neutral message
+        return fail(status, e.what());
+    }
+}
+
 // The funnel: runs f, translating any exception into a status code and a message.
 template <class F>
 int guard(F&& f) noexcept {
@@ -70,7 +84,7 @@ int guard(F&& f) noexcept {
         f();
         return ECO2_OK;
     } catch (const eco2::Error& e) {
-        return fail(status_of(e.code()), e.what());
+        return fail(status_of(e.code()), e);
     } catch (const std::bad_alloc&) {
         return fail(ECO2_ERROR_NO_MEMORY, "out of memory");
     } catch (const std::exception& e) {

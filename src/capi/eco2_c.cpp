@@ -12,6 +12,14 @@ std::string& eco2::capi::last_error() noexcept {
     return message;
 }
 
+std::string eco2::capi::setter_name(std::string_view setting, std::string_view value) {
+    for (std::string_view s : {"output", "cpu_tdp", "cpu_name", "scope"})
+        if (s == setting)
+            return "eco2_config_set_" + std::string(s) +
+                   (value.empty() ? "()" : "(config, " + std::string(value) + ")");
+    return {};
+}
+
 extern "C" {
 
 const char* eco2_version(void) {

@@ -4,21 +4,22 @@
 
 namespace eco2::detail {
 
-void Sampler::reset(double period_s, bool process_lists) noexcept {
+void Sampler::reset(std::shared_ptr<const sys::Clock> clock, double period_s, bool process_lists) noexcept {
+    m_clock = clock ? std::move(clock) : sys::real_clock();
     m_period = period_s;
     m_process_lists = process_lists;
     m_slow_every = process_lists ? PROCESS_LIST_INTERVAL_S : std::max(MIN_SLOW_INTERVAL_S, SLOW_EVERY_PERIODS * period_s);
     m_last_slow = m_last_tree = m_last_discovery = 0;
-    m_t0 = m_clock.now();
+    m_t0 = m_clock->steady_now();
 }
 
 void Sampler::start() {
-    m_clock.reset();
+    m_stop.reset();
     m_thread = std::thread([this] { loop(); });
 }
 
 void Sampler::stop() noexcept {
-    m_clock.request_stop();
+    m_stop.request();
     if (m_thread.joinable()) m_thread.join();
 }
 
@@ -55,8 +56,8 @@ void Sampler::loop() noexcept {
         // Process-list checks between periods when the period is longer than their interval.
         auto wake = next;
         if (m_process_lists) wake = std::min(wake, m_t0 + span(next_check));
-        if (m_clock.wait_until(wake)) break;
-        const bool period_tick = m_clock.now() >= next;
+        if (m_clock->wait_until(wake, m_stop)) break;
+        const bool period_tick = m_clock->steady_now() >= next;
         {
             std::lock_guard tick_lock(m_tick_mutex);
             m_tick(!period_tick);
@@ -65,7 +66,7 @@ void Sampler::loop() noexcept {
         if (!period_tick) continue;
         step = std::min(period, step * 2);
         next += step;
-        const auto n = m_clock.now();
+        const auto n = m_clock->steady_now();
         if (next <= n) next = n + period;  // fell behind (suspended, overloaded): skip, do not burst
     }
 }

@@ -1,7 +1,7 @@
 #pragma once
 // The sampler: the tracker's one thread and its cadences. It decides WHEN things are read; the tracker's
-// tick function does the reading. Time comes from an injected SamplerClock, so the cadences are unit-tested
-// with a fake clock that never sleeps (tests/unit/core/sampler_test.cpp).
+// tick function does the reading. Time and sleep come from the run's sys::Clock (the SystemContext's), so
+// the cadences are unit-tested with a fake clock that never sleeps (tests/unit/core/sampler_test.cpp).
 //
 // Cadences (all in s since start):
 // - period ticks: warm-up at 10, 20, 40... ms intervals until the period is reached (a run shorter than one
@@ -15,37 +15,14 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
-#include "core/stop_signal.hpp"
+#include "sys/stop_signal.hpp"
+#include "sys/system_context.hpp"
 
 namespace eco2::detail {
-
-/// Time and sleep for the sampler. Thread-safe.
-class SamplerClock {
-public:
-    using time_point = std::chrono::steady_clock::time_point;
-    virtual ~SamplerClock() = default;
-    virtual time_point now() const noexcept = 0;
-    /// Sleeps until the deadline or a stop request; true when stop was requested.
-    virtual bool wait_until(time_point deadline) noexcept = 0;
-    virtual void request_stop() noexcept = 0;
-    /// Clears a stop request before the next run (no thread waits).
-    virtual void reset() noexcept = 0;
-};
-
-/// The real clock: std::chrono::steady_clock and a StopSignal.
-class SteadyClock final : public SamplerClock {
-public:
-    time_point now() const noexcept override { return std::chrono::steady_clock::now(); }
-    bool wait_until(time_point deadline) noexcept override { return m_stop.wait_until(deadline); }
-    void request_stop() noexcept override { m_stop.request(); }
-    void reset() noexcept override { m_stop.reset(); }
-
-private:
-    StopSignal m_stop;
-};
 
 /// What one tick reads, decided by Sampler::plan().
 struct TickPlan {
@@ -69,14 +46,15 @@ public:
     static constexpr double PROCESS_LIST_INTERVAL_S = 0.5;
 
     /// `tick` is called from the thread with the lock held, with check_only; it calls plan() itself.
-    Sampler(SamplerClock& clock, std::mutex& tick_mutex, std::function<void(bool check_only)> tick)
-        : m_clock(clock), m_tick_mutex(tick_mutex), m_tick(std::move(tick)) {}
+    Sampler(std::mutex& tick_mutex, std::function<void(bool check_only)> tick)
+        : m_tick_mutex(tick_mutex), m_tick(std::move(tick)) {}
     ~Sampler() { stop(); }
     Sampler(const Sampler&) = delete;
     Sampler& operator=(const Sampler&) = delete;
 
-    /// Sets the cadences and time zero (now). Not while running.
-    void reset(double period_s, bool process_lists) noexcept;
+    /// Sets the clock (the run's SystemContext's; null: the real one), the cadences and time zero (now).
+    /// Not while running.
+    void reset(std::shared_ptr<const sys::Clock> clock, double period_s, bool process_lists) noexcept;
     /// Starts the thread.
     void start();
     /// Asks the thread to stop and joins it. Idempotent.
@@ -84,25 +62,26 @@ public:
     /// What a tick at this instant reads; records it (caller holds the tick lock). final: everything.
     TickPlan plan(bool final, bool check_only) noexcept;
     /// Seconds since reset().
-    double now() const noexcept { return seconds(m_clock.now()); }
+    double now() const noexcept { return seconds(m_clock->steady_now()); }
     double slow_every_s() const noexcept { return m_slow_every; }
 
-    /// The thread's body (public for tests: runs until the clock reports a stop).
+    /// The thread's body (public for tests: runs until the clock's wait reports a stop).
     void loop() noexcept;
 
 private:
-    double seconds(SamplerClock::time_point t) const noexcept {
+    double seconds(std::chrono::steady_clock::time_point t) const noexcept {
         return std::chrono::duration<double>(t - m_t0).count();
     }
     static std::chrono::steady_clock::duration span(double s) noexcept {
         return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
     }
 
-    SamplerClock& m_clock;
+    std::shared_ptr<const sys::Clock> m_clock = sys::real_clock();
+    sys::StopSignal m_stop;
     std::mutex& m_tick_mutex;
     std::function<void(bool)> m_tick;
     std::thread m_thread;
-    SamplerClock::time_point m_t0{};
+    std::chrono::steady_clock::time_point m_t0{};
     double m_period = 1.0;
     double m_slow_every = MIN_SLOW_INTERVAL_S;
     bool m_process_lists = false;

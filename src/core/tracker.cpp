@@ -28,8 +28,7 @@ struct Tracker::Impl {
     std::shared_ptr<const IntensityProvider> intensity;
 
     std::mutex tick_mutex;
-    SteadyClock clock;
-    Sampler sampler{clock, tick_mutex, [this](bool check_only) { tick(false, check_only); }};
+    Sampler sampler{tick_mutex, [this](bool check_only) { tick(false, check_only); }};
     Measurement measure;
     Sinks sinks;
     std::uint64_t sink_failures_seen = 0;  // sinks' write failures when the rows were last written
@@ -117,7 +116,7 @@ struct Tracker::Impl {
             throw;
         }
         ticks.begin(measure.channels());
-        sampler.reset(cfg.sampling.period_s, measure.process_lists());
+        sampler.reset(measure.context().shared_clock(), cfg.sampling.period_s, measure.process_lists());
         last_checkpoint = 0;
         measure.baseline(cfg.sampling.count_from_root_start);
         // The job: the caller's, or detected from the run's environment snapshot (torchrun, SLURM, MPI).

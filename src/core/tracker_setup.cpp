@@ -60,9 +60,9 @@ void validate(const TrackerConfig& c) {
         bad(fmt::format("CPU TDP must be between 0.1 and 100000 W, got {}", *c.cpu_tdp_w));
     if (!c.cpu_name.empty() && !c.cpu_tdp_w && !match_cpu_tdp(c.cpu_name))
         bad(
-            fmt::format("CPU \"{}\" is not in eco2's TDP table: give its power instead with --cpu-tdp W "
-                        "(ECO2_CPU_TDP, config cpu_tdp), from the vendor's specification page",
-                        c.cpu_name));
+            fmt::format("CPU \"{}\" is not in eco2's TDP table: give its power instead with {}, from the "
+                        "vendor's specification page",
+                        c.cpu_name, mention("cpu_tdp", "W")));
 }
 
 Result first_result(const TrackerConfig& c, const IntensityProvider& intensity) {

@@ -18,7 +18,7 @@ public:
     /// Checks the address (eco2::Error(invalid_argument) with the expected form); binds at start().
     explicit ListenSink(std::string address);
     ~ListenSink() override;
-    std::string_view name() const noexcept override { return "Prometheus exposition (--listen)"; }
+    std::string_view name() const noexcept override { return "Prometheus exposition"; }
 
 private:
     void on_start(const MetricSet& set) override;  // binds: eco2::Error(io_error) when it cannot

@@ -13,7 +13,7 @@ class OtlpSink final : public PublishingSink {
 public:
     /// Checks the URL (eco2::Error(invalid_argument) naming it).
     explicit OtlpSink(std::string url, std::chrono::milliseconds timeout = std::chrono::seconds(2));
-    std::string_view name() const noexcept override { return "OTLP export (--otlp)"; }
+    std::string_view name() const noexcept override { return "OTLP export"; }
 
 private:
     std::unique_ptr<Publisher> make_publisher(const MetricSet& first) override;

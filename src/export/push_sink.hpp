@@ -14,7 +14,7 @@ class PushSink final : public PublishingSink {
 public:
     /// Checks the URL (eco2::Error(invalid_argument) naming it).
     PushSink(std::string url, bool delete_at_end, std::chrono::milliseconds timeout = std::chrono::seconds(2));
-    std::string_view name() const noexcept override { return "Pushgateway push (--push)"; }
+    std::string_view name() const noexcept override { return "Pushgateway push"; }
 
 private:
     std::unique_ptr<Publisher> make_publisher(const MetricSet& first) override;

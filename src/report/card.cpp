@@ -52,7 +52,10 @@ void write_sci(std::ostream& out, const CardSubject& s, const CardOptions& o) {
                        estimate_label(t));
     out << fmt::format("  I  carbon intensity     {:.3f} gCO2e/kWh  ({}; {})\n", k.i_g_per_kwh, t.region, t.location_source);
     out << fmt::format("  M  embodied emissions   {:.3f} gCO2e  ({})\n", k.m_g,
-                       k.m_given ? "--embodied-kg" : "not given, taken as 0: state the hardware's share with --embodied-kg");
+                       spelled(k.m_given ? mention("embodied_kg")
+                                         : "not given, taken as 0: state the hardware's share with " +
+                                               mention("embodied_kg"),
+                               o.names));
     out << fmt::format("  R  functional unit      {:.0f} {}{}  ({})\n", k.r, k.r_unit, k.r == 1 ? "" : "s",
                        k.r_unit == "item" ? "the work reported" : "no work reported: per run");
     out << fmt::format("  E x I                   {:.6f} gCO2e  (operational)\n", k.e_kwh * k.i_g_per_kwh);
@@ -114,9 +117,10 @@ SciTerms sci_terms(const CardSubject& s, const CardOptions& o) {
     k.i_g_per_kwh = k.e_kwh > 0 ? t.co2_kg * 1e3 / k.e_kwh : t.intensity_g_per_kwh;
     if (o.embodied_kg) {
         if (*o.embodied_kg < 0)
-            throw Error(Errc::invalid_argument, fmt::format("--embodied-kg {} is negative: give the hardware's embodied "
-                                                            "emissions share for this work in kg CO2e (>= 0)",
-                                                            *o.embodied_kg));
+            throw Error(Errc::invalid_argument,
+                        fmt::format("{} is negative: give the hardware's embodied "
+                                    "emissions share for this work in kg CO2e (>= 0)",
+                                    mention("embodied_kg", fmt::format("{}", *o.embodied_kg))));
         k.m_g = *o.embodied_kg * 1e3;
         k.m_given = true;
     }
@@ -142,7 +146,8 @@ CardFormat parse_card_format(const std::string& name) {
     if (name == "hf") return CardFormat::hf;
     if (name == "sci") return CardFormat::sci;
     if (name == "json") return CardFormat::json;
-    throw Error(Errc::invalid_argument, fmt::format("--format {}: unknown card format; choose hf, sci or json", name));
+    throw Error(Errc::invalid_argument,
+                fmt::format("{}: unknown card format; choose hf, sci or json", mention("format", name)));
 }
 
 }  // namespace eco2::detail

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 
+#include "eco2/error.hpp"
 #include "report/report_model.hpp"
 
 namespace eco2::detail {
@@ -21,6 +22,8 @@ struct CardOptions {
     std::optional<double> embodied_kg;        ///< M of the SCI, kg CO2e; not given: 0, and the card says so
     std::string training_type = "pre-training";  ///< HF's training_type ("pre-training", "fine-tuning")
     std::string tool = "eco2";                ///< the HF source line names it, e.g. "eco2 0.1.0"
+    /// How the caller names its options in the card's notes (embodied_kg); empty: neutrally.
+    SettingNames names = {};
 };
 
 /// What a card is about: one run, or several (an experiment's runs) taken together.
@@ -40,7 +43,7 @@ struct SciTerms {
 };
 SciTerms sci_terms(const CardSubject& s, const CardOptions& o);
 
-/// Writes the card. Throws eco2::Error(invalid_argument) on a negative --embodied-kg.
+/// Writes the card. Throws eco2::Error(invalid_argument) on a negative embodied_kg.
 void write_card(std::ostream& out, const CardSubject& s, const CardOptions& o);
 
 /// "hf" / "sci" / "json"; throws eco2::Error(invalid_argument) naming the choices otherwise.

@@ -23,7 +23,7 @@ double value_of(const Sum& s) {
     return s.any ? s.value : std::nan("");
 }
 
-// The entries named by --runs, in the order given: an id or a prefix matching exactly one run.
+// The entries named by the runs setting, in the order given: an id or a prefix matching exactly one run.
 std::vector<GroupTotals> pick_runs(std::vector<GroupTotals> all, const std::vector<std::string>& ids) {
     std::vector<GroupTotals> out;
     for (const std::string& id : ids) {
@@ -35,7 +35,7 @@ std::vector<GroupTotals> pick_runs(std::vector<GroupTotals> all, const std::vect
                 if (all[i].key.starts_with(id)) hits.push_back(i);
         if (hits.empty())
             throw Error(Errc::invalid_argument,
-                        fmt::format("no run '{}' in the records (`eco2 summary --by run` lists the run ids)", id));
+                        fmt::format("no run '{}' in the records (a summary by run lists the run ids)", id));
         if (hits.size() > 1)
             throw Error(Errc::invalid_argument, fmt::format("'{}' starts {} run ids ({}, {}...): give more of it", id,
                                                             hits.size(), all[hits[0]].key, all[hits[1]].key));
@@ -115,9 +115,9 @@ CompareTable compare_files(const CompareRequest& request) {
     t.maximize = request.maximize;
     const GroupBy by = request.runs.empty() ? request.by : GroupBy::run;
     if (by != GroupBy::run && by != GroupBy::experiment && by != GroupBy::project)
-        throw Error(Errc::invalid_argument, fmt::format("eco2 compare --by {}: compare by experiment or project, or "
-                                                        "name runs with --runs ID,ID",
-                                                        to_string(by)));
+        throw Error(Errc::invalid_argument,
+                    fmt::format("{}: compare by experiment or project, or name runs with {}",
+                                mention("by", to_string(by)), mention("runs", "ID,ID")));
     t.key_name = std::string(to_string(by));
     Grouped g = group_files(files, by, true);
     std::vector<GroupTotals> chosen = request.runs.empty() ? std::move(g.groups) : pick_runs(std::move(g.groups), request.runs);
@@ -129,8 +129,10 @@ CompareTable compare_files(const CompareRequest& request) {
     if (!t.metric.empty()) {
         if (std::none_of(t.entries.begin(), t.entries.end(), [](const CompareEntry& e) { return known(e.metric); }))
             throw Error(Errc::invalid_argument,
-                        fmt::format("--metric {}: no run reported it as a number (the epoch parameters are: {})",
-                                    t.metric, t.param_keys.empty() ? "none" : fmt::format("{}", fmt::join(t.param_keys, ", "))));
+                        fmt::format("{}: no run reported it as a number (the epoch parameters are: {})",
+                                    mention("metric", t.metric),
+                                    t.param_keys.empty() ? "none"
+                                                         : fmt::format("{}", fmt::join(t.param_keys, ", "))));
         mark_pareto(t.entries, t.maximize);
     }
     return t;
@@ -262,7 +264,7 @@ int run_compare(const CompareRequest& request, std::ostream& out, std::ostream& 
     try {
         t = compare_files(request);
     } catch (const Error& e) {
-        err << "eco2: error: " << e.what() << '\n';
+        err << "eco2: error: " << e.what(request.names) << '\n';
         return 2;
     }
     switch (request.format) {

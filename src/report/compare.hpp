@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "eco2/error.hpp"
 #include "report/group.hpp"
 #include "report/summary_command.hpp"
 
@@ -20,6 +21,8 @@ struct CompareRequest {
     std::string metric;     ///< an epoch parameter (loss, accuracy...) or error_rate; empty: none
     bool maximize = false;  ///< the metric is better when larger (accuracy)
     SummaryFormat format = SummaryFormat::table;
+    /// How the caller names its options in the messages on `err`; empty: neutrally.
+    SettingNames names = {};
 };
 
 /// An epoch parameter's last value: a number (text empty) or a text (number NaN).

@@ -119,9 +119,11 @@ std::vector<ReportRun> load_runs(const std::vector<std::string>& files, const st
         for (std::size_t i = 0; i < runs.size(); ++i)
             if (runs[i].id.starts_with(want)) hits.push_back(i);
         if (hits.size() != 1)
-            throw Error(Errc::invalid_argument,
-                        fmt::format("--runs {}: {} in {}; give a run id (or a prefix of one) from the records' id column",
-                                    want, hits.empty() ? "no such run" : "several runs start so", fmt::join(files, ", ")));
+            throw Error(
+                Errc::invalid_argument,
+                fmt::format("{}: {} in {}; give a run id (or a prefix of one) from the records' id column",
+                            mention("runs", want), hits.empty() ? "no such run" : "several runs start so",
+                            fmt::join(files, ", ")));
         chosen.push_back(runs[hits.front()]);
     }
     return chosen;

@@ -31,15 +31,18 @@ void write_file(const std::string& path, const std::string& text) {
         if (!f) {
             std::error_code ec;
             std::filesystem::remove(tmp, ec);
-            throw Error(Errc::io_error, fmt::format("cannot write {}: check the folder exists and is writable, or "
-                                                    "choose another with -o", path));
+            throw Error(Errc::io_error,
+                        fmt::format("cannot write {}: check the folder exists and is writable, or "
+                                    "choose another with {}",
+                                    path, mention("output")));
         }
     }
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) {
         std::filesystem::remove(tmp, ec);
-        throw Error(Errc::io_error, fmt::format("cannot write {}: {}; choose another with -o", path, ec.message()));
+        throw Error(Errc::io_error, fmt::format("cannot write {}: {}; choose another with {}", path,
+                                                ec.message(), mention("output")));
     }
 }
 
@@ -73,7 +76,7 @@ int run_report(const ReportRequest& q, std::ostream& out, std::ostream& err) {
                            (page.str().size() + 1023) / 1024);
         return 0;
     } catch (const Error& e) {
-        err << "eco2: error: " << e.what() << '\n';
+        err << "eco2: error: " << e.what(q.names) << '\n';
         return 2;
     }
 }
@@ -81,7 +84,8 @@ int run_report(const ReportRequest& q, std::ostream& out, std::ostream& err) {
 int run_card(const CardRequest& q, std::ostream& out, std::ostream& err) {
     try {
         if (!q.run.empty() && !q.experiment.empty())
-            throw Error(Errc::invalid_argument, "--run and --experiment both given: choose one");
+            throw Error(Errc::invalid_argument,
+                        mention("run") + " and " + mention("experiment") + " both given: choose one");
         const std::string file = q.file.empty() ? "emission.csv" : q.file;
         std::vector<std::string> ids;
         if (!q.run.empty()) ids.push_back(q.run);
@@ -93,16 +97,19 @@ int run_card(const CardRequest& q, std::ostream& out, std::ostream& err) {
             for (auto& r : runs)
                 if (r.total.experiment_description == q.experiment) chosen.push_back(std::move(r));
             if (chosen.empty())
-                throw Error(Errc::invalid_argument,
-                            fmt::format("--experiment {}: no run of that experiment in {} (the experiment_description "
-                                        "column)", q.experiment, file));
+                throw Error(
+                    Errc::invalid_argument,
+                    fmt::format("{}: no run of that experiment in {} (the experiment_description column)",
+                                mention("experiment", q.experiment), file));
             what = fmt::format("experiment {} ({} run{})", q.experiment, chosen.size(), chosen.size() == 1 ? "" : "s");
         } else {
             chosen.push_back(std::move(runs.back()));
             what = "run " + chosen.back().id;
             if (q.run.empty())
-                err << fmt::format("eco2: card of the last run of {}, {} (choose with --run ID or --experiment X)\n",
-                                   file, chosen.back().id);
+                err << spelled(
+                    fmt::format("eco2: card of the last run of {}, {} (choose with {} or {})\n", file,
+                                chosen.back().id, mention("run", "ID"), mention("experiment", "X")),
+                    q.options.names);
         }
         std::vector<Result> rows;
         for (const auto& r : chosen) rows.insert(rows.end(), r.rows.begin(), r.rows.end());
@@ -111,7 +118,7 @@ int run_card(const CardRequest& q, std::ostream& out, std::ostream& err) {
         write_card(out, {what, sum_rows(rows), chosen.size(), chosen}, o);
         return 0;
     } catch (const Error& e) {
-        err << "eco2: error: " << e.what() << '\n';
+        err << "eco2: error: " << e.what(q.options.names) << '\n';
         return 2;
     }
 }

@@ -17,6 +17,8 @@ struct ReportRequest {
     std::string output = "report.html";  ///< "-": the page on `out`
     std::string metric;              ///< the metric of the runs' chart; empty: each one found
     bool maximize = false;
+    /// How the caller names its options in the messages on `err`; empty: neutrally.
+    SettingNames names = {};
 };
 
 /// Writes the report to request.output (or `out`) and one line on `err` naming it with its size. Returns 0, or
@@ -28,7 +30,7 @@ struct CardRequest {
     std::string file;        ///< records file; empty: emission.csv; "-": standard input
     std::string run;         ///< a run id or prefix; empty with no experiment: the file's last run
     std::string experiment;  ///< every run of this experiment, taken together
-    CardOptions options;
+    CardOptions options;     ///< options.names also names the options in the messages on `err`
 };
 
 /// Writes the card on `out`; says which run it is about on `err` when it was not named. Returns 0 or 2 as

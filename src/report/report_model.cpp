@@ -84,7 +84,8 @@ void attach_series(std::vector<ReportRun>& runs, std::size_t buckets) {
         const auto path = SeriesWriter::path_for(run.file, run.id);
         std::ifstream in(path);
         if (!in) {
-            run.series_note = fmt::format("no time series ({} not found; recorded with --no-series?)", path.string());
+            run.series_note =
+                fmt::format("no time series ({} not found; was the run recorded without it?)", path.string());
             continue;
         }
         try {

@@ -52,10 +52,11 @@ CpuDescription describe_cpu(const sys::FsRoot& fs, const sys::FileReader& reader
     if (!hint.name.empty() && !hint.tdp_w) {
         named = match_cpu_tdp(hint.name);
         if (!named)
-            throw Error(Errc::invalid_argument,
-                        fmt::format("CPU \"{}\" ({}) is not in eco2's TDP table: give its power instead with "
-                                    "--cpu-tdp W (ECO2_CPU_TDP, config cpu_tdp), from the vendor's page",
-                                    hint.name, origin));
+            throw Error(
+                Errc::invalid_argument,
+                fmt::format("CPU \"{}\" ({}) is not in eco2's TDP table: give its power instead with {}, "
+                            "from the vendor's page",
+                            hint.name, origin, mention("cpu_tdp", "W")));
     }
     if (hint.tdp_w) {
         d.tdp_w = *hint.tdp_w;
@@ -101,9 +102,9 @@ Discovery discover_cpu_model(const sys::SystemContext& context, const DiscoveryR
     if (!cpu.tdp_known)
         d.report.fix = fmt::format(
             "the CPU '{}' is not in eco2's table, so figures use eco2AI's 100 W default: give its power with "
-            "--cpu-tdp W (ECO2_CPU_TDP, config cpu_tdp; all sockets, or your vCPUs' share on a VM), or its "
-            "model with --cpu-name NAME (e.g. --cpu-name 'EPYC 7763')",
-            cpu.name);
+            "{} (all sockets, or your vCPUs' share on a VM), or its model with {} (e.g. {})",
+            cpu.name, mention("cpu_tdp", "W"), mention("cpu_name", "NAME"),
+            mention("cpu_name", "'EPYC 7763'"));
     d.offers.push_back({make_cpu_model_sensor(cpu, request.scope), Component::cpu, "the TDP model estimates the CPU", {}});
     return d;
 }

@@ -218,8 +218,9 @@ Discovery discover_rapl(const sys::SystemContext& context, const DiscoveryReques
     if (p.package) d.offers.push_back({std::move(p.package), Component::cpu, "RAPL measures the CPU", {}});
     if (p.dram) {
         d.offers.push_back({std::move(p.dram), Component::ram, "RAPL measures DRAM",
-                            request.scope == Scope::machine ? std::string()
-                                                            : "RAPL dram is machine-wide, used with --scope machine"});
+                            request.scope == Scope::machine
+                                ? std::string()
+                                : "RAPL dram is machine-wide, used for the machine scope"});
     }
     return d;
 }

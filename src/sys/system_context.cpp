@@ -50,6 +50,10 @@ std::chrono::steady_clock::time_point Clock::steady_now() const noexcept { retur
 
 std::chrono::system_clock::time_point Clock::wall_now() const noexcept { return std::chrono::system_clock::now(); }
 
+bool Clock::wait_until(std::chrono::steady_clock::time_point deadline, StopSignal& stop) const noexcept {
+    return stop.wait_until(deadline);
+}
+
 std::shared_ptr<const Clock> real_clock() {
     static const std::shared_ptr<const Clock> clock = std::make_shared<const Clock>();
     return clock;

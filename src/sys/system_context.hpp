@@ -14,6 +14,7 @@
 #include "eco2/system_paths.hpp"
 #include "sys/file_reader.hpp"
 #include "sys/fs_root.hpp"
+#include "sys/stop_signal.hpp"
 
 namespace eco2::sys {
 
@@ -41,7 +42,9 @@ private:
     std::shared_ptr<const Map> m_vars;
 };
 
-/// Time as eco2 reads it. Injected so that samplers and tests need not sleep for real. Thread-safe.
+/// Time as eco2 reads it, and the sampler's sleep: the one clock contract. The real one (this class) reads
+/// std::chrono's clocks and sleeps on the StopSignal; a test's clock overrides it to move time by hand and
+/// never sleep (tests/unit/core/sampler_test.cpp). Injected through the SystemContext. Thread-safe.
 class Clock {
 public:
     virtual ~Clock() = default;
@@ -49,6 +52,8 @@ public:
     virtual std::chrono::steady_clock::time_point steady_now() const noexcept;
     /// Calendar time, for timestamps and carbon-intensity look-ups.
     virtual std::chrono::system_clock::time_point wall_now() const noexcept;
+    /// Sleeps until `deadline` (steady_now() time) or a request on `stop`; true when stop was requested.
+    virtual bool wait_until(std::chrono::steady_clock::time_point deadline, StopSignal& stop) const noexcept;
 };
 
 /// The real clocks (stateless, process-wide).

@@ -15,16 +15,17 @@ namespace eco2::detail {
 
 [[noreturn]] void fail_io(const std::filesystem::path& path, const std::string& what, int err) {
     std::string msg = "cannot " + what + " " + path.string() + ": " + std::strerror(err);
+    const std::string output = mention("output");
     if (err == EACCES || err == EROFS || err == EPERM)
-        msg += " (choose a writable location with --output)";
+        msg += " (choose a writable location with " + output + ")";
     else if (err == ENOENT)
-        msg += " (create the directory first, or choose another --output)";
+        msg += " (create the directory first, or choose another " + output + ")";
     else if (err == EISDIR)
-        msg += " (it is a directory: give a file name with --output)";
+        msg += " (it is a directory: give a file name with " + output + ")";
     else if (err == ENOSPC || err == EDQUOT)
         msg += " (the file was left as it was; free some space: the row is written again at the next checkpoint)";
     else if (err == ELOOP)
-        msg += " (a symbolic link eco2 does not follow: give the real path with --output)";
+        msg += " (a symbolic link eco2 does not follow: give the real path with " + output + ")";
     throw Error(Errc::io_error, msg);
 }
 

@@ -11,7 +11,8 @@
 
 namespace eco2::detail {
 
-/// Throws eco2::Error(io_error) for the records file: "cannot <what> <path>: <strerror(err)>" plus the fix for the usual errors.
+/// Throws eco2::Error(io_error) for the records file: "cannot <what> <path>: <strerror(err)>" plus the fix
+/// for the usual errors (which mentions the setting "output").
 [[noreturn]] void fail_io(const std::filesystem::path& path, const std::string& what, int err);
 /// pwrite() of all of `data` at `offset`, EINTR retried.
 void write_all(int fd, const char* data, std::size_t size, off_t offset, const std::filesystem::path& path);

@@ -99,12 +99,13 @@ JsonlSink::~JsonlSink() {
 namespace {
 
 int open_for_append(const std::filesystem::path& path) {
-    check_link_is_safe(path);
+    check_link_is_safe(path, "jsonl");
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
-        throw Error(Errc::io_error, fmt::format("cannot open {} for the JSON lines: {}; choose a file in an existing, "
-                                                "writable folder (--jsonl FILE)",
-                                                path.string(), std::strerror(errno)));
+        throw Error(Errc::io_error,
+                    fmt::format("cannot open {} for the JSON lines: {}; choose a file in an existing, "
+                                "writable folder ({})",
+                                path.string(), std::strerror(errno), mention("jsonl", "FILE")));
     return fd;
 }
 

@@ -74,7 +74,8 @@ std::vector<std::string> split_header(std::string_view header) {
 
 [[noreturn]] void throw_other_header(const std::filesystem::path& path, const std::string& why) {
     throw Error(Errc::io_error, path.string() + " is not a records file eco2 can add to (" + why +
-                                    "): choose another --output, or move the file away; nothing was written to it");
+                                    "): choose another " + mention("output") +
+                                    ", or move the file away; nothing was written to it");
 }
 
 // Where each of the file's columns goes in ours; throws when one is unknown or repeated.

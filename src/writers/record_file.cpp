@@ -26,17 +26,18 @@ std::size_t count_lines(std::string_view text) {
 
 }  // namespace
 
-void check_link_is_safe(const std::filesystem::path& path) {
+void check_link_is_safe(const std::filesystem::path& path, std::string_view setting) {
     struct stat ls{};
     if (::lstat(path.c_str(), &ls) != 0 || !S_ISLNK(ls.st_mode)) return;
     const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
     struct stat ds{};
     if (::stat(dir.c_str(), &ds) != 0) return;
     if ((ds.st_mode & S_ISVTX) && (ds.st_mode & S_IWOTH) && ls.st_uid != ::geteuid() && ls.st_uid != ds.st_uid)
-        throw Error(Errc::io_error,
-                    fmt::format("{} is a symbolic link owned by another user (uid {}) in the shared directory {}: "
-                                "eco2 does not follow it (it could point anywhere); choose another --output",
-                                path.string(), ls.st_uid, dir.string()));
+        throw Error(
+            Errc::io_error,
+            fmt::format("{} is a symbolic link owned by another user (uid {}) in the shared directory {}: "
+                        "eco2 does not follow it (it could point anywhere); choose another {}",
+                        path.string(), ls.st_uid, dir.string(), mention(setting)));
 }
 
 class RecordFile::Lock {
@@ -102,7 +103,8 @@ void RecordFile::open_file() {
     if (::fstat(m_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(m_fd);
         m_fd = -1;
-        throw Error(Errc::io_error, m_path.string() + " is not a regular file: give a file name with --output");
+        throw Error(Errc::io_error,
+                    m_path.string() + " is not a regular file: give a file name with " + mention("output"));
     }
 }
 
@@ -395,7 +397,8 @@ void RecordFile::check_writable(const std::filesystem::path& path, const std::st
     struct stat st{};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
-        throw Error(Errc::io_error, path.string() + " is not a regular file: give a file name with --output");
+        throw Error(Errc::io_error,
+                    path.string() + " is not a regular file: give a file name with " + mention("output"));
     }
     std::string first(header.size() + 1, '\0');
     ssize_t n = ::pread(fd, first.data(), first.size(), 0);

@@ -111,7 +111,8 @@ struct Adopted {
 Adopted adopt_records(std::string_view content, const std::string& header, const std::filesystem::path& path);
 
 /// Refuses (eco2::Error(io_error)) a symbolic link at `path` that the kernel's protected_symlinks rule would
-/// refuse to follow: in a sticky world-writable directory, owned by neither us nor the directory's owner.
-void check_link_is_safe(const std::filesystem::path& path);
+/// refuse to follow: in a sticky world-writable directory, owned by neither us nor the directory's owner. The
+/// message mentions `setting`, the one that names the path (eco2::mention).
+void check_link_is_safe(const std::filesystem::path& path, std::string_view setting = "output");
 
 }  // namespace eco2::detail

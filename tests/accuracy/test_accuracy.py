@@ -15,6 +15,12 @@ pytestmark = pytest.mark.skipif(not (HELPERS / "acc_burn").exists(),
 # lose at most the time since the last tree read (eco2 reads the tree at most every 100 ms) plus a clock tick.
 AUTO_REAPED_LOSS_PER_CHILD_S = 0.11
 
+# What the truth cannot see: the exit of the process whose own report is the truth (the top acc_wrap, or a
+# lone program), after its last getrusage. The kernel (and so eco2) counts it. Measured on this 2-core VM
+# (25 runs of job_0.05 with the cgroup source, 3 builds running beside): 0.0-0.25 ms, once 0.79 ms. 1 % of a
+# 0.05 s job, twice the relative band; so the upper bound allows it once, as a fixed 1 ms, not as a wider band.
+TRUTH_UNSEEN_EXIT_S = 0.001
+
 
 _REFUSAL = []
 
@@ -48,8 +54,9 @@ def assert_within(o, source, lo=None, hi=None):
         problems.append(f"the record's tree_source is {o.tree_source or 'missing'!r}, not the {source} source")
     if o.ratio is None:
         problems.append("no CPU figure in the record")
-    elif not lo <= o.ratio <= hi:
-        problems.append(f"counted/true {100 * o.ratio:.2f} % is outside {100 * lo:.1f}-{100 * hi:.1f} %")
+    elif not (lo <= o.ratio and o.counted <= hi * o.true + TRUTH_UNSEEN_EXIT_S):
+        problems.append(f"counted/true {100 * o.ratio:.2f} % is outside {100 * lo:.1f}-{100 * hi:.1f} % "
+                        f"(above: + {1e3 * TRUTH_UNSEEN_EXIT_S:g} ms for the unseen exit)")
     assert not problems, "; ".join(problems) + "\n" + o.describe()
 
 

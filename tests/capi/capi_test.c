@@ -99,7 +99,9 @@ static void test_misuse_gives_codes_and_messages(void) {
     EXPECT_OK(eco2_config_set_cpu_tdp(c, NAN));
     EXPECT_OK(eco2_config_set_cpu_name(c, "EPYC 9999X"));
     EXPECT(eco2_tracker_create(c, &t) == ECO2_ERROR_INVALID_ARGUMENT);
-    EXPECT(strstr(eco2_last_error(), "--cpu-tdp") != NULL);
+    /* The fix names the C API's setter, not the CLI's flag. */
+    EXPECT(strstr(eco2_last_error(), "eco2_config_set_cpu_tdp(config, W)") != NULL);
+    EXPECT(strstr(eco2_last_error(), "--cpu-tdp") == NULL);
     EXPECT_OK(eco2_config_set_cpu_name(c, NULL));
     EXPECT(eco2_config_set_scope(c, 7) == ECO2_ERROR_INVALID_ARGUMENT);
     EXPECT(eco2_config_set_intensity(c, -1.0, NULL) == ECO2_ERROR_INVALID_ARGUMENT);

@@ -39,7 +39,7 @@ def test_card_formats_and_errors(tmp_path):
     j = json.loads(eco2.card(records, "json"))
     assert len(j["rows"]) >= 4 and j["total"]["experiment_description"] == "large"
     assert "M  embodied emissions   2000.000 gCO2e" in eco2.card(records, "sci", embodied_kg=2.0)
-    with pytest.raises(eco2.InvalidArgument, match="--format yaml"):
+    with pytest.raises(eco2.InvalidArgument, match="format=yaml: unknown card format"):
         eco2.card(records, "yaml")
     with pytest.raises(eco2.InvalidArgument, match="no such run"):
         eco2.report(records, runs=["ffff"], output="-")

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -30,8 +31,15 @@ struct Card {
     CardSubject subject() const {
         return {"run " + runs[1].id, runs[1].total, 1, std::span(runs).subspan(1, 1)};
     }
+    // The goldens are the CLI's cards: settings named as its flags (embodied_kg -> --embodied-kg).
+    static std::string flag(std::string_view setting, std::string_view value) {
+        std::string f = "--" + std::string(setting);
+        std::replace(f.begin(), f.end(), '_', '-');
+        return value.empty() ? f : f + " " + std::string(value);
+    }
     std::string text(CardOptions o) const {
         o.tool = "eco2 test";
+        if (!o.names) o.names = flag;
         std::ostringstream out;
         write_card(out, subject(), o);
         return out.str();
@@ -53,6 +61,32 @@ TEST(Card, SciListsEachTermAndMIsStatedWhenNotGiven) {
     EXPECT_NE(sci.find("not given, taken as 0"), std::string::npos);
     const std::string with_m = Card().text({CardFormat::sci, 0.5, "pre-training", ""});
     EXPECT_EQ(with_m, golden("card_sci_embodied.expected", with_m));
+}
+
+TEST(Card, TheEmbodiedTermNamesItsSettingAsTheCallerDoes) {
+    CardOptions o{CardFormat::sci, {}, "pre-training", ""};
+    o.names = [](std::string_view, std::string_view) { return std::string(); };  // neutral
+    EXPECT_NE(Card().text(o).find("(not given, taken as 0: state the hardware's share with embodied_kg)\n"),
+              std::string::npos);
+    o.embodied_kg = 0.5;
+    EXPECT_NE(Card().text(o).find("  M  embodied emissions   500.000 gCO2e  (embodied_kg)\n"),
+              std::string::npos);
+    o.embodied_kg = -1;
+    try {
+        Card().text(o);
+        FAIL() << "a negative embodied_kg was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.settings(), std::vector<std::string>{"embodied_kg"});
+        EXPECT_EQ(std::string(e.what()).rfind("embodied_kg -1 is negative: ", 0), 0u) << e.what();
+        EXPECT_EQ(e.what(Card::flag).rfind("--embodied-kg -1 is negative: ", 0), 0u);
+    }
+    try {
+        parse_card_format("yaml");
+        FAIL() << "format yaml was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.settings(), std::vector<std::string>{"format"});
+        EXPECT_EQ(e.what(Card::flag), "--format yaml: unknown card format; choose hf, sci or json");
+    }
 }
 
 TEST(Card, SciTermsAreTheFormula) {

@@ -73,7 +73,14 @@ TEST(RunReport, OnlyTheRunsAskedForAndUnknownOnesNamed) {
     EXPECT_EQ(count(out.str(), "<section class=\"run\""), 1u);
     std::ostringstream out2, err2;
     EXPECT_EQ(run_report({{rec.csv.string()}, {"9999"}, "-", "", false}, out2, err2), 2);
-    EXPECT_NE(err2.str().find("eco2: error: --runs 9999: no such run"), std::string::npos) << err2.str();
+    EXPECT_NE(err2.str().find("eco2: error: runs 9999: no such run"), std::string::npos) << err2.str();
+    std::ostringstream err4;  // as the caller names its options (the CLI: --runs)
+    ReportRequest named{{rec.csv.string()}, {"9999"}, "-", "", false};
+    named.names = [](std::string_view s, std::string_view v) {
+        return "--" + std::string(s) + " " + std::string(v);
+    };
+    EXPECT_EQ(run_report(named, out2, err4), 2);
+    EXPECT_NE(err4.str().find("eco2: error: --runs 9999: no such run"), std::string::npos) << err4.str();
     EXPECT_TRUE(out2.str().empty());
     std::ostringstream out3, err3;
     EXPECT_EQ(run_report({{(rec.dir / "missing.csv").string()}, {}, "-", "", false}, out3, err3), 2);
@@ -103,7 +110,23 @@ TEST(RunCard, TheRowsReadBackGiveTheSameCardAsTheRunsWritten) {
 
     std::ostringstream o3, err3;
     EXPECT_EQ(run_card({rec.csv.string(), "1111", "small", {}}, o3, err3), 2);
-    EXPECT_NE(err3.str().find("choose one"), std::string::npos);
+    EXPECT_NE(err3.str().find("eco2: error: run and experiment both given: choose one"), std::string::npos)
+        << err3.str();
+    // The messages name the options as the caller does (here as the CLI's flags).
+    CardRequest both{rec.csv.string(), "1111", "small", {}};
+    both.options.names = [](std::string_view s, std::string_view v) {
+        return "--" + std::string(s) + (v.empty() ? "" : " " + std::string(v));
+    };
+    std::ostringstream o4, err4;
+    EXPECT_EQ(run_card(both, o4, err4), 2);
+    EXPECT_NE(err4.str().find("eco2: error: --run and --experiment both given: choose one"),
+              std::string::npos)
+        << err4.str();
+    CardRequest last{rec.csv.string(), "", "", {}};
+    last.options.names = both.options.names;
+    std::ostringstream o5, err5;
+    EXPECT_EQ(run_card(last, o5, err5), 0);
+    EXPECT_NE(err5.str().find("(choose with --run ID or --experiment X)"), std::string::npos) << err5.str();
 }
 
 }  // namespace eco2::detail

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <vector>
 
 using namespace eco2::detail;
@@ -11,29 +12,27 @@ using namespace std::chrono;
 
 namespace {
 
-// Jumps to each deadline at once; stops after `wakes` waits. `lag_at`: at that wake, time jumps that much
-// further (the machine was suspended).
-class FakeClock final : public SamplerClock {
+// The one clock contract (sys::Clock, as the SystemContext hands it down), faked: jumps to each deadline at
+// once; stops after `wakes` waits. `lag_at`: at that wake, time jumps that much further (the machine was
+// suspended). Used from one thread only, so its state is mutable behind the const interface.
+class FakeClock final : public eco2::sys::Clock {
 public:
     explicit FakeClock(int wakes) : m_wakes_left(wakes) {}
-    time_point now() const noexcept override { return m_now; }
-    bool wait_until(time_point deadline) noexcept override {
-        if (m_stop || m_wakes_left-- <= 0) return true;
+    steady_clock::time_point steady_now() const noexcept override { return m_now; }
+    bool wait_until(steady_clock::time_point deadline, eco2::sys::StopSignal& stop) const noexcept override {
+        if (stop.requested() || m_wakes_left-- <= 0) return true;
         if (deadline > m_now) m_now = deadline;
         if (++m_wakes == lag_at) m_now += lag;
         return false;
     }
-    void request_stop() noexcept override { m_stop = true; }
-    void reset() noexcept override { m_stop = false; }
 
     int lag_at = -1;
     steady_clock::duration lag{};
 
 private:
-    time_point m_now{seconds(1000)};
-    int m_wakes_left;
-    int m_wakes = 0;
-    bool m_stop = false;
+    mutable steady_clock::time_point m_now{seconds(1000)};
+    mutable int m_wakes_left;
+    mutable int m_wakes = 0;
 };
 
 struct Ticks {
@@ -46,16 +45,14 @@ struct Ticks {
     }
 };
 
-Ticks run(double period_s, bool process_lists, int wakes, FakeClock* clock_in = nullptr) {
-    FakeClock own(wakes);
-    FakeClock& clock = clock_in ? *clock_in : own;
+Ticks run(double period_s, bool process_lists, int wakes, std::shared_ptr<FakeClock> clock = nullptr) {
+    if (!clock) clock = std::make_shared<FakeClock>(wakes);
     std::mutex lock;
     Ticks r;
     Sampler* self = nullptr;
-    Sampler sampler(clock, lock, [&](bool check_only) { r.plans.push_back(self->plan(false, check_only)); });
+    Sampler sampler(lock, [&](bool check_only) { r.plans.push_back(self->plan(false, check_only)); });
     self = &sampler;
-    sampler.reset(period_s, process_lists);
-    clock.reset();
+    sampler.reset(clock, period_s, process_lists);
     sampler.loop();  // on this thread: returns when the clock says stop
     return r;
 }
@@ -130,10 +127,10 @@ TEST(Sampler, ProcessListsAreCheckedEveryHalfSecondBetweenLongPeriods) {
 }
 
 TEST(Sampler, ATickThatFellBehindSkipsAheadInsteadOfBursting) {
-    FakeClock clock(12);
-    clock.lag_at = 6;  // the 6th wake-up (due at 0.35 s) comes 10 s late
-    clock.lag = seconds(10);
-    const auto t = run(0.1, false, 12, &clock).period_ticks();
+    auto clock = std::make_shared<FakeClock>(12);
+    clock->lag_at = 6;  // the 6th wake-up (due at 0.35 s) comes 10 s late
+    clock->lag = seconds(10);
+    const auto t = run(0.1, false, 12, clock).period_ticks();
     ASSERT_EQ(t.size(), 12u);
     EXPECT_NEAR(t[5], 10.35, 1e-9);
     // After the late tick, one period apart: no catch-up burst of the ~100 missed ticks.
@@ -141,20 +138,18 @@ TEST(Sampler, ATickThatFellBehindSkipsAheadInsteadOfBursting) {
 }
 
 TEST(Sampler, FinalPlansReadEverything) {
-    FakeClock clock(0);
     std::mutex lock;
-    Sampler sampler(clock, lock, [](bool) {});
-    sampler.reset(0.01, false);
+    Sampler sampler(lock, [](bool) {});
+    sampler.reset(std::make_shared<FakeClock>(0), 0.01, false);
     const TickPlan p = sampler.plan(true, false);
     EXPECT_TRUE(p.tree && p.discover && p.slow && p.final);
 }
 
 TEST(Sampler, StopEndsTheThreadAtOnce) {
-    SteadyClock clock;
     std::mutex lock;
     int ticks = 0;
-    Sampler sampler(clock, lock, [&](bool) { ++ticks; });
-    sampler.reset(3600.0, false);  // the first tick would come after 10 ms, the next after an hour
+    Sampler sampler(lock, [&](bool) { ++ticks; });
+    sampler.reset(eco2::sys::real_clock(), 3600.0, false);  // the first tick would come after 10 ms, the next after an hour
     sampler.start();
     const auto begin = steady_clock::now();
     while (true) {

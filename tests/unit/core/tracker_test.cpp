@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "../test_util.hpp"
-#include "core/stop_signal.hpp"
 #include "eco2/error.hpp"
+#include "sys/stop_signal.hpp"
 
 using namespace eco2;
 using eco2::test::read_file;
@@ -208,7 +208,7 @@ TEST(Tracker, CostIsFacilityEnergyTimesPrice) {
 // What the sampler sleeps on: the deadline, or a stop request that ends a wait in progress.
 TEST(StopSignal, WaitsUntilTheDeadlineOrTheRequest) {
     using steady = std::chrono::steady_clock;
-    eco2::detail::StopSignal stop;
+    eco2::sys::StopSignal stop;
     EXPECT_FALSE(stop.wait_until(steady::now() - std::chrono::seconds(1)));  // a past deadline: at once
     auto t = steady::now();
     EXPECT_FALSE(stop.wait_until(t + std::chrono::milliseconds(20)));

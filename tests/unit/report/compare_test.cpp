@@ -93,10 +93,36 @@ TEST(Compare, ErrorsNameTheFix) {
     req.runs = {};
     req.metric = "f1";
     run(req, 2, &err);
-    EXPECT_NE(err.find("--metric f1: no run reported it"), std::string::npos) << err;
+    EXPECT_NE(err.find("eco2: error: metric f1: no run reported it"), std::string::npos) << err;
     EXPECT_NE(err.find("loss, accuracy"), std::string::npos) << err;
     req.metric = "";
     req.by = GroupBy::host;
     run(req, 2, &err);
     EXPECT_NE(err.find("compare by experiment or project"), std::string::npos) << err;
+}
+
+TEST(Compare, MessagesNameTheSettingsAsTheCallerNamesItsOptions) {
+    Files f(two_experiments());
+    CompareRequest req;
+    req.files = {f.path};
+    req.metric = "f1";
+    try {
+        compare_files(req);
+        FAIL() << "an unknown metric was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.settings(), std::vector<std::string>{"metric"});
+    }
+    req.names = [](std::string_view setting, std::string_view value) {
+        return std::string(setting) + "=" + std::string(value);
+    };
+    std::string err;
+    run(req, 2, &err);
+    EXPECT_NE(err.find("eco2: error: metric=f1: no run reported it"), std::string::npos) << err;
+    req.metric = "";
+    req.by = GroupBy::host;
+    run(req, 2, &err);
+    EXPECT_NE(
+        err.find("eco2: error: by=host: compare by experiment or project, or name runs with runs=ID,ID"),
+        std::string::npos)
+        << err;
 }

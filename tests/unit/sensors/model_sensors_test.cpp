@@ -1,6 +1,3 @@
-#include "sensors/cpu_model_sensor.hpp"
-#include "sensors/ram_model_sensor.hpp"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,11 +6,15 @@
 #include <sstream>
 
 #include "../test_util.hpp"
+#include "context_util.hpp"
 #include "eco2/error.hpp"
+#include "sensors/cpu_model_sensor.hpp"
 #include "sensors/cpu_tdp_table.hpp"
+#include "sensors/ram_model_sensor.hpp"
 
 using namespace eco2;
 using namespace eco2::detail;
+using eco2::test::context_at;
 using eco2::test::roots;
 using eco2::test::TempDir;
 using eco2::test::write_file;
@@ -166,4 +167,23 @@ TEST(CpuDescription, TheUsersCpuNameIsLookedUpTimesSockets) {
     EXPECT_THROW(describe_cpu(roots(eco2::test::fixture("no_rapl")), sys::default_reader(), std::nullopt,
                               CpuHint{std::nullopt, "EPYC 9999X", "--cpu-name"}),
                  Error);
+}
+
+TEST(CpuDescription, AnUnknownCpuNamesTheSettingsThatFixIt) {
+    try {
+        describe_cpu(roots(eco2::test::fixture("no_rapl")), sys::default_reader(), std::nullopt,
+                     CpuHint{std::nullopt, "EPYC 9999X", "cpu_name argument"});
+        FAIL() << "an unknown CPU name was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.settings(), std::vector<std::string>{"cpu_tdp"});
+        EXPECT_NE(std::string(e.what()).find("give its power instead with cpu_tdp W, from the vendor's page"),
+                  std::string::npos)
+            << e.what();
+    }
+    // Without a TDP, the probe's fix names both settings (the CLI shows --cpu-tdp W, --cpu-name NAME).
+    const Discovery d = discover_cpu_model(context_at(eco2::test::fixture("no_rapl")), DiscoveryRequest{});
+    EXPECT_EQ(mentioned_settings(d.report.fix),
+              (std::vector<std::string>{"cpu_tdp", "cpu_name", "cpu_name"}));
+    EXPECT_NE(spelled(d.report.fix).find("give its power with cpu_tdp W (all sockets"), std::string::npos)
+        << spelled(d.report.fix);
 }

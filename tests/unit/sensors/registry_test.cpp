@@ -107,7 +107,7 @@ TEST(Registry, MachineWideDramIsNotUsedInProcessScope) {
     EXPECT_EQ(set.ram->backend(), "ram-model");
     EXPECT_TRUE(report_of(set, "ram-model").used);
     EXPECT_THAT(report_of(set, "ram-model").reason,
-                EndsWith("(estimated); RAPL dram is machine-wide, used with --scope machine"));
+                EndsWith("(estimated); RAPL dram is machine-wide, used for the machine scope"));
     EXPECT_EQ(set.cpu->backend(), "rapl");
     EXPECT_TRUE(describe_component(set, Component::ram).estimated);
 }

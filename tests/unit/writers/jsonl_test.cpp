@@ -150,6 +150,7 @@ TEST(JsonlSink, AFileThatCannotBeOpenedStopsStartAndNamesIt) {
         FAIL() << "start() accepted an unwritable JSON-lines file";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("/proc/eco2-no-such-dir"), std::string::npos) << e.what();
+        EXPECT_EQ(e.settings(), std::vector<std::string>{"jsonl"});  // the CLI shows it as --jsonl FILE
     }
     EXPECT_FALSE(t.running());
     // Nothing was started: the records file (opened first) holds no row of this run.

@@ -1,5 +1,6 @@
 #pragma once
-// What the sampler thread sleeps on between ticks: a stop request, or a steady-clock deadline.
+// What the sampler thread sleeps on between ticks: a stop request, or a steady-clock deadline (through
+// sys::Clock::wait_until, so a test's clock can jump to the deadline instead).
 
 #include <semaphore.h>
 
@@ -8,7 +9,7 @@
 #include <chrono>
 #include <ctime>
 
-namespace eco2::detail {
+namespace eco2::sys {
 
 /// A stop request that one thread waits for, until a std::chrono::steady_clock deadline.
 ///
@@ -54,4 +55,4 @@ private:
     std::atomic<bool> m_requested{false};
 };
 
-}  // namespace eco2::detail
+}  // namespace eco2::sys
