@@ -21,7 +21,6 @@
 #include "command.hpp"
 #include "eco2/error.hpp"
 #include "http/http_client.hpp"
-#include "core/job.hpp"
 #include "eco2/tracker.hpp"
 #include "report/result_json.hpp"
 #include "report/summary.hpp"
@@ -102,13 +101,9 @@ int run(const Options& options) {
     // (and any mistake reported) before the command starts; otherwise after, so that it does not delay it.
     std::optional<carbon::CarbonSetup> carbon;
     if (carbon::needs_checking(carbon_request(options))) carbon = carbon::setup_carbon(carbon_request(options));
+    // The ranks and the job (torchrun, SLURM, MPI): the tracker detects them from its environment snapshot at
+    // start (docs/scale-out.md); their warnings are the run's (the summary, --result).
     TrackerConfig config = make_config(options);
-    {  // ranks and job from the environment (torchrun, SLURM, MPI): docs/scale-out.md
-        auto job = detail::job_setup(detail::environment_from(environ), ::getuid());
-        for (const auto& w : job.warnings) std::fprintf(stderr, "eco2: warning: %s\n", w.c_str());
-        config.job = std::move(job.job);
-        config.job_runtime_dir = std::move(job.runtime_dir);
-    }
     // Problems with eco2's own options stop us before the command starts.
     { Tracker validate_only(config); }
     detail::check_outputs(config);

@@ -125,6 +125,10 @@ ECO2_C_EXPORT int eco2_config_set_budget_kg(eco2_config* config, double kg);
 /** 1: when a budget is crossed, eco2_tracker_new_epoch() records the epoch, stops the tracker and returns
  *  ECO2_ERROR_BUDGET_EXCEEDED. 0 (default): events only. */
 ECO2_C_EXPORT int eco2_config_set_stop_on_budget(eco2_config* config, int enabled);
+/** 1 (default): the job and ranks of torchrun, SLURM or MPI come from the environment at start, in the
+ *  record's job columns, with one measurer of the node's devices per job and node (docs/scale-out.md). 0: no
+ *  job. */
+ECO2_C_EXPORT int eco2_config_set_detect_job(eco2_config* config, int enabled);
 /** Exponent of the error rate in the energy-precision ratio (default 1). */
 ECO2_C_EXPORT int eco2_config_set_efficiency_alpha(eco2_config* config, double alpha);
 /** Event callback (NULL: none). user_data is passed back as is. */

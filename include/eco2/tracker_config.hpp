@@ -104,11 +104,14 @@ struct TrackerConfig {
     std::shared_ptr<const PriceProvider> price;
     /// Where the system is read from (procfs, sysfs, NVML).
     SystemPaths paths;
-    /// The job this run is a rank of (from the environment: `detect_job`, core/job.hpp); recorded in every
-    /// row. With a job_id, the trackers of the job on this node elect one measurer of the node's whole
-    /// devices through a lock in job_runtime_dir (docs/scale-out.md); empty job_runtime_dir: no election.
+    /// The job this run is a rank of; recorded in every row. With a job_id, the trackers of the job on this
+    /// node elect one measurer of the node's whole devices through a lock in job_runtime_dir
+    /// (docs/scale-out.md); empty job_runtime_dir: no election. Left empty (no job_id, source or rank), start()
+    /// detects both from its environment snapshot (torchrun, SLURM, MPI: core/job.hpp) unless detect_job is
+    /// false; a job set here wins, with the job_runtime_dir set here.
     JobInfo job;
     std::filesystem::path job_runtime_dir;
+    bool detect_job = true;
     /// Receives events; called from the sampler thread or from the thread calling new_epoch(). Must not call
     /// back into the Tracker. Exceptions it throws are swallowed.
     std::function<void(const TrackerEvent&)> on_event;

@@ -119,6 +119,7 @@ struct TrackerArgs {
     std::optional<py::function> on_event;
     std::optional<double> cpu_tdp;
     std::string cpu_name;
+    bool detect_job;
 };
 
 // Owns the C++ tracker. Destruction (the last Python reference) stops a running tracker without the GIL, so
@@ -164,6 +165,7 @@ eco2::TrackerConfig make_config(TrackerArgs a) {
     c.cpu_name = std::move(a.cpu_name);
     if (c.cpu_tdp_w || !c.cpu_name.empty())
         c.cpu_tdp_origin = c.cpu_tdp_w ? "cpu_tdp argument" : "cpu_name argument";
+    c.detect_job = a.detect_job;  // the job and ranks from the environment (torchrun, SLURM, MPI)
     if (a.on_event && !a.on_event->is_none()) {
         std::shared_ptr<py::function> callback = hold(std::move(*a.on_event));
         c.on_event = [callback](const eco2::TrackerEvent& event) {
@@ -402,7 +404,7 @@ PYBIND11_MODULE(_core, m) {
                          std::shared_ptr<eco2::PriceProvider> price, int expected_epochs, int predict_after,
                          std::optional<double> budget_kwh, std::optional<double> budget_kg,
                          bool stop_on_budget, double efficiency_alpha, std::optional<py::function> on_event,
-                         std::optional<double> cpu_tdp, std::string cpu_name) {
+                         std::optional<double> cpu_tdp, std::string cpu_name, bool detect_job) {
                  TrackerArgs a{std::move(project_name),
                                std::move(experiment_description),
                                std::move(output),
@@ -421,7 +423,8 @@ PYBIND11_MODULE(_core, m) {
                                efficiency_alpha,
                                std::move(on_event),
                                cpu_tdp,
-                               std::move(cpu_name)};
+                               std::move(cpu_name),
+                               detect_job};
                  return std::make_unique<PyTracker>(make_config(std::move(a)));
              }),
              py::kw_only(), "project_name"_a = "default", "experiment_description"_a = "default",
@@ -429,7 +432,7 @@ PYBIND11_MODULE(_core, m) {
              "scope"_a = "process", "pue"_a = 1.0, "intensity"_a = nullptr, "price"_a = nullptr,
              "expected_epochs"_a = 0, "predict_after"_a = 1, "budget_kwh"_a = py::none(),
              "budget_kg"_a = py::none(), "stop_on_budget"_a = false, "efficiency_alpha"_a = 1.0,
-             "on_event"_a = py::none(), "cpu_tdp"_a = py::none(), "cpu_name"_a = "")
+             "on_event"_a = py::none(), "cpu_tdp"_a = py::none(), "cpu_name"_a = "", "detect_job"_a = true)
         .def(
             "start", [](PyTracker& t) { t.get().start(); }, py::call_guard<py::gil_scoped_release>())
         .def(

@@ -107,7 +107,9 @@ class Tracker:
     efficiency_alpha, intensity (g/kWh) and zone (a zone key or region name of eco2's database), carbon (an
     eco2.where(...) set-up: the location chain of `eco2 run`, with series, tables and tariffs), cpu_tdp (W,
     all sockets: the CPU power of the TDP model when RAPL is not readable) and cpu_name (a CPU model to look up
-    in eco2's TDP table instead of /proc/cpuinfo's).
+    in eco2's TDP table instead of /proc/cpuinfo's), detect_job (default True: the job and ranks of torchrun,
+    SLURM or MPI from the environment, in the record's job columns, with one measurer of the node's devices per
+    job and node, docs/scale-out.md; False: none).
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class Tracker:
         save_params: bool = True,
         cpu_tdp: Optional[float] = None,
         cpu_name: Optional[str] = None,
+        detect_job: bool = True,
     ) -> None:
         self._ignore_warnings = bool(ignore_warnings)
         defaults = _params.get_params()
@@ -216,6 +219,7 @@ class Tracker:
             on_event=on_event,
             cpu_tdp=None if cpu_tdp is None else float(cpu_tdp),
             cpu_name=cpu_name or "",
+            detect_job=bool(detect_job),
         )
         if save_params:  # only a configuration the tracker accepted becomes the new defaults
             _params.remember(
@@ -440,7 +444,7 @@ def track(func: Optional[F] = None, **tracker_args: Any) -> Any:
 def available_devices() -> None:
     """Prints the CPU, GPU and RAM measurement this machine offers (eco2AI's available_devices), with what each
     eco2 back end found and how to fix what is missing."""
-    probe = _core.Tracker(output="", write_series=False, period=1.0)
+    probe = _core.Tracker(output="", write_series=False, period=1.0, detect_job=False)  # records nothing
     probe.start()
     try:
         snap = probe.snapshot()

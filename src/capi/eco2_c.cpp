@@ -132,6 +132,10 @@ int eco2_config_set_cpu_name(eco2_config* config, const char* name) {
     });
 }
 
+int eco2_config_set_detect_job(eco2_config* config, int enabled) {
+    return guard([&] { need(config, "config")->config.detect_job = enabled != 0; });
+}
+
 int eco2_config_set_intensity(eco2_config* config, double g_per_kwh, const char* region_label) {
     return guard([&] {
         auto& c = need(config, "config")->config;

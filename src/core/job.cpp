@@ -150,15 +150,4 @@ JobSetup job_setup(const Environment& env, uid_t uid) {
     return setup;
 }
 
-Environment environment_from(const char* const* envp) {
-    Environment env;
-    for (; envp && *envp; ++envp) {
-        std::string_view kv(*envp);
-        const auto eq = kv.find('=');
-        if (eq == std::string_view::npos) continue;
-        env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
-    }
-    return env;
-}
-
 }  // namespace eco2::detail

@@ -1,7 +1,8 @@
 #pragma once
 // Ranks and jobs from the environment (torchrun, SLURM, Open MPI / MPICH / PMI), and where the trackers of
 // one job on one node meet to elect the node's measurer (core/job_lock.hpp). Pure functions of an
-// environment map: the library never reads the environment itself (the caller hands its snapshot).
+// environment map: the library never reads the environment itself (the tracker hands its SystemContext's
+// snapshot: tracker_job in core/tracker_setup.hpp).
 
 #include <sys/types.h>
 
@@ -49,8 +50,5 @@ struct JobSetup {
     std::vector<std::string> warnings;
 };
 JobSetup job_setup(const Environment& env, uid_t uid);
-
-/// An Environment from a NULL-terminated "NAME=value" array (main's envp, environ).
-Environment environment_from(const char* const* envp);
 
 }  // namespace eco2::detail

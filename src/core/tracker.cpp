@@ -119,12 +119,15 @@ struct Tracker::Impl {
         sampler.reset(measure.context().shared_clock(), cfg.sampling.period_s, measure.process_lists());
         last_checkpoint = 0;
         measure.baseline(cfg.sampling.count_from_root_start);
-        const std::string job_warning = measure.join_job(cfg.job, cfg.job_runtime_dir, cfg.sampling.scope);
+        // The job: the caller's, or detected from the run's environment snapshot (torchrun, SLURM, MPI).
+        JobSetup job = tracker_job(cfg, measure.context().env().all());
+        const std::string job_warning = measure.join_job(job.job, job.runtime_dir, cfg.sampling.scope);
         sink_failures_seen = 0;
 
         Result r = first_result(cfg, *intensity);
         measure.describe(r, cfg.sampling.scope);
-        r.job = cfg.job;
+        r.job = std::move(job.job);
+        r.warnings.insert(r.warnings.end(), job.warnings.begin(), job.warnings.end());
         if (!job_warning.empty()) r.warnings.push_back(job_warning);
         Result first;
         {

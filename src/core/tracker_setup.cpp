@@ -87,6 +87,14 @@ Result first_result(const TrackerConfig& c, const IntensityProvider& intensity) 
     return r;
 }
 
+JobSetup tracker_job(const TrackerConfig& c, const Environment& env) {
+    const JobInfo& j = c.job;
+    const bool given = !j.job_id.empty() || !j.source.empty() || j.rank || j.local_rank || j.node_rank ||
+                       j.world_size || j.nodes;
+    if (given || !c.detect_job) return JobSetup{j, c.job_runtime_dir, {}};
+    return job_setup(env, ::getuid());
+}
+
 std::string world_average_warning() {
     return fmt::format("no carbon intensity set: the world average {} gCO2/kWh was used; set the intensity "
                        "(gCO2/kWh) or the region of your grid",

@@ -50,6 +50,8 @@ int run_agent(const AgentOptions& options, std::ostream& err) {
     // tracker has): the node's figures per device, from its ticks.
     config.output.agent_socket = options.socket;
     config.output.agent_node = true;
+    // The node's figures are no rank's: an agent started inside a job (a SLURM prolog) joins no election.
+    config.detect_job = false;
     Tracker tracker(config);
     AgentSocket socket(options.socket);
     Shared shared;

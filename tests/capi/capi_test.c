@@ -1,5 +1,6 @@
 /* Tests of the C API (include/eco2/eco2.h), in C99: status codes and messages for misuse, configuration,
- * a plain run, a training with epoch parameters and work, budgets and the event callback, result getters.
+ * a plain run, a training with epoch parameters and work, budgets and the event callback, result getters, the
+ * job from the environment.
  *
  *   eco2_capi_test WORK_DIR     (created if needed; the records files of a previous run there are removed)
  *
@@ -346,22 +347,62 @@ static void test_region_from_the_zone_database(void) {
     EXPECT_OK(eco2_config_destroy(c));
 }
 
-/* The user's CPU power: the TDP model uses it, and the source says where it came from. */
-static void test_cpu_tdp(void) {
-    eco2_config* c = base_config("tdp.csv");
+/* A tracker of configuration c (destroyed) that runs while burning 50 ms of CPU; its result. */
+static eco2_result* run_briefly(eco2_config* c) {
     eco2_tracker* t = NULL;
     eco2_result* r = NULL;
-    const char* src = NULL;
-    EXPECT_OK(eco2_config_set_cpu_tdp(c, 205.0));
     EXPECT_OK(eco2_tracker_create(c, &t));
     EXPECT_OK(eco2_config_destroy(c));
     EXPECT_OK(eco2_tracker_start(t));
     burn_cpu(0.05);
     EXPECT_OK(eco2_tracker_stop(t, &r));
+    EXPECT_OK(eco2_tracker_destroy(t));
+    return r;
+}
+
+/* The user's CPU power: the TDP model uses it, and the source says where it came from. */
+static void test_cpu_tdp(void) {
+    eco2_config* c = base_config("tdp.csv");
+    eco2_result* r = NULL;
+    const char* src = NULL;
+    EXPECT_OK(eco2_config_set_cpu_tdp(c, 205.0));
+    r = run_briefly(c);
     EXPECT_OK(eco2_result_source(r, ECO2_CPU, &src));
     EXPECT(strstr(src, "tdp-model(205 W, C API;") != NULL);
     EXPECT_OK(eco2_result_destroy(r));
-    EXPECT_OK(eco2_tracker_destroy(t));
+}
+
+/* The job from the environment (here ECO2_JOB_ID and torchrun's ranks, set by this test): the record's job
+ * columns, and in machine scope the node's devices counted by the measurer the job's trackers elected (this
+ * one, alone). eco2_config_set_detect_job(c, 0): no job, the tracker counts the devices itself. */
+static void test_job_from_the_environment(void) {
+    char xdg[4200];
+    const char* vars[][2] = {{"ECO2_JOB_ID", "capi-job"}, {"RANK", "3"},        {"LOCAL_RANK", "1"},
+                             {"GROUP_RANK", "1"},         {"WORLD_SIZE", "8"}, {"XDG_RUNTIME_DIR", xdg}};
+    size_t i;
+    int pass;
+    snprintf(xdg, sizeof xdg, "%s", path_in("xdg"));
+    mkdir(xdg, 0700);
+    for (i = 0; i < sizeof vars / sizeof vars[0]; ++i) EXPECT(setenv(vars[i][0], vars[i][1], 1) == 0);
+    for (pass = 0; pass < 2; ++pass) {
+        eco2_config* c = base_config(pass == 0 ? "job.csv" : "nojob.csv");
+        eco2_result* r = NULL;
+        const char* src = NULL;
+        EXPECT_OK(eco2_config_set_scope(c, ECO2_SCOPE_MACHINE));
+        if (pass == 1) EXPECT_OK(eco2_config_set_detect_job(c, 0));
+        r = run_briefly(c);
+        EXPECT_OK(eco2_result_source(r, ECO2_CPU, &src));
+        if (pass == 0) {
+            /* the last columns: job_id, rank, local_rank, node_rank, world_size */
+            EXPECT(file_contains(path_in("job.csv"), ",capi-job,3,1,1,8\n"));
+            EXPECT(strstr(src, "node devices of job capi-job: measured by this rank") != NULL);
+        } else {
+            EXPECT(!file_contains(path_in("nojob.csv"), "capi-job"));
+            EXPECT(strstr(src, "node devices") == NULL);
+        }
+        EXPECT_OK(eco2_result_destroy(r));
+    }
+    for (i = 0; i < sizeof vars / sizeof vars[0]; ++i) unsetenv(vars[i][0]);
 }
 
 int main(int argc, char** argv) {
@@ -373,7 +414,8 @@ int main(int argc, char** argv) {
     mkdir(g_dir, 0755);
     {
         static const char* files[] = {"misuse.csv", "run.csv",      "train.csv",
-                                      "budget.csv", "nobudget.csv", "region.csv"};
+                                      "budget.csv", "nobudget.csv", "region.csv",
+                                      "job.csv",    "nojob.csv"};
         size_t i;
         for (i = 0; i < sizeof files / sizeof files[0]; ++i) remove(path_in(files[i]));
     }
@@ -384,6 +426,7 @@ int main(int argc, char** argv) {
     test_training_with_params_and_work();
     test_budget_stops_at_the_next_epoch();
     test_region_from_the_zone_database();
+    test_job_from_the_environment();
     if (g_failures > 0) {
         fprintf(stderr, "%d check(s) failed\n", g_failures);
         return 1;

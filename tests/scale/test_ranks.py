@@ -7,6 +7,7 @@ Run by CTest (label scale) with ECO2_BIN, ECO2_FAKE_NVML and ECO2_FIXTURES set.
 """
 import csv
 import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -34,10 +35,18 @@ def lock_held(path):
         return False
 
 
-def run_ranks(tmp_path, sleeps, kill_rank0_after=None, rank0_args=()):
+def eco2_run_rank(rank, env, out, seconds, extra):
+    """A rank as `eco2 run -- sleep SECONDS`."""
+    return subprocess.Popen([ECO2, "run", "-q", "--period", "0.2", *extra, "-o", str(out), "--", "sleep",
+                             str(seconds)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def run_ranks(tmp_path, sleeps, kill_rank0_after=None, rank0_args=(), worker=eco2_run_rank, job_env=None):
     """Starts rank 0, waits until it holds the node lock, starts ranks 1-3; optionally SIGKILLs rank 0's eco2
-    `kill_rank0_after` s after the others started. Returns the rows by rank, their GPU energy (J), the fake's
-    counter advance over the whole job (J) and the GPUs' power (W)."""
+    `kill_rank0_after` s after the others started. `worker(rank, env, out, seconds, extra)` starts a rank
+    (default: eco2 run); `job_env` names the job (default ECO2_JOB_ID=job-4 and torchrun's ranks). Returns the
+    rows by rank, their GPU energy (J), the fake's counter advance over the whole job (J), the GPUs' power (W)
+    and the counter's advance from when rank 0 held the lock (J)."""
     gpus = make_gpus(tmp_path)
     runtime = tmp_path / "xdg"
     runtime.mkdir(mode=0o700)
@@ -45,22 +54,22 @@ def run_ranks(tmp_path, sleeps, kill_rank0_after=None, rank0_args=()):
     out = tmp_path / "emission.csv"
 
     def start(rank):
+        job = job_env(rank) if job_env else dict(ECO2_JOB_ID="job-4", RANK=rank, LOCAL_RANK=rank, WORLD_SIZE=4,
+                                                 GROUP_RANK=0)
         e = clean_env(ECO2_SYS_ROOT=FIXTURES / "no_rapl" / "sys", ECO2_NVML_LIBRARY=FAKE_NVML,
-                      FAKE_NVML_DIR=gpus, XDG_RUNTIME_DIR=runtime, ECO2_JOB_ID="job-4", RANK=rank,
-                      LOCAL_RANK=rank, WORLD_SIZE=4, GROUP_RANK=0)
-        extra = list(rank0_args) if rank == 0 else []
-        return subprocess.Popen([ECO2, "run", "-q", "--period", "0.2", *extra, "-o", str(out), "--", "sleep",
-                                 str(sleeps[rank])], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                      FAKE_NVML_DIR=gpus, XDG_RUNTIME_DIR=runtime, **job)
+        return worker(rank, e, out, sleeps[rank], list(rank0_args) if rank == 0 else [])
 
     before = counter.joules()
     t_before = time.monotonic()
     procs = [start(0)]
-    lock = runtime / "eco2" / "job-job-4.lock"
-    deadline = time.monotonic() + 10
-    while not lock_held(lock):  # rank 0 is the node's measurer before the others start
+    deadline = time.monotonic() + 20
+    # rank 0 is the node's measurer before the others start
+    while not any(lock_held(lock) for lock in (runtime / "eco2").glob("job-*.lock")):
         assert time.monotonic() < deadline, "rank 0 never took the node lock"
         assert procs[0].poll() is None, procs[0].communicate()
         time.sleep(0.01)
+    at_lock = counter.joules()
     procs += [start(r) for r in (1, 2, 3)]
     if kill_rank0_after is not None:
         time.sleep(kill_rank0_after)
@@ -78,13 +87,13 @@ def run_ranks(tmp_path, sleeps, kill_rank0_after=None, rank0_args=()):
     watts = sum(IDLE_MW) / 1000.0
     truth = after - before  # the fake's counter over the whole job, start-up of the first rank included
     assert truth == pytest.approx(watts * (t_after - t_before), rel=0.01)  # the fake's counter is sane
-    return rows, [float(r["gpu_energy(kWh)"]) * 3.6e6 for r in rows], truth, watts
+    return rows, [float(r["gpu_energy(kWh)"]) * 3.6e6 for r in rows], truth, watts, after - at_lock
 
 
 @pytest.mark.skipif(not FAKE_NVML, reason="fake NVML library not built")
 def test_four_ranks_count_the_node_gpus_once(tmp_path):
     sleeps = [1.0, 2.5, 2.5, 2.5]  # rank 0, the first measurer, leaves first: another rank takes over
-    rows, gpu_j, truth, watts = run_ranks(tmp_path, sleeps)
+    rows, gpu_j, truth, watts, _ = run_ranks(tmp_path, sleeps)
     assert [r["rank"] for r in rows] == ["0", "1", "2", "3"]
     for r in rows:
         assert r["job_id"] == "job-4" and r["world_size"].strip() == "4" and r["node_rank"] == "0"
@@ -112,7 +121,7 @@ def test_a_killed_measurer_hands_over_from_its_last_checkpoint(tmp_path):
     """Rank 0 (checkpoint every 1 s) is killed with SIGKILL ~0.9 s after its last checkpoint: its row keeps that
     checkpoint (interrupted), and its successor counts from the readings that checkpoint held, so the ~0.9 s
     in between (~270 J) is neither lost nor counted twice."""
-    rows, gpu_j, truth, watts = run_ranks(tmp_path, [3, 2.5, 2.5, 2.5], kill_rank0_after=1.8,
+    rows, gpu_j, truth, watts, _ = run_ranks(tmp_path, [3, 2.5, 2.5, 2.5], kill_rank0_after=1.8,
                                           rank0_args=("--checkpoint", "1"))
     print(f"killed measurer: rows {sum(gpu_j):.1f} J, {gpu_j}; fake counter {truth:.1f} J", file=sys.stderr)
     assert rows[0]["status"] == "interrupted" and rows[0]["exit_code"] == ""
@@ -160,3 +169,22 @@ def test_summary_by_job_merges_the_files_of_two_nodes(tmp_path):
     assert gpu_j == pytest.approx(rows_j, rel=1e-6)  # the summary adds every row of both files
     watts = sum(IDLE_MW) / 1000.0
     assert truth - 2 * watts * 0.5 <= gpu_j <= truth + 0.01, (gpu_j, truth)
+
+
+def test_a_bad_rank_is_a_warning_of_the_run(tmp_path):
+    """eco2 run's job comes from the tracker's detection: a bad value is one of the run's warnings (the summary,
+    --result's JSON), and the next source is used."""
+    runtime = tmp_path / "xdg"
+    runtime.mkdir(mode=0o700)
+    out = tmp_path / "emission.csv"
+    e = clean_env(ECO2_SYS_ROOT=FIXTURES / "no_rapl" / "sys", ECO2_NVML_LIBRARY=tmp_path / "none.so",
+                  XDG_RUNTIME_DIR=runtime, ECO2_JOB_ID="job-w", RANK="x", SLURM_PROCID=2)
+    result = tmp_path / "result.json"
+    r = subprocess.run([ECO2, "run", "-o", str(out), "--result", str(result), "--", "true"], env=e,
+                       capture_output=True, text=True, timeout=DEADLINE_S)
+    assert r.returncode == 0, r.stderr
+    assert "eco2: warning: RANK=x ignored: not a non-negative integer" in r.stderr
+    assert "RANK=x ignored: not a non-negative integer" in json.loads(result.read_text())["warnings"]
+    with open(out, newline="") as f:
+        (row,) = csv.DictReader(f)
+    assert row["job_id"] == "job-w" and row["rank"] == "2"
