@@ -5,6 +5,10 @@
 #include "eco2/carbon.hpp"
 #include "eco2/zones.hpp"
 
+#include <fmt/format.h>
+
+#include <utility>
+
 using namespace eco2::capi;
 
 std::string& eco2::capi::last_error() noexcept {
@@ -13,10 +17,12 @@ std::string& eco2::capi::last_error() noexcept {
 }
 
 std::string eco2::capi::setter_name(std::string_view setting, std::string_view value) {
-    for (std::string_view s : {"output", "cpu_tdp", "cpu_name", "scope"})
+    // The setting, and the handle whose setter sets it: eco2_<handle>_set_<setting>(<handle>, value).
+    static constexpr std::pair<std::string_view, std::string_view> setters[] = {
+        {"output", "config"}, {"cpu_tdp", "config"}, {"cpu_name", "config"}, {"scope", "config"}, {"region", "carbon"}};
+    for (const auto& [s, handle] : setters)
         if (s == setting)
-            return "eco2_config_set_" + std::string(s) +
-                   (value.empty() ? "()" : "(config, " + std::string(value) + ")");
+            return fmt::format("eco2_{}_set_{}{}", handle, s, value.empty() ? "()" : fmt::format("({}, {})", handle, value));
     return {};
 }
 
