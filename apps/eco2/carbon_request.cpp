@@ -69,7 +69,7 @@ carbon::CarbonRequest carbon_request(const Options& o, bool full_chain) {
 
 std::vector<std::string> carbon_warnings(const carbon::CarbonSetup& setup) {
     std::vector<std::string> out;
-    // The set-up's warnings name the region only (carbon_setup.hpp): the note says where the zones are listed.
+    // Carbon warnings name only the region (carbon_setup.hpp): the note says where the zones are listed.
     const SettingNames names = [](std::string_view setting, std::string_view value) {
         return option_name_and_fallbacks(setting, value, "`eco2 regions` lists the zones");
     };

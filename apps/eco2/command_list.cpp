@@ -71,12 +71,14 @@ std::string option_name(std::string_view setting, std::string_view value) {
     return value.empty() ? flag : flag + " " + std::string(value);
 }
 
-std::string option_name_and_fallbacks(std::string_view setting, std::string_view value, std::string_view note) {
+std::string option_name_and_fallbacks(std::string_view setting, std::string_view value,
+                                      std::string_view note) {
     const auto [row, flag] = option_row(setting);
     if (!row) return {};
     std::string alternatives;
     if (row->env) alternatives = std::string("or ") + row->env;
-    if (row->key) alternatives += (alternatives.empty() ? "or " : ", or ") + std::string(row->key) + " in eco2.toml";
+    if (row->key)
+        alternatives += (alternatives.empty() ? "or " : ", or ") + std::string(row->key) + " in eco2.toml";
     if (!note.empty()) alternatives += (alternatives.empty() ? "" : "; ") + std::string(note);
     const std::string name = option_name(setting, value);
     return alternatives.empty() ? name : name + " (" + alternatives + ")";

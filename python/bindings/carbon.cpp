@@ -45,7 +45,8 @@ std::optional<eco2::carbon::Given<std::string>> given(const std::optional<std::s
 }  // namespace
 
 void bind_carbon(py::module_& m) {
-    py::class_<PyCarbonSetup>(m, "CarbonSetup", "The zone, intensity and price the location chain chose, and why.")
+    py::class_<PyCarbonSetup>(m, "CarbonSetup",
+                              "The zone, intensity and price the location chain chose, and why.")
         .def_readonly("intensity", &PyCarbonSetup::intensity, "IntensityProvider (never None)")
         .def_readonly("price", &PyCarbonSetup::price, "PriceProvider, or None without a tariff")
         .def_readonly("zone", &PyCarbonSetup::zone, "zone key the chain found, or None")

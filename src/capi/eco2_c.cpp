@@ -1,13 +1,13 @@
 // The C API (include/eco2/eco2.h): thin wrappers over eco2::Tracker. Every entry point goes through guard()
 // (capi_internal.hpp). Results: eco2_c_result.cpp; the location chain: eco2_c_carbon.cpp.
 
-#include "capi_internal.hpp"
-#include "eco2/carbon.hpp"
-#include "eco2/zones.hpp"
-
 #include <fmt/format.h>
 
 #include <utility>
+
+#include "capi_internal.hpp"
+#include "eco2/carbon.hpp"
+#include "eco2/zones.hpp"
 
 using namespace eco2::capi;
 
@@ -18,11 +18,15 @@ std::string& eco2::capi::last_error() noexcept {
 
 std::string eco2::capi::setter_name(std::string_view setting, std::string_view value) {
     // The setting, and the handle whose setter sets it: eco2_<handle>_set_<setting>(<handle>, value).
-    static constexpr std::pair<std::string_view, std::string_view> setters[] = {
-        {"output", "config"}, {"cpu_tdp", "config"}, {"cpu_name", "config"}, {"scope", "config"}, {"region", "carbon"}};
+    static constexpr std::pair<std::string_view, std::string_view> setters[] = {{"output", "config"},
+                                                                                {"cpu_tdp", "config"},
+                                                                                {"cpu_name", "config"},
+                                                                                {"scope", "config"},
+                                                                                {"region", "carbon"}};
     for (const auto& [s, handle] : setters)
         if (s == setting)
-            return fmt::format("eco2_{}_set_{}{}", handle, s, value.empty() ? "()" : fmt::format("({}, {})", handle, value));
+            return fmt::format("eco2_{}_set_{}{}", handle, s,
+                               value.empty() ? "()" : fmt::format("({}, {})", handle, value));
     return {};
 }
 

@@ -30,8 +30,8 @@ CarbonSetup world_average_setup(const std::string& why, std::string source) {
     CarbonSetup out;
     out.value_from = fmt::format("world average {} gCO2/kWh", WORLD_AVERAGE_G_PER_KWH);
     out.intensity = world_average_intensity(source.empty() ? world_average_source(why) : std::move(source));
-    out.warnings.push_back({fmt::format("{}: world average {} gCO2/kWh used", why, WORLD_AVERAGE_G_PER_KWH), "region",
-                            "ZONE"});
+    out.warnings.push_back(
+        {fmt::format("{}: world average {} gCO2/kWh used", why, WORLD_AVERAGE_G_PER_KWH), "region", "ZONE"});
     return out;
 }
 

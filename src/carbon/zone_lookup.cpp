@@ -166,7 +166,8 @@ std::string ZoneDatabase::Impl::no_data(const Entry& e) const {
     std::string out = fmt::format("{} is not covered by a single zone of {}", region_of(e),
                                   lookup->country_name(f[SUB_COUNTRY]));
     if (!named.empty()) out += fmt::format("; zones named after it: {}", fmt::join(named, ", "));
-    out += fmt::format("; pick one of the zones of {} (the eco2 command lists them: eco2 regions {})", f[SUB_COUNTRY], f[SUB_COUNTRY]);
+    out += fmt::format("; pick one of the zones of {} (the eco2 command lists them: eco2 regions {})",
+                       f[SUB_COUNTRY], f[SUB_COUNTRY]);
     return out;
 }
 

@@ -73,7 +73,8 @@ TEST(CarbonSetupRequest, NothingKnownIsTheOneWorldAverageWithANeutralWarning) {
     const SettingNames names = [](std::string_view s, std::string_view v) {
         return s == "region" ? "zone=" + std::string(v) : std::string();
     };
-    EXPECT_EQ(describe(c.warnings[0], names), "no region known: world average 436.5 gCO2/kWh used; set zone=ZONE");
+    EXPECT_EQ(describe(c.warnings[0], names),
+              "no region known: world average 436.5 gCO2/kWh used; set zone=ZONE");
     EXPECT_EQ(describe(c.warnings[0], {}), c.warnings[0].message);
     EXPECT_EQ(describe({"x", "cloud", ""}, names), "x");
     // The same fallback as a caller's own (eco2 run when a guessed zone has no value).

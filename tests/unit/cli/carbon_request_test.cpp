@@ -71,8 +71,9 @@ TEST(CarbonSetup, TimeZoneWhenNothingIsSetAndWorldAverageWithAWarningWhenItNames
     EXPECT_EQ(utc.warnings[0].message.find("--"), std::string::npos) << utc.warnings[0].message;
     const std::vector<std::string> lines = carbon_warnings(utc);
     ASSERT_EQ(lines.size(), 1u);
-    EXPECT_EQ(lines[0], "no region known: world average 436.5 gCO2/kWh used; set --region ZONE (or ECO2_REGION, or "
-                        "region in eco2.toml; `eco2 regions` lists the zones)");
+    EXPECT_EQ(lines[0],
+              "no region known: world average 436.5 gCO2/kWh used; set --region ZONE (or ECO2_REGION, or "
+              "region in eco2.toml; `eco2 regions` lists the zones)");
 }
 
 TEST(CarbonSetup, IntensityOverridesTheValueAndKeepsAnExplicitRegionName) {
