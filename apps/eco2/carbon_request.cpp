@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "command.hpp"
+
 namespace eco2::cli {
 namespace {
 
@@ -39,12 +41,6 @@ std::vector<carbon::RegionSetting> region_settings(const Options& o) {
     return out;
 }
 
-// The CLI's way to set each setting a warning may name.
-std::string how_to_set(const std::string& setting) {
-    if (setting == "region") return "--region ZONE (or ECO2_REGION, or region in eco2.toml; `eco2 regions` lists the zones)";
-    return {};
-}
-
 }  // namespace
 
 carbon::CarbonRequest carbon_request(const Options& o, bool full_chain) {
@@ -73,7 +69,11 @@ carbon::CarbonRequest carbon_request(const Options& o, bool full_chain) {
 
 std::vector<std::string> carbon_warnings(const carbon::CarbonSetup& setup) {
     std::vector<std::string> out;
-    for (const carbon::CarbonWarning& w : setup.warnings) out.push_back(carbon::describe(w, how_to_set(w.setting)));
+    // Carbon warnings name only the region (carbon_setup.hpp): the note says where the zones are listed.
+    const SettingNames names = [](std::string_view setting, std::string_view value) {
+        return option_name_and_fallbacks(setting, value, "`eco2 regions` lists the zones");
+    };
+    for (const carbon::CarbonWarning& w : setup.warnings) out.push_back(carbon::describe(w, names));
     return out;
 }
 

@@ -66,6 +66,10 @@ std::string help_hint(std::string_view command);
 /// whose config key is `setting` (or, for a row without one, whose long name is `setting` with '-' for '_'),
 /// then the value: ("output", "") -> "--output", ("metric", "f1") -> "--metric f1". "" for no such row.
 std::string option_name(std::string_view setting, std::string_view value);
+/// option_name() with the row's other ways to set it and a note: ("region", "ZONE", "NOTE") ->
+/// "--region ZONE (or ECO2_REGION, or region in eco2.toml; NOTE)". "" for no such row.
+std::string option_name_and_fallbacks(std::string_view setting, std::string_view value,
+                                      std::string_view note = {});
 /// e.what(), with the settings an eco2::Error mentions named by option_name().
 std::string error_message(const std::exception& e);
 

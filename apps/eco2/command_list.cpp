@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "command.hpp"
 #include "eco2/error.hpp"
@@ -44,7 +45,9 @@ std::string help_hint(std::string_view command) {
     return "\n  see 'eco2 " + std::string(command) + " --help' for the options";
 }
 
-std::string option_name(std::string_view setting, std::string_view value) {
+namespace {
+// The row that sets `setting` (see option_name()) and its long flag ("--metric"); {nullptr, ""} for none.
+std::pair<const OptionRow*, std::string> option_row(std::string_view setting) {
     for (const CommandSpec* c : commands()) {
         if (!c->options) continue;
         for (RowGroup group : c->options())
@@ -52,14 +55,33 @@ std::string option_name(std::string_view setting, std::string_view value) {
                 const std::string_view flags = row.flags;
                 const auto at = flags.find("--");
                 if (at == std::string_view::npos) continue;
-                const std::string flag(flags.substr(at, flags.find(',', at) - at));
+                std::string flag(flags.substr(at, flags.find(',', at) - at));
                 std::string name = flag.substr(2);
                 std::replace(name.begin(), name.end(), '-', '_');
-                if (row.key ? setting != row.key : setting != name) continue;
-                return value.empty() ? flag : flag + " " + std::string(value);
+                if (row.key ? setting == row.key : setting == name) return {&row, std::move(flag)};
             }
     }
-    return {};
+    return {nullptr, {}};
+}
+}  // namespace
+
+std::string option_name(std::string_view setting, std::string_view value) {
+    const auto [row, flag] = option_row(setting);
+    if (!row) return {};
+    return value.empty() ? flag : flag + " " + std::string(value);
+}
+
+std::string option_name_and_fallbacks(std::string_view setting, std::string_view value,
+                                      std::string_view note) {
+    const auto [row, flag] = option_row(setting);
+    if (!row) return {};
+    std::string alternatives;
+    if (row->env) alternatives = std::string("or ") + row->env;
+    if (row->key)
+        alternatives += (alternatives.empty() ? "or " : ", or ") + std::string(row->key) + " in eco2.toml";
+    if (!note.empty()) alternatives += (alternatives.empty() ? "" : "; ") + std::string(note);
+    const std::string name = option_name(setting, value);
+    return alternatives.empty() ? name : name + " (" + alternatives + ")";
 }
 
 std::string error_message(const std::exception& e) {

@@ -1,5 +1,5 @@
 // eco2._core.carbon_setup: the library's location chain (src/carbon/carbon_setup.hpp) for Python, the same as
-// `eco2 where` and `eco2 run` use. Python's layer (python/eco2/_where.py) names its own arguments in messages.
+// `eco2 where` and `eco2 run` use. Its warning lines name eco2.where()'s arguments (keyword_name, core.cpp).
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -7,12 +7,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "carbon/carbon_setup.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
+
+namespace eco2::python {
+std::string keyword_name(std::string_view setting, std::string_view value);  // core.cpp
+}
 
 namespace {
 
@@ -24,7 +29,13 @@ struct PyCarbonSetup {
     std::string value_from;
     std::vector<std::tuple<std::string, std::string, std::string>> steps;  // name, status, detail
     std::vector<std::pair<std::string, std::string>> warnings;              // message, setting
+    std::vector<std::string> warning_lines;  // each warning with eco2.where()'s argument for its setting
 };
+
+// eco2.where()'s names of the settings: its region is the zone argument.
+std::string where_keyword_name(std::string_view setting, std::string_view value) {
+    return eco2::python::keyword_name(setting == "region" ? "zone" : setting, value);
+}
 
 std::optional<eco2::carbon::Given<std::string>> given(const std::optional<std::string>& v, const char* origin) {
     if (!v || v->empty()) return std::nullopt;
@@ -34,7 +45,8 @@ std::optional<eco2::carbon::Given<std::string>> given(const std::optional<std::s
 }  // namespace
 
 void bind_carbon(py::module_& m) {
-    py::class_<PyCarbonSetup>(m, "CarbonSetup", "The zone, intensity and price the location chain chose, and why.")
+    py::class_<PyCarbonSetup>(m, "CarbonSetup",
+                              "The zone, intensity and price the location chain chose, and why.")
         .def_readonly("intensity", &PyCarbonSetup::intensity, "IntensityProvider (never None)")
         .def_readonly("price", &PyCarbonSetup::price, "PriceProvider, or None without a tariff")
         .def_readonly("zone", &PyCarbonSetup::zone, "zone key the chain found, or None")
@@ -42,7 +54,9 @@ void bind_carbon(py::module_& m) {
         .def_readonly("steps", &PyCarbonSetup::steps,
                       "the chain's steps, highest precedence first: (name, status, detail)")
         .def_readonly("warnings", &PyCarbonSetup::warnings,
-                      "(message, setting): what happened, and the argument that would avoid it");
+                      "(message, setting): what happened, and the argument that would avoid it")
+        .def_readonly("warning_lines", &PyCarbonSetup::warning_lines,
+                      "the warnings as lines naming the argument of eco2.where() that would avoid each");
 
     m.def(
         "carbon_setup",
@@ -78,7 +92,10 @@ void bind_carbon(py::module_& m) {
             out.value_from = s.value_from;
             for (const auto& step : s.location.steps)
                 out.steps.emplace_back(step.name, std::string(eco2::carbon::to_string(step.status)), step.detail);
-            for (const auto& w : s.warnings) out.warnings.emplace_back(w.message, w.setting);
+            for (const auto& w : s.warnings) {
+                out.warnings.emplace_back(w.message, w.setting);
+                out.warning_lines.push_back(eco2::carbon::describe(w, where_keyword_name));
+            }
             return out;
         },
         py::kw_only(), "region"_a = py::none(), "region_origin"_a = "region argument", "cloud"_a = "",

@@ -14,7 +14,6 @@ import weakref
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, TypeVar, Union, overload
 
 from . import _carbon, _core, _params
-from ._where import warning_lines
 
 Result = _core.Result
 TrackerEvent = _core.TrackerEvent
@@ -176,7 +175,7 @@ class Tracker:
                 raise ValueError("carbon=eco2.where(...) already chooses the intensity: pass zone, intensity, "
                                  "emission_level or alpha_2_code to eco2.where(), not here as well")
             provider = carbon.intensity
-            for line in warning_lines(carbon):
+            for line in carbon.warning_lines:  # naming eco2.where()'s arguments
                 self._warn(f"eco2: {line}")
             if carbon.price is not None:
                 if electricity_pricing is not None:

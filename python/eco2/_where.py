@@ -9,13 +9,9 @@ else the world average with a warning; and the value precedence intensity > inte
 from __future__ import annotations
 
 import os
-from typing import List, Optional, Union
+from typing import Optional, Union
 
 from . import _core
-
-# How to set each setting a warning names, in this API's words.
-_HOW_TO_SET = {"region": "zone='FR' (a zone key, country code or cloud region; eco2.where(zone) shows the chain)"}
-
 
 def where(
     zone: Optional[str] = None,
@@ -55,11 +51,3 @@ def where(
         geolocate_timeout=float(geolocate_timeout),
     )
 
-
-def warning_lines(setup: _core.CarbonSetup) -> List[str]:
-    """The set-up's warnings as lines naming this API's arguments."""
-    lines = []
-    for message, setting in setup.warnings:
-        how = _HOW_TO_SET.get(setting)
-        lines.append(f"{message}; set {how}" if how else message)
-    return lines

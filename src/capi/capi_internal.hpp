@@ -37,7 +37,8 @@ namespace eco2::capi {
 /// mix; a std::string so the pointer handed out stays valid until this thread's next failure.
 std::string& last_error() noexcept;
 // The C API's names of the settings library messages mention (eco2::SettingNames): their setters,
-// "eco2_config_set_cpu_tdp(config, W)"; "" (the neutral name) for a setting the C API has no setter for.
+// "eco2_config_set_cpu_tdp(config, W)", "eco2_carbon_set_region(carbon, ZONE)"; "" (the neutral name) for a
+// setting the C API has no setter for.
 std::string setter_name(std::string_view setting, std::string_view value);
 
 inline int status_of(eco2::Errc code) noexcept {

@@ -1,6 +1,10 @@
 // The C API (include/eco2/eco2.h): thin wrappers over eco2::Tracker. Every entry point goes through guard()
 // (capi_internal.hpp). Results: eco2_c_result.cpp; the location chain: eco2_c_carbon.cpp.
 
+#include <fmt/format.h>
+
+#include <utility>
+
 #include "capi_internal.hpp"
 #include "eco2/carbon.hpp"
 #include "eco2/zones.hpp"
@@ -13,10 +17,16 @@ std::string& eco2::capi::last_error() noexcept {
 }
 
 std::string eco2::capi::setter_name(std::string_view setting, std::string_view value) {
-    for (std::string_view s : {"output", "cpu_tdp", "cpu_name", "scope"})
+    // The setting, and the handle whose setter sets it: eco2_<handle>_set_<setting>(<handle>, value).
+    static constexpr std::pair<std::string_view, std::string_view> setters[] = {{"output", "config"},
+                                                                                {"cpu_tdp", "config"},
+                                                                                {"cpu_name", "config"},
+                                                                                {"scope", "config"},
+                                                                                {"region", "carbon"}};
+    for (const auto& [s, handle] : setters)
         if (s == setting)
-            return "eco2_config_set_" + std::string(s) +
-                   (value.empty() ? "()" : "(config, " + std::string(value) + ")");
+            return fmt::format("eco2_{}_set_{}{}", handle, s,
+                               value.empty() ? "()" : fmt::format("({}, {})", handle, value));
     return {};
 }
 

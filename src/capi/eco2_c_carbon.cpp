@@ -38,11 +38,6 @@ std::optional<eco2::carbon::Given<std::string>> text_of(const char* value, const
     return eco2::carbon::Given<std::string>{value, std::string("C API ") + function};
 }
 
-// The C API's way to set each setting a warning may name.
-std::string how_to_set(const std::string& setting) {
-    return setting == "region" ? "the region with eco2_carbon_set_region()" : std::string();
-}
-
 }  // namespace
 
 extern "C" {
@@ -135,7 +130,7 @@ int eco2_carbon_resolve(eco2_carbon* carbon) {
         eco2::carbon::CarbonRequest request = c->request;
         request.full_chain = true;  // every step, as `eco2 where` shows them
         eco2::carbon::CarbonSetup setup = eco2::carbon::setup_carbon(request);
-        for (const auto& w : setup.warnings) c->warnings.push_back(eco2::carbon::describe(w, how_to_set(w.setting)));
+        for (const auto& w : setup.warnings) c->warnings.push_back(eco2::carbon::describe(w, setter_name));
         c->region = setup.intensity->region();
         c->source = setup.intensity->source();
         c->value_from = setup.value_from;

@@ -30,13 +30,14 @@ CarbonSetup world_average_setup(const std::string& why, std::string source) {
     CarbonSetup out;
     out.value_from = fmt::format("world average {} gCO2/kWh", WORLD_AVERAGE_G_PER_KWH);
     out.intensity = world_average_intensity(source.empty() ? world_average_source(why) : std::move(source));
-    out.warnings.push_back({fmt::format("{}: world average {} gCO2/kWh used", why, WORLD_AVERAGE_G_PER_KWH), "region"});
+    out.warnings.push_back(
+        {fmt::format("{}: world average {} gCO2/kWh used", why, WORLD_AVERAGE_G_PER_KWH), "region", "ZONE"});
     return out;
 }
 
-std::string describe(const CarbonWarning& w, const std::string& how_to_set) {
-    if (w.setting.empty() || how_to_set.empty()) return w.message;
-    return fmt::format("{}; set {}", w.message, how_to_set);
+std::string describe(const CarbonWarning& w, const SettingNames& names) {
+    const std::string how = w.setting.empty() || !names ? std::string() : names(w.setting, w.value);
+    return how.empty() ? w.message : fmt::format("{}; set {}", w.message, how);
 }
 
 CarbonSetup setup_carbon(const CarbonRequest& r, const CarbonContext& ctx) {

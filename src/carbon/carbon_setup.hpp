@@ -16,6 +16,7 @@
 #include "carbon/location.hpp"
 #include "carbon/tariff.hpp"
 #include "eco2/carbon.hpp"
+#include "eco2/error.hpp"
 #include "eco2/zones.hpp"
 
 namespace eco2::carbon {
@@ -70,6 +71,7 @@ struct CarbonContext {
 struct CarbonWarning {
     std::string message;  ///< "no region known: world average 436.5 gCO2/kWh used"
     std::string setting;  ///< "region"; empty when no setting helps
+    std::string value;    ///< the setting's placeholder in the fix ("ZONE"), as for eco2::mention()
 };
 
 /// The outcome: providers for a TrackerConfig and what `eco2 where` shows.
@@ -99,8 +101,8 @@ CarbonSetup setup_carbon(const CarbonRequest& request, const CarbonContext& cont
 /// source: the provider's source (location_source); empty: world_average_source(why).
 CarbonSetup world_average_setup(const std::string& why, std::string source = {});
 
-/// A warning as one line for an interface: the message, then "; set <how_to_set>" when a setting helps
-/// (how_to_set: the interface's name for warning.setting, e.g. "--region ZONE (or ECO2_REGION...)").
-std::string describe(const CarbonWarning& warning, const std::string& how_to_set);
+/// A warning as one line for an interface: the message, then "; set <names(setting, value)>" when a setting
+/// helps and the interface names it (names: the interface's eco2::SettingNames, e.g. "--region ZONE").
+std::string describe(const CarbonWarning& warning, const SettingNames& names);
 
 }  // namespace eco2::carbon

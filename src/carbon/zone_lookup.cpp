@@ -109,6 +109,12 @@ std::string_view embedded_text(std::string_view file) {
 
 using namespace zone_detail;
 
+namespace {
+// Where a user of any interface finds the zones: only the command-line tool lists them (Python and the C API
+// have no list), so the hint says it is a command, not an option of the caller's interface.
+constexpr std::string_view ZONE_LIST_HINT = "the eco2 command lists the zones (eco2 regions)";
+}  // namespace
+
 std::string ZoneDatabase::Impl::label(const Entry& e) const {
     const ZoneInfo& z = zones[*e.zone];
     if (e.tier == Tier::zone_key || e.tier == Tier::iso_code)
@@ -160,7 +166,8 @@ std::string ZoneDatabase::Impl::no_data(const Entry& e) const {
     std::string out = fmt::format("{} is not covered by a single zone of {}", region_of(e),
                                   lookup->country_name(f[SUB_COUNTRY]));
     if (!named.empty()) out += fmt::format("; zones named after it: {}", fmt::join(named, ", "));
-    out += fmt::format("; pick one of the zones of {} (eco2 regions {})", f[SUB_COUNTRY], f[SUB_COUNTRY]);
+    out += fmt::format("; pick one of the zones of {} (the eco2 command lists them: eco2 regions {})",
+                       f[SUB_COUNTRY], f[SUB_COUNTRY]);
     return out;
 }
 
@@ -209,7 +216,7 @@ std::string ZoneDatabase::Impl::suggestions(const std::string& folded) const {
         labels.push_back(c.label);
         if (labels.size() == 3) break;
     }
-    if (labels.empty()) return "no close match; list the zones with `eco2 regions`";
+    if (labels.empty()) return "no close match; " + std::string(ZONE_LIST_HINT);
     return fmt::format("did you mean {}?", join_or(labels));
 }
 
@@ -326,7 +333,7 @@ std::optional<ZoneMatch> ZoneDatabase::Impl::resolve_cloud(std::string_view regi
 
 ZoneMatch ZoneDatabase::Impl::resolve(std::string_view region) const {
     std::string key = fold(region);
-    if (key.empty()) throw Error(Errc::not_found, "empty region name; list the zones with `eco2 regions`");
+    if (key.empty()) throw Error(Errc::not_found, "empty region name; " + std::string(ZONE_LIST_HINT));
     if (all_digits(key) && key.size() < 3)
         key.insert(0, 3 - key.size(), '0');  // ISO numeric codes are 3 digits
     // A zone key is the best match a text can have (Tier::zone_key), and no two keys fold to the same text

@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -69,6 +70,23 @@ static void test_the_time_zone_when_no_region_is_set(void) {
     EXPECT(strstr(source, "time zone America/Los_Angeles") != NULL);
     EXPECT(step_status(c, "time zone") && strcmp(step_status(c, "time zone"), "used") == 0);
     EXPECT_OK(eco2_carbon_destroy(c));
+}
+
+/* The world average's warning names the C API's setter for the region (setter_name, as its errors do). */
+static void test_the_world_average_warning_names_the_setter(void) {
+    eco2_carbon* c = NULL;
+    const char* text = NULL;
+    int warnings = -1;
+    setenv("TZ", "UTC", 1);
+    EXPECT_OK(eco2_carbon_create(&c));
+    EXPECT_OK(eco2_carbon_resolve(c));
+    EXPECT_OK(eco2_carbon_warning_count(c, &warnings));
+    EXPECT(warnings == 1);
+    EXPECT_OK(eco2_carbon_warning(c, 0, &text));
+    EXPECT(text && strstr(text, "world average") != NULL &&
+           strstr(text, "; set eco2_carbon_set_region(carbon, ZONE)") != NULL && strstr(text, "--") == NULL);
+    EXPECT_OK(eco2_carbon_destroy(c));
+    setenv("TZ", "America/Los_Angeles", 1);
 }
 
 static void test_fixed_intensity_wins_and_the_zone_names_it(void) {
@@ -151,6 +169,7 @@ int main(int argc, char** argv) {
     mkdir(g_dir, 0755);
     test_region_gives_the_zone_and_every_step();
     test_the_time_zone_when_no_region_is_set();
+    test_the_world_average_warning_names_the_setter();
     test_fixed_intensity_wins_and_the_zone_names_it();
     test_mistakes_name_the_setting();
     test_a_tracker_uses_the_set_up();

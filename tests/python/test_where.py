@@ -34,6 +34,7 @@ def test_the_same_chain_as_the_cli_time_zone_then_world_average(env, monkeypatch
     assert s.intensity.region == "World"
     assert s.intensity.at(__import__("datetime").datetime.now()) == eco2.WORLD_AVERAGE_G_PER_KWH
     assert s.warnings == [("no region known: world average 436.5 gCO2/kWh used", "region")]
+    assert s.warning_lines == ["no region known: world average 436.5 gCO2/kWh used; set zone=ZONE"]
 
 
 def test_cloud_year_marginal_intensity_and_tariff(env):
@@ -76,4 +77,4 @@ def test_a_tracker_warns_in_python_terms_when_the_chain_falls_back(env, monkeypa
         warnings.simplefilter("always")
         eco2.Tracker(file_name="w.csv", carbon=eco2.where(), save_params=False)
     texts = [str(w.message) for w in caught]
-    assert any("world average" in m and "zone='FR'" in m and "--region" not in m for m in texts), texts
+    assert any("world average" in m and "set zone=ZONE" in m and "--region" not in m for m in texts), texts

@@ -67,8 +67,16 @@ TEST(CarbonSetupRequest, NothingKnownIsTheOneWorldAverageWithANeutralWarning) {
     ASSERT_EQ(c.warnings.size(), 1u);
     EXPECT_EQ(c.warnings[0].setting, "region");
     EXPECT_EQ(c.warnings[0].message, "no region known: world average 436.5 gCO2/kWh used");
-    EXPECT_EQ(describe(c.warnings[0], "zone='FR'"),
-              "no region known: world average 436.5 gCO2/kWh used; set zone='FR'");
+    EXPECT_EQ(c.warnings[0].value, "ZONE");
+    // Each interface names the setting (its SettingNames); without names, or for a setting it has no name
+    // for, the message alone.
+    const SettingNames names = [](std::string_view s, std::string_view v) {
+        return s == "region" ? "zone=" + std::string(v) : std::string();
+    };
+    EXPECT_EQ(describe(c.warnings[0], names),
+              "no region known: world average 436.5 gCO2/kWh used; set zone=ZONE");
+    EXPECT_EQ(describe(c.warnings[0], {}), c.warnings[0].message);
+    EXPECT_EQ(describe({"x", "cloud", ""}, names), "x");
     // The same fallback as a caller's own (eco2 run when a guessed zone has no value).
     const CarbonSetup f = world_average_setup("zone XX has no value");
     EXPECT_DOUBLE_EQ(f.intensity->at(now()), WORLD_AVERAGE_G_PER_KWH);

@@ -45,3 +45,15 @@ TEST(SettingNames, EverySettingTheLibraryMentionsIsAFlag) {
     EXPECT_EQ(option_name("no_such_setting", ""), "");
     EXPECT_EQ(spelled(mention("no_such_setting", "x")), "no_such_setting x");
 }
+
+TEST(SettingNames, TheFallbacksComeFromTheSameRow) {
+    using eco2::cli::option_name_and_fallbacks;
+    // The row's environment variable and config key, then the note.
+    EXPECT_EQ(option_name_and_fallbacks("region", "ZONE", "NOTE"),
+              "--region ZONE (or ECO2_REGION, or region in eco2.toml; NOTE)");
+    EXPECT_EQ(option_name_and_fallbacks("region", ""), "--region (or ECO2_REGION, or region in eco2.toml)");
+    // A row with neither: the flag alone, or with the note.
+    EXPECT_EQ(option_name_and_fallbacks("metric", "f1"), "--metric f1");
+    EXPECT_EQ(option_name_and_fallbacks("metric", "f1", "NOTE"), "--metric f1 (NOTE)");
+    EXPECT_EQ(option_name_and_fallbacks("no_such_setting", "x", "NOTE"), "");
+}
