@@ -82,12 +82,14 @@ AgentSender::~AgentSender() {
     if (m_fd >= 0) ::close(m_fd);
 }
 
+bool AgentSender::due() const noexcept {
+    return m_fd >= 0 && (m_last == std::chrono::steady_clock::time_point{} ||
+                         std::chrono::steady_clock::now() - m_last >= m_min_interval);
+}
+
 bool AgentSender::send(const MetricSet& set) noexcept {
-    if (m_fd < 0) return false;
-    const auto now = std::chrono::steady_clock::now();
-    if (!set.finished && m_last != std::chrono::steady_clock::time_point{} && now - m_last < m_min_interval)
-        return false;
-    m_last = now;
+    if (m_fd < 0 || (!set.finished && !due())) return false;
+    m_last = std::chrono::steady_clock::now();
     std::string text;
     try {
         text = to_json(set).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -44,6 +44,8 @@ public:
     AgentSender& operator=(const AgentSender&) = delete;
     /// Sends the set when one is due (or set.finished), without blocking; true when an agent received it.
     bool send(const MetricSet& set) noexcept;
+    /// Whether a set that is not final would be sent now (the sink builds one only then: no work per tick).
+    bool due() const noexcept;
 
 private:
     std::vector<std::filesystem::path> m_candidates;

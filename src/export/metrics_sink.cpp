@@ -13,6 +13,7 @@ void MetricsSink::start(const Result& initial) {
 }
 
 void MetricsSink::tick(const detail::Tick& tick) noexcept {
+    if (!tick.final && !tick_wanted()) return;
     try {
         m_latest = metric_set_of(m_identity, tick, m_node);
     } catch (const std::exception&) {

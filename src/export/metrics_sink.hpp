@@ -28,6 +28,9 @@ protected:
     virtual void on_start(const MetricSet& set) { (void)set; }
     /// Each tick's set.
     virtual void on_tick(const MetricSet& set) noexcept { (void)set; }
+    /// Whether this tick's set is wanted (on_tick, or a checkpoint that follows): an exporter that sends
+    /// now and then says no in between, so that no set is built on those ticks. The final tick's always is.
+    virtual bool tick_wanted() const noexcept { return true; }
     /// At each checkpoint: the latest tick's set.
     virtual void on_checkpoint(const MetricSet& set) noexcept { (void)set; }
     /// The final set (finished = true), after the final tick.

@@ -136,7 +136,10 @@ TEST(AgentSink, SendsTheRunsSetFromItsTicksAndTheFinalOne) {
     t.channels = {{"rapl.package.0", Component::cpu, 12.5, 12.5}};
     t.co2_kg = 1e-6;
     sink.tick(t);
-    t.channels[0].joules = 20;  // within the second: not sent
+    t.channels[0].joules = 15;  // within the second: not sent, and no set built for it
+    sink.tick(t);
+    t.channels[0].joules = 20;  // the tracker's last tick (stop() takes it, final): always built
+    t.final = true;
     sink.tick(t);
     sink.stop(initial);
     const auto sets = socket.receive();
